@@ -1,0 +1,135 @@
+"""Changing what was done: reversing a redemption, adjusting a pass by hand, voiding a pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+
+from sessionpacks.enums import EntryKind, PassState
+from sessionpacks.errors import InvalidInput, InvalidState, NotFound
+from sessionpacks.ledger import append_entry, entries, lock_pass, lock_passes, passes, state_for_balance
+from sessionpacks.models import Member, Redemption
+from sessionpacks.transactions import WriteContext
+from sessionpacks.values import EntryResult, Target
+
+_redemptions = Redemption.__table__
+_members = Member.__table__
+
+Authorize = Callable[[WriteContext, str, Target], None]
+
+
+def reverse(
+    ctx: WriteContext, authorize: Authorize, redemption_id: int, reason: str
+) -> EntryResult:
+    redemption = ctx.conn.execute(
+        select(_redemptions).where(_redemptions.c.id == redemption_id).with_for_update()
+    ).one_or_none()
+    if redemption is None:
+        raise NotFound("redemption", redemption_id)
+    authorize(ctx, "reverse", Target("redemption", redemption_id, redemption.account_id))
+    if redemption.reversed_at is not None:
+        raise InvalidState(
+            f"redemption {redemption_id} was already reversed at {redemption.reversed_at}"
+        )
+    taken = ctx.conn.execute(
+        select(entries.c.pass_id, entries.c.delta)
+        .where(entries.c.redemption_id == redemption_id, entries.c.kind == EntryKind.REDEEM.value)
+        .order_by(entries.c.pass_id)
+    ).all()
+    locked = {
+        row.id: row for row in lock_passes(ctx.conn, passes.c.id.in_([t.pass_id for t in taken]))
+    }
+    for pass_id, row in locked.items():
+        if row.state == PassState.VOIDED.value:
+            raise InvalidState(
+                f"redemption {redemption_id} used pass {pass_id}, which was deleted;"
+                " its credits cannot be given back"
+            )
+    written = [
+        append_entry(
+            ctx,
+            locked[t.pass_id],
+            EntryKind.REVERSE,
+            -t.delta,
+            state=state_for_balance(
+                PassState(locked[t.pass_id].state), locked[t.pass_id].remaining - t.delta
+            ),
+            redemption_id=redemption_id,
+            member_id=redemption.member_id,
+            reason=reason,
+            redeemed=-1,
+        )
+        for t in taken
+    ]
+    ctx.conn.execute(
+        update(_redemptions)
+        .where(_redemptions.c.id == redemption_id)
+        .values(reversed_at=ctx.now)
+    )
+    result = EntryResult(
+        action="reverse",
+        pass_ids=tuple(t.pass_id for t in taken),
+        entry_ids=tuple(entry_id for entry_id, _, _ in written),
+        deltas=tuple(-t.delta for t in taken),
+        balances_after=tuple(balance for _, balance, _ in written),
+        operation_id=ctx.operation_id,
+        redemption_id=redemption_id,
+    )
+    ctx.enqueue("sessionpacks_reversed", result)
+    return result
+
+
+def adjust(
+    ctx: WriteContext, authorize: Authorize, pass_id: int, delta: int, reason: str
+) -> EntryResult:
+    row = lock_pass(ctx.conn, pass_id)
+    authorize(ctx, "adjust", Target("pass", pass_id, row.account_id))
+    if row.state == PassState.VOIDED.value:
+        raise InvalidState(f"pass {pass_id} was deleted and cannot be adjusted")
+    if row.remaining + delta < 0:
+        raise InvalidInput(
+            f"adjusting pass {pass_id} by {delta} would leave {row.remaining + delta};"
+            f" it holds {row.remaining}"
+        )
+    entry_id, balance_after, _ = append_entry(
+        ctx,
+        row,
+        EntryKind.ADJUST,
+        delta,
+        state=state_for_balance(PassState(row.state), row.remaining + delta),
+        reason=reason,
+    )
+    result = _single("adjust", pass_id, entry_id, delta, balance_after, ctx.operation_id)
+    ctx.enqueue("sessionpacks_adjusted", result)
+    return result
+
+
+def void(ctx: WriteContext, authorize: Authorize, pass_id: int, reason: str) -> EntryResult:
+    row = lock_pass(ctx.conn, pass_id)
+    authorize(ctx, "void", Target("pass", pass_id, row.account_id))
+    if row.state == PassState.VOIDED.value:
+        raise InvalidState(f"pass {pass_id} was already deleted")
+    entry_id, balance_after, _ = append_entry(
+        ctx, row, EntryKind.VOID, -row.remaining, state=PassState.VOIDED, reason=reason
+    )
+    # A deleted pass is hidden everywhere, so it is nobody's default pack any more.
+    ctx.conn.execute(
+        update(_members).where(_members.c.default_pass_id == pass_id).values(default_pass_id=None)
+    )
+    result = _single("void", pass_id, entry_id, -row.remaining, balance_after, ctx.operation_id)
+    ctx.enqueue("sessionpacks_voided", result)
+    return result
+
+
+def _single(
+    action: str, pass_id: int, entry_id: int, delta: int, balance_after: int, operation_id: int
+) -> EntryResult:
+    return EntryResult(
+        action=action,
+        pass_ids=(pass_id,),
+        entry_ids=(entry_id,),
+        deltas=(delta,),
+        balances_after=(balance_after,),
+        operation_id=operation_id,
+    )

@@ -1,0 +1,88 @@
+"""The plugins sessionpacks registers last, so that any plugin of the host's goes first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from sessionpacks.clock import Clock
+from sessionpacks.errors import NoPaymentProvider
+from sessionpacks.hookspecs import hookimpl
+from sessionpacks.messages import (
+    ChargeRequest,
+    ChargeResult,
+    EmailMessage,
+    RefundRequest,
+    RefundResult,
+    TaskRequest,
+)
+from sessionpacks.models import Email, StaffTask
+from sessionpacks.selection import Candidate, SelectionRequest, default_order
+from sessionpacks.settings import Settings
+from sessionpacks.values import Actor, Target
+
+log = logging.getLogger("sessionpacks")
+
+
+class DefaultPlugins:
+    """Deny unless a policy allows, refuse payments, keep emails and tasks in tables."""
+
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings, clock: Clock):
+        self._session_factory = session_factory
+        self._settings = settings
+        self._clock = clock
+
+    @hookimpl(trylast=True)
+    def sessionpacks_authorize(self, actor: Actor, action: str, target: Target) -> bool:
+        policy = self._settings.policy
+        return policy is not None and policy(actor, action, target)
+
+    @hookimpl(trylast=True)
+    def sessionpacks_charge(self, request: ChargeRequest) -> ChargeResult:
+        raise NoPaymentProvider(
+            "no payment provider configured: register a plugin that implements sessionpacks_charge"
+        )
+
+    @hookimpl(trylast=True)
+    def sessionpacks_refund(self, request: RefundRequest) -> RefundResult:
+        raise NoPaymentProvider(
+            "no payment provider configured: register a plugin that implements sessionpacks_refund"
+        )
+
+    @hookimpl(trylast=True)
+    def sessionpacks_send_email(self, message: EmailMessage) -> bool:
+        log.info("email to %s: %s", message.to, message.subject)
+        with self._session_factory.begin() as session:
+            session.execute(
+                insert(Email).values(
+                    to_address=message.to,
+                    subject=message.subject,
+                    body=message.body,
+                    created_at=self._clock.now(),
+                )
+            )
+        return True
+
+    @hookimpl(trylast=True)
+    def sessionpacks_create_task(self, task: TaskRequest) -> bool:
+        with self._session_factory.begin() as session:
+            session.execute(
+                insert(StaffTask).values(
+                    title=task.title,
+                    body=task.body,
+                    account_id=task.account_id,
+                    pass_id=task.pass_id,
+                    state="open",
+                    created_at=self._clock.now(),
+                )
+            )
+        return True
+
+    @hookimpl(trylast=True)
+    def sessionpacks_select_passes(
+        self, request: SelectionRequest, candidates: Sequence[Candidate]
+    ) -> Sequence[Candidate]:
+        return default_order(request, candidates)

@@ -1,0 +1,184 @@
+"""Accounts, members and services: who holds credits and what they pay for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Row
+
+from sessionpacks import validation
+from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
+from sessionpacks.models import REF_LENGTH, Account, Member, Service
+
+accounts = Account.__table__
+members = Member.__table__
+services = Service.__table__
+
+
+@attrs.frozen
+class AccountInfo:
+    id: int
+    ref: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> AccountInfo:  # type: ignore[type-arg]
+        return cls(id=row.id, ref=row.ref, name=row.name)
+
+
+@attrs.frozen
+class MemberInfo:
+    id: int
+    account_id: int
+    ref: str | None
+    name: str
+    default_pass_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> MemberInfo:  # type: ignore[type-arg]
+        return cls(
+            id=row.id,
+            account_id=row.account_id,
+            ref=row.ref,
+            name=row.name,
+            default_pass_id=row.default_pass_id,
+        )
+
+
+@attrs.frozen
+class ServiceInfo:
+    id: int
+    name: str
+    category: str
+    duration_minutes: int
+    price_minor: int | None
+    currency: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> ServiceInfo:  # type: ignore[type-arg]
+        return cls(
+            id=row.id,
+            name=row.name,
+            category=row.category,
+            duration_minutes=row.duration_minutes,
+            price_minor=row.price_minor,
+            currency=row.currency,
+        )
+
+
+def add_account(conn: Connection, now: dt.datetime, ref: str, name: str) -> AccountInfo:
+    ref = validation.name("account ref", ref, REF_LENGTH)
+    name = validation.name("account name", name)
+    _refuse_duplicate(conn, accounts.c.ref, ref, "an account")
+    new_id = conn.execute(insert(accounts).values(ref=ref, name=name, created_at=now))
+    return AccountInfo(id=int(new_id.inserted_primary_key[0]), ref=ref, name=name)
+
+
+def add_member(
+    conn: Connection, now: dt.datetime, account_id: int, name: str, ref: str | None
+) -> MemberInfo:
+    name = validation.name("member name", name)
+    if ref is not None:
+        ref = validation.name("member ref", ref, REF_LENGTH)
+        _refuse_duplicate(conn, members.c.ref, ref, "a member")
+    get_account(conn, account_id)
+    new_id = conn.execute(
+        insert(members).values(account_id=account_id, name=name, ref=ref, created_at=now)
+    )
+    return MemberInfo(
+        id=int(new_id.inserted_primary_key[0]),
+        account_id=account_id,
+        ref=ref,
+        name=name,
+        default_pass_id=None,
+    )
+
+
+def add_service(
+    conn: Connection,
+    now: dt.datetime,
+    name: str,
+    category: str,
+    duration_minutes: int,
+    price_minor: int | None,
+    currency: str | None,
+) -> ServiceInfo:
+    name = validation.name("service name", name, REF_LENGTH)
+    category = validation.name("service category", category, REF_LENGTH)
+    validation.positive("duration_minutes", duration_minutes)
+    if price_minor is not None:
+        validation.not_negative("price_minor", price_minor)
+        if currency is None:
+            raise CurrencyMismatch("a service with a price needs its currency")
+    if currency is not None:
+        validation.currency("currency", currency)
+        if price_minor is None:
+            raise InvalidInput("a service with a currency needs its price_minor")
+    _refuse_duplicate(conn, services.c.name, name, "a service")
+    new_id = conn.execute(
+        insert(services).values(
+            name=name,
+            category=category,
+            duration_minutes=duration_minutes,
+            price_minor=price_minor,
+            currency=currency,
+            created_at=now,
+        )
+    )
+    return ServiceInfo(
+        id=int(new_id.inserted_primary_key[0]),
+        name=name,
+        category=category,
+        duration_minutes=duration_minutes,
+        price_minor=price_minor,
+        currency=currency,
+    )
+
+
+def get_account(conn: Connection, account_id: int) -> AccountInfo:
+    row = conn.execute(select(accounts).where(accounts.c.id == account_id)).one_or_none()
+    if row is None:
+        raise NotFound("account", account_id)
+    return AccountInfo.from_row(row)
+
+
+def find_account(conn: Connection, ref: str) -> AccountInfo:
+    row = conn.execute(select(accounts).where(accounts.c.ref == ref)).one_or_none()
+    if row is None:
+        raise NotFound("account ref", ref)
+    return AccountInfo.from_row(row)
+
+
+def get_member(conn: Connection, member_id: int) -> MemberInfo:
+    row = conn.execute(select(members).where(members.c.id == member_id)).one_or_none()
+    if row is None:
+        raise NotFound("member", member_id)
+    return MemberInfo.from_row(row)
+
+
+def list_members(conn: Connection, account_id: int) -> tuple[MemberInfo, ...]:
+    get_account(conn, account_id)
+    rows = conn.execute(
+        select(members).where(members.c.account_id == account_id).order_by(members.c.id)
+    )
+    return tuple(MemberInfo.from_row(row) for row in rows)
+
+
+def get_service(conn: Connection, service_id: int) -> ServiceInfo:
+    row = conn.execute(select(services).where(services.c.id == service_id)).one_or_none()
+    if row is None:
+        raise NotFound("service", service_id)
+    return ServiceInfo.from_row(row)
+
+
+def list_services(conn: Connection) -> tuple[ServiceInfo, ...]:
+    rows = conn.execute(select(services).order_by(services.c.id))
+    return tuple(ServiceInfo.from_row(row) for row in rows)
+
+
+def _refuse_duplicate(conn: Connection, column: sa.Column[str], value: str, what: str) -> None:
+    if conn.execute(select(column).where(column == value)).first() is not None:
+        raise InvalidInput(f"{what} named {value!r} exists already")

@@ -1,0 +1,60 @@
+"""The fixed vocabularies of the domain, stored as their string values."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Metric(str, enum.Enum):
+    """What a pass counts."""
+
+    SESSIONS = "sessions"
+    MINUTES = "minutes"
+    MONEY = "money"
+
+
+class PassState(str, enum.Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    VOIDED = "voided"
+
+
+class Source(str, enum.Enum):
+    """Where a pass came from."""
+
+    SALE = "sale"
+    GRANT = "grant"
+    RENEWAL = "renewal"
+    IMPORT = "import"
+
+
+class EntryKind(str, enum.Enum):
+    """What a ledger entry did to its pass."""
+
+    GRANT = "grant"
+    REDEEM = "redeem"
+    REVERSE = "reverse"
+    ADJUST = "adjust"
+    EXPIRE = "expire"
+    EXTEND = "extend"
+    VOID = "void"
+
+
+class Channel(str, enum.Enum):
+    """Through which door a write came in."""
+
+    OFFICE = "office"
+    PORTAL = "portal"
+    KIOSK = "kiosk"
+    API = "api"
+    CLI = "cli"
+    SYSTEM = "system"
+
+
+class SideEffectState(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"

@@ -1,0 +1,153 @@
+"""The hooks through which a host app takes part in sessionpacks.
+
+Every hook is called with keyword arguments. Hooks marked *first answer wins* stop at the first
+plugin that returns something other than ``None``; the others are events that every plugin is told.
+The defaults in :mod:`sessionpacks.defaults` are registered ``trylast``, so a host plugin that
+answers always goes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sessionpacks.messages import (
+        ChargeRequest,
+        ChargeResult,
+        EmailMessage,
+        RefundRequest,
+        RefundResult,
+        TaskRequest,
+    )
+    from sessionpacks.selection import Candidate, SelectionRequest
+    from sessionpacks.values import (
+        Actor,
+        EntryResult,
+        ExhaustedEvent,
+        GrantResult,
+        RedeemResult,
+        Target,
+    )
+
+PROJECT = "sessionpacks"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | None:  # type: ignore[empty-body]
+    """May ``actor`` do ``action`` to ``target``? First answer wins.
+
+    :param actor: who asks.
+    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``.
+    :param target: the account, member or pass acted on, with its account id.
+    :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
+        default plugin asks the configured policy and denies when there is none.
+    """
+
+
+@hookspec(firstresult=True)
+def sessionpacks_charge(request: ChargeRequest) -> ChargeResult | None:  # type: ignore[empty-body]
+    """Take a payment. First answer wins.
+
+    :param request: the amount, currency, account and the idempotency key to pass on to the
+        payment provider, so a retried sale never charges twice.
+    :return: the provider's answer; raise :class:`~sessionpacks.errors.PaymentError` when the
+        charge is declined. The default plugin raises
+        :class:`~sessionpacks.errors.NoPaymentProvider`.
+    """
+
+
+@hookspec(firstresult=True)
+def sessionpacks_refund(request: RefundRequest) -> RefundResult | None:  # type: ignore[empty-body]
+    """Give money back for an earlier charge. First answer wins.
+
+    :param request: the charge reference, the amount and the idempotency key.
+    :return: the provider's answer. The default plugin raises
+        :class:`~sessionpacks.errors.NoPaymentProvider`.
+    """
+
+
+@hookspec(firstresult=True)
+def sessionpacks_send_email(message: EmailMessage) -> bool | None:  # type: ignore[empty-body]
+    """Send an email, after the transaction that caused it committed. First answer wins.
+
+    :param message: the recipient, subject and body.
+    :return: ``True`` once sent. Raising keeps the email for a later retry. The default plugin
+        logs the message and keeps it in the ``sessionpacks_emails`` table.
+    """
+
+
+@hookspec(firstresult=True)
+def sessionpacks_create_task(task: TaskRequest) -> bool | None:  # type: ignore[empty-body]
+    """Create a to-do for staff, after the transaction that caused it committed. First answer wins.
+
+    :param task: the title, the text and what it is about.
+    :return: ``True`` once created. Raising keeps the task for a later retry. The default plugin
+        keeps it in the ``sessionpacks_tasks`` table that the office pages show.
+    """
+
+
+@hookspec(firstresult=True)
+def sessionpacks_select_passes(  # type: ignore[empty-body]
+    request: SelectionRequest, candidates: Sequence[Candidate]
+) -> Sequence[Candidate] | None:
+    """Put the usable passes in the order they should pay. First answer wins.
+
+    :param request: the member, the service and the pass the caller named, if any.
+    :param candidates: the passes that may pay, already checked as usable.
+    :return: the candidates in order (leaving some out is allowed), or ``None`` to let the default
+        order of DOMAIN.md decide: named pass, default pack, member's own before the family's,
+        soonest expiry, lowest cost, priority, oldest.
+    """
+
+
+@hookspec
+def sessionpacks_granted(result: GrantResult) -> None:
+    """Credits were granted; every plugin is told, after commit.
+
+    :param result: the new pass and its grant entry.
+    """
+
+
+@hookspec
+def sessionpacks_redeemed(result: RedeemResult) -> None:
+    """A redemption committed; every plugin is told.
+
+    :param result: the redemption with one part per pass that paid.
+    """
+
+
+@hookspec
+def sessionpacks_reversed(result: EntryResult) -> None:
+    """A redemption was given back; every plugin is told, after commit.
+
+    :param result: the reverse entries written.
+    """
+
+
+@hookspec
+def sessionpacks_adjusted(result: EntryResult) -> None:
+    """A pass was corrected by hand; every plugin is told, after commit.
+
+    :param result: the adjust entry written.
+    """
+
+
+@hookspec
+def sessionpacks_voided(result: EntryResult) -> None:
+    """A pass was deleted; every plugin is told, after commit.
+
+    :param result: the void entry written.
+    """
+
+
+@hookspec
+def sessionpacks_exhausted(event: ExhaustedEvent) -> None:
+    """A pass's last unit was used; every plugin is told, after commit.
+
+    :param event: the pass, its holder and when.
+    """

@@ -1,0 +1,261 @@
+"""The tables sessionpacks owns, as SQLAlchemy 2 typed declarative models.
+
+Every table is prefixed ``sessionpacks_`` so it can live in a host's own database. The services
+write through Core statements on these tables for speed; the classes are here for hosts that want
+to query them and for the migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from sessionpacks.columns import BigId, UTCDateTime, metadata
+
+# 191 characters keeps a unique index within MySQL's limit for utf8mb4.
+REF_LENGTH = 191
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Account(Base):
+    """Who pays and owns credits: a family or a single client, known to the host by ``ref``."""
+
+    __tablename__ = "sessionpacks_accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    """A person who attends, belonging to one account."""
+
+    __tablename__ = "sessionpacks_members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
+    ref: Mapped[str | None] = mapped_column(String(REF_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The member's default pack: used first for every new redemption.
+    default_pass_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessionpacks_passes.id", use_alter=True)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Service(Base):
+    """A class type or appointment type that credits pay for."""
+
+    __tablename__ = "sessionpacks_services"
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("price_minor IS NULL OR price_minor >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True)
+    category: Mapped[str] = mapped_column(String(REF_LENGTH), index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Template(Base):
+    """A product staff set up once and then sell or assign."""
+
+    __tablename__ = "sessionpacks_templates"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Pass(Base):
+    """A block of credits held by an account (and, when member-scoped, by one member).
+
+    ``remaining`` caches the sum of the pass's ledger entries; it is only ever changed in the
+    transaction that appends the entry, and ``sessionpacks verify`` proves the two agree.
+    """
+
+    __tablename__ = "sessionpacks_passes"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0", name="remaining_not_negative"),
+        CheckConstraint("initial_quantity > 0", name="initial_positive"),
+        CheckConstraint("cost_basis_minor >= 0", name="cost_basis_not_negative"),
+        CheckConstraint("redeemed_count >= 0", name="redeemed_count_not_negative"),
+        Index("ix_sessionpacks_passes_account_state", "account_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_members.id"), index=True)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_templates.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    initial_quantity: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What was paid for the whole pass, in minor units of ``cost_currency``; zero when free.
+    cost_basis_minor: Mapped[int] = mapped_column(BigInteger)
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
+    first_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    subsequent_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    all_services: Mapped[bool] = mapped_column(Boolean)
+    member_cap: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(Integer)
+    # Redemptions that still count: the next one is "session redeemed_count + 1 of N".
+    redeemed_count: Mapped[int] = mapped_column(Integer)
+    # The time of the newest entry; entries never get an earlier time, so the balance as of any
+    # moment is the balance_after of the last entry at or before it.
+    last_entry_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PassApplicability(Base):
+    """One service or one category a pass is valid for, when not valid for all."""
+
+    __tablename__ = "sessionpacks_pass_applicability"
+    __table_args__ = (
+        CheckConstraint(
+            "(service_id IS NULL) <> (category IS NULL)", name="service_or_category"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_services.id"))
+    category: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+
+
+class Operation(Base):
+    """One write: who did it, through which channel, under which idempotency key, and its result."""
+
+    __tablename__ = "sessionpacks_operations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True)
+    action: Mapped[str] = mapped_column(String(32))
+    # SHA-256 of the action and its arguments: a replay with other arguments is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    actor_kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(REF_LENGTH))
+    channel: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Redemption(Base):
+    """Units taken for one service for one member, possibly from several passes."""
+
+    __tablename__ = "sessionpacks_redemptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_operations.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_members.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_services.id"))
+    occurrence_ref: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LedgerEntry(Base):
+    """An append-only change to what one pass holds. Never updated, never deleted.
+
+    ``balance_after`` makes any past balance one index lookup, however long the ledger grows.
+    """
+
+    __tablename__ = "sessionpacks_ledger_entries"
+    __table_args__ = (
+        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+        Index("ix_sessionpacks_ledger_entries_pass_time", "pass_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    operation_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_operations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessionpacks_redemptions.id"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_members.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SideEffect(Base):
+    """An email, task or event waiting to go out after its transaction committed."""
+
+    __tablename__ = "sessionpacks_side_effects"
+    __table_args__ = (Index("ix_sessionpacks_side_effects_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hook: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set while a process delivers it, so two retry runs do not both send it.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Email(Base):
+    """An email kept by the default email plugin, which logs instead of sending."""
+
+    __tablename__ = "sessionpacks_emails"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StaffTask(Base):
+    """A to-do for staff, kept by the default task plugin."""
+
+    __tablename__ = "sessionpacks_tasks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_accounts.id"))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,391 @@
+"""Redeeming: taking units for one service for one member, from one or several passes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import attrs
+import pluggy
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.engine import Connection, Row
+
+from sessionpacks.directory import MemberInfo, ServiceInfo, get_member, get_service
+from sessionpacks.enums import EntryKind, Metric, PassState
+from sessionpacks.errors import InsufficientCredit, NotFound, PassUnusable, Unusable
+from sessionpacks.ledger import append_entry, entries, lock_passes, passes, state_for_balance
+from sessionpacks.models import PassApplicability, Redemption
+from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
+from sessionpacks.transactions import WriteContext
+from sessionpacks.values import (
+    Balance,
+    Consideration,
+    ExhaustedEvent,
+    PlannedPart,
+    RedeemResult,
+    RedemptionPart,
+    RedemptionPlan,
+)
+
+_applicability = PassApplicability.__table__
+_redemptions = Redemption.__table__
+_OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
+
+
+@attrs.frozen
+class Choice:
+    """The passes that will pay, each with its units, and every pass that was looked at."""
+
+    member: MemberInfo
+    service: ServiceInfo
+    request: SelectionRequest
+    metric: Metric
+    currency: str | None
+    units: int
+    parts: tuple[tuple[Candidate, int], ...]
+    rows: dict[int, Row]  # type: ignore[type-arg]
+    considered: tuple[Consideration, ...]
+
+
+def choose(
+    conn: Connection,
+    hooks: pluggy.PluginManager,
+    member_id: int,
+    service_id: int,
+    *,
+    named_pass_id: int | None,
+    count: int,
+    at: dt.datetime,
+    lock: bool,
+) -> Choice:
+    """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
+    member = get_member(conn, member_id)
+    service = get_service(conn, service_id)
+    open_for_member = and_(
+        passes.c.account_id == member.account_id,
+        or_(passes.c.member_id.is_(None), passes.c.member_id == member_id),
+        passes.c.state.in_(_OPEN_STATES),
+    )
+    criteria = open_for_member if named_pass_id is None else or_(
+        open_for_member, passes.c.id == named_pass_id
+    )
+    if lock:
+        rows = lock_passes(conn, criteria)
+    else:
+        rows = conn.execute(select(passes).where(criteria).order_by(passes.c.id)).all()
+    by_id = {row.id: row for row in rows}
+    if named_pass_id is not None and named_pass_id not in by_id:
+        raise NotFound("pass", named_pass_id)
+    request = SelectionRequest(
+        member_id=member_id,
+        account_id=member.account_id,
+        service_id=service_id,
+        service_category=service.category,
+        at=at,
+        named_pass_id=named_pass_id,
+        default_pass_id=member.default_pass_id,
+    )
+    candidates = _candidates(conn, rows, member, service)
+    rejected: dict[int, Unusable] = {}
+    for c in candidates:
+        why = why_unusable(c, member_id, at)
+        if why is None and c.account_id != member.account_id:
+            why = Unusable.NOT_USABLE_BY_MEMBER
+        if why is None and _cost(c, service, count) is None:
+            why = Unusable.NOT_APPLICABLE
+        if why is not None:
+            rejected[c.pass_id] = why
+    if named_pass_id in rejected:
+        raise PassUnusable(named_pass_id, rejected[named_pass_id])
+    usable = [c for c in candidates if c.pass_id not in rejected]
+    ordered = list(hooks.hook.sessionpacks_select_passes(request=request, candidates=usable))
+    if not ordered:
+        raise InsufficientCredit(
+            f"member {member_id} has no pass that can pay for {service.name!r}",
+            tuple(rejected.items()) + _closed_passes(conn, member),
+        )
+    first = ordered[0]
+    units = _cost(first, service, count)
+    assert units is not None  # rejected above otherwise
+    parts: list[tuple[Candidate, int]] = []
+    needed = units
+    for c in ordered:
+        if needed == 0:
+            break
+        if c.metric is not first.metric or c.currency != first.currency:
+            rejected[c.pass_id] = Unusable.WRONG_METRIC
+            continue
+        take = min(needed, c.member_allowance)
+        parts.append((c, take))
+        needed -= take
+    ranks = {c.pass_id: rank for rank, c in enumerate(ordered, start=1)}
+    considered = tuple(
+        Consideration(
+            pass_id=c.pass_id,
+            usable=c.pass_id not in rejected,
+            reason=rejected.get(c.pass_id),
+            remaining=c.remaining,
+            rank=ranks.get(c.pass_id),
+        )
+        for c in candidates
+    )
+    if needed:
+        raise InsufficientCredit(
+            f"member {member_id} needs {units} {first.metric.value} for {service.name!r}"
+            f" but the usable passes hold {units - needed}",
+            tuple(rejected.items()),
+        )
+    return Choice(
+        member=member,
+        service=service,
+        request=request,
+        metric=first.metric,
+        currency=first.currency,
+        units=units,
+        parts=tuple(parts),
+        rows=by_id,
+        considered=considered,
+    )
+
+
+def plan(
+    conn: Connection,
+    hooks: pluggy.PluginManager,
+    member_id: int,
+    service_id: int,
+    *,
+    named_pass_id: int | None,
+    count: int,
+    at: dt.datetime,
+) -> RedemptionPlan:
+    """What :func:`redeem` would do, changing nothing."""
+    try:
+        choice = choose(
+            conn,
+            hooks,
+            member_id,
+            service_id,
+            named_pass_id=named_pass_id,
+            count=count,
+            at=at,
+            lock=False,
+        )
+    except (InsufficientCredit, PassUnusable) as problem:
+        rejected = getattr(problem, "rejected", ())
+        if isinstance(problem, PassUnusable):
+            rejected = ((problem.pass_id, problem.reason),)
+        return RedemptionPlan(
+            member_id=member_id,
+            service_id=service_id,
+            metric=None,
+            units=0,
+            parts=(),
+            considered=tuple(
+                Consideration(pass_id=pid, usable=False, reason=why, remaining=0, rank=None)
+                for pid, why in rejected
+            ),
+            possible=False,
+            problem=str(problem),
+        )
+    return RedemptionPlan(
+        member_id=member_id,
+        service_id=service_id,
+        metric=choice.metric,
+        units=choice.units,
+        parts=tuple(
+            PlannedPart(pass_id=c.pass_id, units=units, why=explain(choice.request, c))
+            for c, units in choice.parts
+        ),
+        considered=choice.considered,
+        possible=True,
+        problem=None,
+    )
+
+
+def redeem(
+    ctx: WriteContext,
+    choice: Choice,
+    *,
+    occurrence_ref: str | None,
+    occurred_at: dt.datetime,
+) -> RedeemResult:
+    redemption_id = int(
+        ctx.conn.execute(
+            insert(_redemptions).values(
+                operation_id=ctx.operation_id,
+                account_id=choice.member.account_id,
+                member_id=choice.member.id,
+                service_id=choice.service.id,
+                occurrence_ref=occurrence_ref,
+                occurred_at=occurred_at,
+                created_at=ctx.now,
+            )
+        ).inserted_primary_key[0]
+    )
+    parts = []
+    for candidate, units in choice.parts:
+        row = choice.rows[candidate.pass_id]
+        entry_id, balance_after, at = append_entry(
+            ctx,
+            row,
+            EntryKind.REDEEM,
+            -units,
+            state=state_for_balance(PassState(row.state), row.remaining - units),
+            redemption_id=redemption_id,
+            member_id=choice.member.id,
+            redeemed=1,
+        )
+        parts.append(
+            RedemptionPart(
+                pass_id=candidate.pass_id,
+                entry_id=entry_id,
+                units=units,
+                balance_after=balance_after,
+                number=candidate.redeemed + 1,
+                of=candidate.initial_quantity if candidate.metric is Metric.SESSIONS else None,
+            )
+        )
+        if balance_after == 0:
+            ctx.enqueue(
+                "sessionpacks_exhausted",
+                ExhaustedEvent(
+                    pass_id=candidate.pass_id,
+                    account_id=candidate.account_id,
+                    member_id=candidate.member_id,
+                    at=at,
+                ),
+            )
+    result = RedeemResult(
+        redemption_id=redemption_id,
+        account_id=choice.member.account_id,
+        member_id=choice.member.id,
+        service_id=choice.service.id,
+        metric=choice.metric,
+        currency=choice.currency,
+        units=choice.units,
+        parts=tuple(parts),
+        occurrence_ref=occurrence_ref,
+        occurred_at=occurred_at,
+        operation_id=ctx.operation_id,
+    )
+    ctx.enqueue("sessionpacks_redeemed", result)
+    return result
+
+
+def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:
+    """What ``count`` redemptions of ``service`` cost on this pass, or None if it cannot price it."""
+    if c.metric is Metric.SESSIONS:
+        return count
+    if c.metric is Metric.MINUTES:
+        return service.duration_minutes * count
+    price = service.price_minor if service.currency == c.currency else None
+    first = c.first_rate_minor if c.redeemed == 0 else None
+    subsequent = c.subsequent_rate_minor or c.first_rate_minor or price
+    first = first or subsequent
+    if first is None or subsequent is None:
+        return None
+    return first + subsequent * (count - 1)
+
+
+def _candidates(
+    conn: Connection,
+    rows: Sequence[Row],  # type: ignore[type-arg]
+    member: MemberInfo,
+    service: ServiceInfo,
+) -> list[Candidate]:
+    scoped = [row.id for row in rows if not row.all_services]
+    applicable = set()
+    if scoped:
+        applicable = set(
+            conn.execute(
+                select(_applicability.c.pass_id).where(
+                    _applicability.c.pass_id.in_(scoped),
+                    or_(
+                        _applicability.c.service_id == service.id,
+                        _applicability.c.category == service.category,
+                    ),
+                )
+            ).scalars()
+        )
+    capped = [row.id for row in rows if row.member_cap is not None]
+    used: dict[int, int] = {}
+    if capped:
+        used = {
+            pass_id: -int(total)
+            for pass_id, total in conn.execute(
+                select(entries.c.pass_id, func.sum(entries.c.delta))
+                .where(
+                    entries.c.pass_id.in_(capped),
+                    entries.c.member_id == member.id,
+                    entries.c.kind.in_((EntryKind.REDEEM.value, EntryKind.REVERSE.value)),
+                )
+                .group_by(entries.c.pass_id)
+            ).tuples()
+        }
+    return [
+        Candidate(
+            pass_id=row.id,
+            account_id=row.account_id,
+            member_id=row.member_id,
+            metric=Metric(row.metric),
+            currency=row.currency,
+            remaining=row.remaining,
+            initial_quantity=row.initial_quantity,
+            state=PassState(row.state),
+            starts_at=row.starts_at,
+            expires_at=row.expires_at,
+            cost_basis_minor=row.cost_basis_minor,
+            priority=row.priority,
+            created_at=row.created_at,
+            applicable=row.all_services or row.id in applicable,
+            first_rate_minor=row.first_rate_minor,
+            subsequent_rate_minor=row.subsequent_rate_minor,
+            member_cap=row.member_cap,
+            used_by_member=used.get(row.id, 0),
+            redeemed=row.redeemed_count,
+        )
+        for row in rows
+    ]
+
+
+def _closed_passes(conn: Connection, member: MemberInfo) -> tuple[tuple[int, Unusable], ...]:
+    """The member's passes that could never pay now, to say why in an error."""
+    rows = conn.execute(
+        select(passes.c.id, passes.c.state)
+        .where(
+            passes.c.account_id == member.account_id,
+            or_(passes.c.member_id.is_(None), passes.c.member_id == member.id),
+            passes.c.state.not_in((*_OPEN_STATES, PassState.VOIDED.value)),
+        )
+        .order_by(passes.c.id)
+    ).all()
+    reasons = {
+        PassState.SUSPENDED.value: Unusable.SUSPENDED,
+        PassState.EXPIRED.value: Unusable.EXPIRED,
+        PassState.EXHAUSTED.value: Unusable.EXHAUSTED,
+    }
+    return tuple((row.id, reasons[row.state]) for row in rows)
+
+
+def usable_balance(
+    conn: Connection, member_id: int, service_id: int, at: dt.datetime
+) -> tuple[Balance, ...]:
+    """What this member can spend on this service now, per metric and currency."""
+    member = get_member(conn, member_id)
+    service = get_service(conn, service_id)
+    rows = conn.execute(
+        select(passes).where(
+            passes.c.account_id == member.account_id,
+            or_(passes.c.member_id.is_(None), passes.c.member_id == member_id),
+            passes.c.state.in_(_OPEN_STATES),
+        )
+    ).all()
+    sums: dict[tuple[Metric, str | None], int] = {}
+    for c in _candidates(conn, rows, member, service):
+        if why_unusable(c, member_id, at) is None and _cost(c, service, 1) is not None:
+            key = (c.metric, c.currency)
+            sums[key] = sums.get(key, 0) + c.member_allowance
+    return tuple(
+        Balance(metric=metric, currency=currency, units=units)
+        for (metric, currency), units in sorted(sums.items(), key=lambda kv: str(kv[0]))
+    )

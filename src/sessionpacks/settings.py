@@ -1,0 +1,43 @@
+"""The settings every integration fills in, whatever framework it comes from."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import attrs
+
+from sessionpacks.values import Actor, Target
+
+
+class Policy(Protocol):
+    """Answers whether an actor may do an action to a target."""
+
+    def __call__(self, actor: Actor, action: str, target: Target) -> bool: ...
+
+
+def allow_all(actor: Actor, action: str, target: Target) -> bool:
+    """A policy for a process that is trusted whole, such as the command line or a script."""
+    return True
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+
+
+@attrs.frozen
+class Settings:
+    """How a studio runs sessionpacks.
+
+    :param policy: who may do what; without one, the default authorization plugin denies every
+        write, so a host must choose.
+    :param studio_timezone: the IANA zone that decides what "end of day" means.
+    :param transaction_attempts: how often a write is tried when the database reports a deadlock
+        or a serialization failure.
+    :param side_effect_attempts: how often an email, task or event is tried before it stays failed.
+    """
+
+    policy: Policy | None = None
+    studio_timezone: str = "UTC"
+    transaction_attempts: int = attrs.field(default=8, validator=_positive)
+    side_effect_attempts: int = attrs.field(default=10, validator=_positive)

@@ -1,0 +1,405 @@
+"""The one object a host builds to use sessionpacks: every service is a method on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import pluggy
+from sqlalchemy import update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sessionpacks import corrections, directory, granting, hookspecs, reading, redeeming, validation
+from sessionpacks.clock import Clock, SystemClock
+from sessionpacks.database import prepare_engine
+from sessionpacks.defaults import DefaultPlugins
+from sessionpacks.enums import Channel, PassState
+from sessionpacks.errors import ConfigurationError, InvalidInput, NotAuthorized, PassUnusable, Unusable
+from sessionpacks.models import Member
+from sessionpacks.outbox import Outbox, RetryReport
+from sessionpacks.settings import Settings
+from sessionpacks.transactions import WriteContext, Writer
+from sessionpacks.values import (
+    Actor,
+    Balance,
+    EntryResult,
+    GrantResult,
+    HistoryEntry,
+    PassBalance,
+    PassTerms,
+    RedeemResult,
+    RedemptionPlan,
+    Target,
+    VerifyProblem,
+)
+
+T = TypeVar("T")
+_members = Member.__table__
+
+
+class Studio:
+    """sessionpacks for one studio's database.
+
+    Built from a session factory bound to an engine, the settings, the host's plugins and a clock;
+    it keeps no module globals, so a test or a second studio gets its own. Writes take an
+    idempotency key, an actor and a channel, and return frozen results; reads take an optional
+    ``as_of`` moment.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session] | Engine,
+        *,
+        settings: Settings | None = None,
+        plugins: Iterable[object] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        if isinstance(session_factory, Engine):
+            session_factory = sessionmaker(session_factory)
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise ConfigurationError("the session factory must be bound to an Engine")
+        prepare_engine(bind)
+        self.session_factory = session_factory
+        self.settings = settings or Settings()
+        self.clock = clock or SystemClock()
+        self.hooks = pluggy.PluginManager(hookspecs.PROJECT)
+        self.hooks.add_hookspecs(hookspecs)
+        self.hooks.register(
+            DefaultPlugins(session_factory, self.settings, self.clock), name="sessionpacks.defaults"
+        )
+        for plugin in plugins:
+            self.hooks.register(plugin)
+        self.outbox = Outbox(
+            session_factory, self.hooks, self.clock, self.settings.side_effect_attempts
+        )
+        self._writer = Writer(
+            session_factory, self.clock, self.outbox, self.settings.transaction_attempts
+        )
+
+    # -- the directory ---------------------------------------------------------------------
+
+    def add_account(self, ref: str, name: str) -> directory.AccountInfo:
+        """Register a paying account under the host's own id for it."""
+        with self.session_factory.begin() as session:
+            return directory.add_account(session.connection(), self.clock.now(), ref, name)
+
+    def add_member(
+        self, account_id: int, name: str, *, ref: str | None = None
+    ) -> directory.MemberInfo:
+        with self.session_factory.begin() as session:
+            return directory.add_member(
+                session.connection(), self.clock.now(), account_id, name, ref
+            )
+
+    def add_service(
+        self,
+        name: str,
+        *,
+        category: str,
+        duration_minutes: int,
+        price_minor: int | None = None,
+        currency: str | None = None,
+    ) -> directory.ServiceInfo:
+        with self.session_factory.begin() as session:
+            return directory.add_service(
+                session.connection(),
+                self.clock.now(),
+                name,
+                category,
+                duration_minutes,
+                price_minor,
+                currency,
+            )
+
+    def account(self, account_id: int) -> directory.AccountInfo:
+        return self._read(lambda conn: directory.get_account(conn, account_id))
+
+    def account_by_ref(self, ref: str) -> directory.AccountInfo:
+        return self._read(lambda conn: directory.find_account(conn, ref))
+
+    def member(self, member_id: int) -> directory.MemberInfo:
+        return self._read(lambda conn: directory.get_member(conn, member_id))
+
+    def members(self, account_id: int) -> tuple[directory.MemberInfo, ...]:
+        return self._read(lambda conn: directory.list_members(conn, account_id))
+
+    def service(self, service_id: int) -> directory.ServiceInfo:
+        return self._read(lambda conn: directory.get_service(conn, service_id))
+
+    def services(self) -> tuple[directory.ServiceInfo, ...]:
+        return self._read(directory.list_services)
+
+    def set_default_pass(self, member_id: int, pass_id: int | None) -> None:
+        """Make ``pass_id`` the pack used first for this member's redemptions (None clears it)."""
+        with self.session_factory.begin() as session:
+            conn = session.connection()
+            member = directory.get_member(conn, member_id)
+            if pass_id is not None:
+                held = reading.pass_balance(conn, pass_id, self.clock.now(), None)
+                if held.account_id != member.account_id or held.member_id not in (None, member_id):
+                    raise PassUnusable(pass_id, Unusable.NOT_USABLE_BY_MEMBER)
+                if held.state is PassState.VOIDED:
+                    raise PassUnusable(pass_id, Unusable.VOIDED)
+            conn.execute(
+                update(_members).where(_members.c.id == member_id).values(default_pass_id=pass_id)
+            )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def grant(
+        self,
+        account_id: int,
+        terms: PassTerms,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+        member_id: int | None = None,
+    ) -> GrantResult:
+        """Add credits to an account (or, with ``member_id``, to one member) as a new pass."""
+        terms = granting.check_terms(terms)
+        reason = validation.reason(reason)
+
+        def work(ctx: WriteContext) -> GrantResult:
+            self._authorize(ctx, "grant", Target("account", account_id, account_id))
+            return granting.grant(ctx, account_id, member_id, terms, reason)
+
+        return self._writer.write(
+            "grant",
+            {"account_id": account_id, "member_id": member_id, "terms": terms, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=GrantResult,
+            work=work,
+        )
+
+    def redeem(
+        self,
+        member_id: int,
+        service_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+        pass_id: int | None = None,
+        count: int = 1,
+        occurrence_ref: str | None = None,
+        occurred_at: dt.datetime | None = None,
+    ) -> RedeemResult:
+        """Take what ``count`` attendances of a service cost for a member, from the passes that
+        DOMAIN.md's order (or the host's selection hook) picks; ``pass_id`` names one to use first.
+        """
+        validation.positive("count", count)
+        occurred = validation.moment("occurred_at", occurred_at)
+        if occurrence_ref is not None:
+            validation.name("occurrence_ref", occurrence_ref, 191)
+
+        def work(ctx: WriteContext) -> RedeemResult:
+            at = occurred or ctx.now
+            choice = redeeming.choose(
+                ctx.conn,
+                self.hooks,
+                member_id,
+                service_id,
+                named_pass_id=pass_id,
+                count=count,
+                at=at,
+                lock=True,
+            )
+            self._authorize(
+                ctx, "redeem", Target("member", member_id, choice.member.account_id)
+            )
+            return redeeming.redeem(
+                ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at
+            )
+
+        return self._writer.write(
+            "redeem",
+            {
+                "member_id": member_id,
+                "service_id": service_id,
+                "pass_id": pass_id,
+                "count": count,
+                "occurrence_ref": occurrence_ref,
+                "occurred_at": occurred,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=RedeemResult,
+            work=work,
+        )
+
+    def plan_redemption(
+        self,
+        member_id: int,
+        service_id: int,
+        *,
+        pass_id: int | None = None,
+        count: int = 1,
+        at: dt.datetime | None = None,
+    ) -> RedemptionPlan:
+        """A dry run of :meth:`redeem`: which passes would pay and why, changing nothing."""
+        validation.positive("count", count)
+        moment = validation.moment("at", at) or self.clock.now()
+        return self._read(
+            lambda conn: redeeming.plan(
+                conn,
+                self.hooks,
+                member_id,
+                service_id,
+                named_pass_id=pass_id,
+                count=count,
+                at=moment,
+            )
+        )
+
+    def reverse(
+        self,
+        redemption_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+    ) -> EntryResult:
+        """Give a redemption's units back to the passes it took them from."""
+        reason = validation.reason(reason)
+        return self._writer.write(
+            "reverse",
+            {"redemption_id": redemption_id, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=EntryResult,
+            work=lambda ctx: corrections.reverse(ctx, self._authorize, redemption_id, reason),
+        )
+
+    def adjust(
+        self,
+        pass_id: int,
+        delta: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+    ) -> EntryResult:
+        """Correct a pass by hand, up or down, with a reason for the audit trail."""
+        if validation.whole_number("delta", delta) == 0:
+            raise InvalidInput("an adjustment of zero changes nothing; give a delta")
+        reason = validation.reason(reason)
+        return self._writer.write(
+            "adjust",
+            {"pass_id": pass_id, "delta": delta, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=EntryResult,
+            work=lambda ctx: corrections.adjust(ctx, self._authorize, pass_id, delta, reason),
+        )
+
+    def void(
+        self,
+        pass_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+    ) -> EntryResult:
+        """Delete a pass: what remains is voided, the pass is hidden, its entries stay."""
+        reason = validation.reason(reason)
+        return self._writer.write(
+            "void",
+            {"pass_id": pass_id, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=EntryResult,
+            work=lambda ctx: corrections.void(ctx, self._authorize, pass_id, reason),
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def pass_balance(self, pass_id: int, *, as_of: dt.datetime | None = None) -> PassBalance:
+        moment = validation.moment("as_of", as_of)
+        return self._read(lambda conn: reading.pass_balance(conn, pass_id, self.clock.now(), moment))
+
+    def passes(
+        self, account_id: int, *, as_of: dt.datetime | None = None, include_voided: bool = False
+    ) -> tuple[PassBalance, ...]:
+        """The account's passes with their balances; deleted passes are hidden unless asked for."""
+        moment = validation.moment("as_of", as_of)
+        return self._read(
+            lambda conn: reading.account_passes(
+                conn, account_id, self.clock.now(), moment, include_voided
+            )
+        )
+
+    def account_balance(
+        self, account_id: int, *, as_of: dt.datetime | None = None
+    ) -> tuple[Balance, ...]:
+        """What the account can still spend, per metric and currency."""
+        return reading.totals(self.passes(account_id, as_of=as_of))
+
+    def member_balance(self, member_id: int, service_id: int) -> tuple[Balance, ...]:
+        """What this member can spend on this service now, counting family passes and caps."""
+        return self._read(
+            lambda conn: redeeming.usable_balance(conn, member_id, service_id, self.clock.now())
+        )
+
+    def history(
+        self,
+        *,
+        account_id: int | None = None,
+        member_id: int | None = None,
+        pass_id: int | None = None,
+        as_of: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> tuple[HistoryEntry, ...]:
+        """Ledger entries, newest first, with "session n of N" on redemptions that still count."""
+        if account_id is None and member_id is None and pass_id is None:
+            raise InvalidInput("history needs an account_id, a member_id or a pass_id")
+        if limit is not None:
+            validation.positive("limit", limit)
+        moment = validation.moment("as_of", as_of)
+        return self._read(
+            lambda conn: reading.history(
+                conn,
+                account_id=account_id,
+                member_id=member_id,
+                pass_id=pass_id,
+                as_of=moment,
+                limit=limit,
+            )
+        )
+
+    def verify(self) -> tuple[VerifyProblem, ...]:
+        """Every pass whose cached balance disagrees with its ledger; empty when all agree."""
+        return self._read(reading.verify)
+
+    def retry_side_effects(self) -> RetryReport:
+        """Deliver the emails, tasks and events that failed or were never sent."""
+        return self.outbox.retry()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _read(self, query: Callable[[Connection], T]) -> T:
+        with self.session_factory() as session:
+            return query(session.connection())
+
+    def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
+        allowed = self.hooks.hook.sessionpacks_authorize(
+            actor=ctx.actor, action=action, target=target
+        )
+        if not allowed:
+            raise NotAuthorized(
+                f"{ctx.actor.kind} {ctx.actor.id!r} may not {action} {target.kind} {target.id}"
+                " (the authorization hook said no)"
+            )

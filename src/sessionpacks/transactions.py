@@ -1,0 +1,175 @@
+"""Runs every write once: in one transaction, under an idempotency key, retried on deadlock.
+
+A write inserts its operation row first. The idempotency key is unique, so a second process with
+the same key waits on that insert until the first commits, then fails it and replays the stored
+result instead of doing the work again. Side effects written by the work are delivered after
+commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from sessionpacks import codec
+from sessionpacks.clock import Clock
+from sessionpacks.database import is_retryable
+from sessionpacks.enums import Channel
+from sessionpacks.errors import IdempotencyConflict, InvalidInput
+from sessionpacks.models import REF_LENGTH, Operation
+from sessionpacks.outbox import Outbox
+from sessionpacks.values import Actor
+
+T = TypeVar("T")
+
+_operations = Operation.__table__
+
+
+@attrs.define
+class WriteContext:
+    """What the work of one write sees: its connection, its moment and its operation."""
+
+    conn: Connection
+    now: Any
+    actor: Actor
+    channel: Channel
+    operation_id: int
+    outbox: Outbox
+    side_effects: list[int] = attrs.field(factory=list)
+
+    def enqueue(self, hook: str, value: object) -> None:
+        side_effect_id = self.outbox.enqueue(self.conn, hook, value)
+        if side_effect_id is not None:
+            self.side_effects.append(side_effect_id)
+
+
+class Writer:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        outbox: Outbox,
+        attempts: int,
+    ) -> None:
+        self._session_factory = session_factory
+        self._clock = clock
+        self._outbox = outbox
+        self._attempts = attempts
+        bind = session_factory.kw.get("bind")
+        dialect = bind.dialect.name if bind is not None else "sqlite"
+        # Each statement must see what other transactions committed while this one waited for a
+        # row lock: MySQL's default REPEATABLE READ would show a stale snapshot instead.
+        self._execution_options: dict[str, Any] = (
+            {} if dialect == "sqlite" else {"isolation_level": "READ COMMITTED"}
+        )
+
+    def write(
+        self,
+        action: str,
+        arguments: Mapping[str, object],
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel,
+        result_type: type[T],
+        work: Callable[[WriteContext], T],
+    ) -> T:
+        """Run ``work`` once for ``idempotency_key`` and return its result, or the stored one."""
+        check_key(idempotency_key)
+        channel = Channel(channel)
+        fingerprint = _fingerprint(action, arguments)
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self._attempt(
+                    action, fingerprint, idempotency_key, actor, channel, result_type, work
+                )
+            except sa.exc.DBAPIError as error:
+                if attempt == self._attempts or not is_retryable(error):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        action: str,
+        fingerprint: str,
+        key: str,
+        actor: Actor,
+        channel: Channel,
+        result_type: type[T],
+        work: Callable[[WriteContext], T],
+    ) -> T:
+        with self._session_factory() as session:
+            conn = session.connection(execution_options=self._execution_options)
+            now = self._clock.now()
+            try:
+                operation_id = conn.execute(
+                    insert(_operations).values(
+                        idempotency_key=key,
+                        action=action,
+                        fingerprint=fingerprint,
+                        actor_kind=actor.kind,
+                        actor_id=actor.id,
+                        channel=channel.value,
+                        result="",
+                        created_at=now,
+                    )
+                ).inserted_primary_key[0]
+            except sa.exc.IntegrityError:
+                session.rollback()
+                return self._replay(session, action, fingerprint, key, result_type)
+            context = WriteContext(conn, now, actor, channel, int(operation_id), self._outbox)
+            result = work(context)
+            conn.execute(
+                update(_operations)
+                .where(_operations.c.id == operation_id)
+                .values(result=codec.dumps(result))
+            )
+            session.commit()
+        if context.side_effects:
+            self._outbox.deliver(context.side_effects)
+        return result
+
+    def _replay(
+        self, session: Session, action: str, fingerprint: str, key: str, result_type: type[T]
+    ) -> T:
+        stored = session.execute(
+            select(_operations.c.action, _operations.c.fingerprint, _operations.c.result).where(
+                _operations.c.idempotency_key == key
+            )
+        ).one_or_none()
+        session.rollback()
+        if stored is None:  # the conflict was not on the key: let the caller see it
+            raise InvalidInput(f"idempotency key {key!r} could not be recorded")
+        if stored.action != action or stored.fingerprint != fingerprint:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different {stored.action} call;"
+                " use a new key for a new request"
+            )
+        return codec.loads(result_type, stored.result)
+
+
+def check_key(key: object) -> None:
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInput("an idempotency key is required: a non-empty string per request")
+    if len(key) > REF_LENGTH:
+        raise InvalidInput(f"an idempotency key is at most {REF_LENGTH} characters long")
+
+
+def _fingerprint(action: str, arguments: Mapping[str, object]) -> str:
+    canonical = json.dumps(
+        {"action": action, "arguments": {k: codec.encode(v) for k, v in arguments.items()}},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,63 @@
+"""Checks on arguments, each naming the problem it finds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sessionpacks.clock import require_aware
+from sessionpacks.errors import InvalidInput
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+MAX_REASON = 500
+
+
+def whole_number(name: str, value: object) -> int:
+    # bool is an int in Python, but True credits is a mistake, not a quantity.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{name} must be a whole number, got {value!r}")
+    return value
+
+
+def positive(name: str, value: object) -> int:
+    number = whole_number(name, value)
+    if number <= 0:
+        raise InvalidInput(f"{name} must be greater than zero, got {number}")
+    return number
+
+
+def not_negative(name: str, value: object) -> int:
+    number = whole_number(name, value)
+    if number < 0:
+        raise InvalidInput(f"{name} cannot be negative, got {number}")
+    return number
+
+
+def currency(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise InvalidInput(f"{name} must be an ISO 4217 code such as 'EUR' or 'USD', got {value!r}")
+    return value
+
+
+def reason(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("a reason is required: say why, for the audit trail")
+    if len(value) > MAX_REASON:
+        raise InvalidInput(f"a reason is at most {MAX_REASON} characters long")
+    return value.strip()
+
+
+def moment(name: str, value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise InvalidInput(f"{name} must be a datetime, got {value!r}")
+    return require_aware(value, name)
+
+
+def name(field: str, value: object, limit: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be a non-empty string")
+    if len(value) > limit:
+        raise InvalidInput(f"{field} is at most {limit} characters long")
+    return value.strip()

@@ -1,0 +1,213 @@
+"""Frozen values that go into and come out of the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from sessionpacks.enums import Channel, EntryKind, Metric, PassState, Source
+from sessionpacks.errors import Unusable
+
+
+@attrs.frozen
+class Actor:
+    """Who performs an action: a staff user, a member, a kiosk device, the system, an operator.
+
+    ``kind`` is one of ``staff``, ``member``, ``kiosk``, ``system`` or ``cli`` by convention;
+    ``roles`` are whatever the host's authorization policy understands.
+    """
+
+    kind: str
+    id: str
+    roles: tuple[str, ...] = ()
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(kind="system", id="sessionpacks")
+
+
+@attrs.frozen
+class Target:
+    """What an action is done to, as the authorization hook sees it."""
+
+    kind: str
+    id: int
+    account_id: int
+
+
+@attrs.frozen
+class PassTerms:
+    """What a new pass holds and where it may be used.
+
+    ``quantity`` counts sessions, minutes, or minor units of ``currency`` for money. Empty
+    ``services`` and ``categories`` mean every service. ``cost_basis_minor`` is what was paid for
+    the whole pass (zero for complimentary credits). A money pass charges ``first_rate_minor`` for
+    its first redemption and ``subsequent_rate_minor`` after; without rates, the service's price.
+    """
+
+    quantity: int
+    metric: Metric = Metric.SESSIONS
+    currency: str | None = None
+    label: str = ""
+    services: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    starts_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    cost_basis_minor: int = 0
+    cost_currency: str | None = None
+    first_rate_minor: int | None = None
+    subsequent_rate_minor: int | None = None
+    member_cap: int | None = None
+    priority: int = 0
+    source: Source = Source.GRANT
+    template_id: int | None = None
+
+
+@attrs.frozen
+class GrantResult:
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    metric: Metric
+    currency: str | None
+    quantity: int
+    entry_id: int
+    operation_id: int
+    created_at: dt.datetime
+
+
+@attrs.frozen
+class RedemptionPart:
+    """What one pass gave to a redemption: ``number`` is "session n" of ``of`` on that pass."""
+
+    pass_id: int
+    entry_id: int
+    units: int
+    balance_after: int
+    number: int
+    # The pass's initial sessions for a session pack; None for minutes and money.
+    of: int | None
+
+
+@attrs.frozen
+class RedeemResult:
+    redemption_id: int
+    account_id: int
+    member_id: int
+    service_id: int
+    metric: Metric
+    currency: str | None
+    units: int
+    parts: tuple[RedemptionPart, ...]
+    occurrence_ref: str | None
+    occurred_at: dt.datetime
+    operation_id: int
+
+
+@attrs.frozen
+class EntryResult:
+    """The result of a write that appends entries to passes: reverse, adjust, void."""
+
+    action: str
+    pass_ids: tuple[int, ...]
+    entry_ids: tuple[int, ...]
+    deltas: tuple[int, ...]
+    balances_after: tuple[int, ...]
+    operation_id: int
+    redemption_id: int | None = None
+
+
+@attrs.frozen
+class ExhaustedEvent:
+    """A pass's last unit was used."""
+
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    at: dt.datetime
+
+
+@attrs.frozen
+class Consideration:
+    """One pass the selection looked at, and what it decided."""
+
+    pass_id: int
+    usable: bool
+    reason: Unusable | None
+    remaining: int
+    rank: int | None
+
+
+@attrs.frozen
+class PlannedPart:
+    pass_id: int
+    units: int
+    why: str
+
+
+@attrs.frozen
+class RedemptionPlan:
+    """The answer of a dry run: which passes would pay, in which order, and why."""
+
+    member_id: int
+    service_id: int
+    metric: Metric | None
+    units: int
+    parts: tuple[PlannedPart, ...]
+    considered: tuple[Consideration, ...]
+    possible: bool
+    problem: str | None
+
+
+@attrs.frozen
+class PassBalance:
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    label: str
+    metric: Metric
+    currency: str | None
+    initial_quantity: int
+    remaining: int
+    state: PassState
+    starts_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    as_of: dt.datetime
+
+
+@attrs.frozen
+class Balance:
+    """A total of units of one metric (and currency, for money)."""
+
+    metric: Metric
+    currency: str | None
+    units: int
+
+
+@attrs.frozen
+class HistoryEntry:
+    entry_id: int
+    pass_id: int
+    kind: EntryKind
+    delta: int
+    balance_after: int
+    created_at: dt.datetime
+    actor_kind: str
+    actor_id: str
+    channel: Channel
+    reason: str | None
+    redemption_id: int | None
+    member_id: int | None
+    service_id: int | None
+    # "session n of N" for a redemption that still counts; None otherwise.
+    number: int | None
+    of: int | None
+
+
+@attrs.frozen
+class VerifyProblem:
+    pass_id: int
+    cached: int
+    ledger_sum: int
+    last_balance_after: int | None

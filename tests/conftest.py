@@ -1,0 +1,163 @@
+"""Fixtures that give each test a real database: a SQLite file by default, or the PostgreSQL or
+MariaDB server named by an environment variable when pytest runs with ``--database``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sessionpacks import (
+    Actor,
+    Channel,
+    ManualClock,
+    PassTerms,
+    Settings,
+    Studio,
+    allow_all,
+    create_engine,
+    migrate,
+)
+from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.models import Base, Member
+from sessionpacks.values import GrantResult
+
+# Which environment variable holds the server's URL, per --database choice.
+SERVER_URL_VARIABLES = {
+    "postgresql": "SESSIONPACKS_TEST_POSTGRESQL_URL",
+    "mariadb": "SESSIONPACKS_TEST_MARIADB_URL",
+}
+
+START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=["sqlite", *SERVER_URL_VARIABLES],
+        default="sqlite",
+        help="run the tests on a SQLite file (default) or on the server whose URL is in "
+        + ", ".join(f"{v} (for {k})" for k, v in SERVER_URL_VARIABLES.items()),
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    choice = request.config.getoption("--database")
+    if choice == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sessionpacks.db'}"
+    variable = SERVER_URL_VARIABLES[choice]
+    url = os.environ.get(variable, "").strip()
+    if not url:
+        pytest.exit(f"--database={choice} needs the server's URL in ${variable}", returncode=4)
+    try:
+        with sa.create_engine(url).connect():
+            pass
+    except sa.exc.OperationalError as error:
+        pytest.exit(f"cannot reach the {choice} server at ${variable}: {error}", returncode=4)
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """One engine per test run, its database emptied of sessionpacks tables and upgraded."""
+    engine = create_engine(database_url)
+    drop_everything(engine)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def drop_everything(engine: Engine) -> None:
+    with engine.begin() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        if Member.__tablename__ in names:
+            conn.execute(sa.update(Member).values(default_pass_id=None))
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
+
+
+def empty_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.update(Member).values(default_pass_id=None))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    """The test database with every sessionpacks table empty."""
+    empty_tables(migrated_engine)
+    return migrated_engine
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def studio(engine: Engine, clock: ManualClock) -> Studio:
+    """A studio that allows every action, so tests of other rules are not refused."""
+    return Studio(engine, settings=Settings(policy=allow_all), clock=clock)
+
+
+STAFF = Actor(kind="staff", id="front-desk-1", roles=("owner",))
+
+
+class Gym:
+    """Makes the people, services and passes a test needs, with fresh idempotency keys."""
+
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self._numbers = itertools.count(1)
+
+    def key(self, prefix: str = "k") -> str:
+        return f"{prefix}-{next(self._numbers)}"
+
+    def account(self, name: str = "Family") -> AccountInfo:
+        return self.studio.add_account(self.key("acct"), name)
+
+    def member(self, account: AccountInfo, name: str = "Member") -> MemberInfo:
+        return self.studio.add_member(account.id, name)
+
+    def service(
+        self, name: str | None = None, category: str = "classes", minutes: int = 60, **kw: object
+    ) -> ServiceInfo:
+        return self.studio.add_service(
+            name or self.key("service"), category=category, duration_minutes=minutes, **kw  # type: ignore[arg-type]
+        )
+
+    def grant(
+        self, account: AccountInfo, quantity: int = 10, member: MemberInfo | None = None, **terms: object
+    ) -> GrantResult:
+        return self.studio.grant(
+            account.id,
+            PassTerms(quantity=quantity, **terms),  # type: ignore[arg-type]
+            member_id=member.id if member else None,
+            reason="test grant",
+            idempotency_key=self.key("grant"),
+            actor=STAFF,
+            channel=Channel.OFFICE,
+        )
+
+    def redeem(self, member: MemberInfo, service: ServiceInfo, **kw: object):  # type: ignore[no-untyped-def]
+        return self.studio.redeem(
+            member.id,
+            service.id,
+            idempotency_key=kw.pop("idempotency_key", None) or self.key("redeem"),  # type: ignore[arg-type]
+            actor=STAFF,
+            channel=Channel.OFFICE,
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+@pytest.fixture
+def gym(studio: Studio) -> Gym:
+    return Gym(studio)
