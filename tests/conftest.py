@@ -131,11 +131,18 @@ class Gym:
         self, name: str | None = None, category: str = "classes", minutes: int = 60, **kw: object
     ) -> ServiceInfo:
         return self.studio.add_service(
-            name or self.key("service"), category=category, duration_minutes=minutes, **kw  # type: ignore[arg-type]
+            name or self.key("service"),
+            category=category,
+            duration_minutes=minutes,
+            **kw,  # type: ignore[arg-type]
         )
 
     def grant(
-        self, account: AccountInfo, quantity: int = 10, member: MemberInfo | None = None, **terms: object
+        self,
+        account: AccountInfo,
+        quantity: int = 10,
+        member: MemberInfo | None = None,
+        **terms: object,
     ) -> GrantResult:
         return self.studio.grant(
             account.id,

@@ -28,7 +28,8 @@ def loads(cls: type[T], text: str) -> T:
 
 def encode(value: object) -> Any:
     if attrs.has(type(value)):
-        return {f.name: encode(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
+        return {f.name: encode(getattr(value, f.name)) for f in fields}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime):

@@ -8,13 +8,20 @@ from sqlalchemy import select, update
 
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState, NotFound
-from sessionpacks.ledger import append_entry, entries, lock_pass, lock_passes, passes, state_for_balance
-from sessionpacks.models import Member, Redemption
+from sessionpacks.ledger import (
+    append_entry,
+    entries,
+    lock_pass,
+    lock_passes,
+    passes,
+    state_for_balance,
+)
+from sessionpacks.models import Member, Redemption, table
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import EntryResult, Target
 
-_redemptions = Redemption.__table__
-_members = Member.__table__
+_redemptions = table(Redemption)
+_members = table(Member)
 
 Authorize = Callable[[WriteContext, str, Target], None]
 
@@ -63,9 +70,7 @@ def reverse(
         for t in taken
     ]
     ctx.conn.execute(
-        update(_redemptions)
-        .where(_redemptions.c.id == redemption_id)
-        .values(reversed_at=ctx.now)
+        update(_redemptions).where(_redemptions.c.id == redemption_id).values(reversed_at=ctx.now)
     )
     result = EntryResult(
         action="reverse",

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 
 DEFAULT_URL = "sqlite:///sessionpacks.db"
 
@@ -63,3 +63,11 @@ def is_retryable(error: sa.exc.DBAPIError) -> bool:
     if args and args[0] in (1213, 1205):  # MySQL deadlock, lock wait timeout
         return True
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(orig)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every sessionpacks table has an integer key
+        raise TypeError("the statement inserted no row")
+    return int(key[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -10,12 +11,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks import validation
+from sessionpacks.database import inserted_id
 from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
-from sessionpacks.models import REF_LENGTH, Account, Member, Service
+from sessionpacks.models import REF_LENGTH, Account, Member, Service, table
 
-accounts = Account.__table__
-members = Member.__table__
-services = Service.__table__
+accounts = table(Account)
+members = table(Member)
+services = table(Service)
 
 
 @attrs.frozen
@@ -25,7 +27,7 @@ class AccountInfo:
     name: str
 
     @classmethod
-    def from_row(cls, row: Row) -> AccountInfo:  # type: ignore[type-arg]
+    def from_row(cls, row: Row[Any]) -> AccountInfo:
         return cls(id=row.id, ref=row.ref, name=row.name)
 
 
@@ -38,7 +40,7 @@ class MemberInfo:
     default_pass_id: int | None
 
     @classmethod
-    def from_row(cls, row: Row) -> MemberInfo:  # type: ignore[type-arg]
+    def from_row(cls, row: Row[Any]) -> MemberInfo:
         return cls(
             id=row.id,
             account_id=row.account_id,
@@ -58,7 +60,7 @@ class ServiceInfo:
     currency: str | None
 
     @classmethod
-    def from_row(cls, row: Row) -> ServiceInfo:  # type: ignore[type-arg]
+    def from_row(cls, row: Row[Any]) -> ServiceInfo:
         return cls(
             id=row.id,
             name=row.name,
@@ -74,7 +76,7 @@ def add_account(conn: Connection, now: dt.datetime, ref: str, name: str) -> Acco
     name = validation.name("account name", name)
     _refuse_duplicate(conn, accounts.c.ref, ref, "an account")
     new_id = conn.execute(insert(accounts).values(ref=ref, name=name, created_at=now))
-    return AccountInfo(id=int(new_id.inserted_primary_key[0]), ref=ref, name=name)
+    return AccountInfo(id=inserted_id(new_id), ref=ref, name=name)
 
 
 def add_member(
@@ -89,7 +91,7 @@ def add_member(
         insert(members).values(account_id=account_id, name=name, ref=ref, created_at=now)
     )
     return MemberInfo(
-        id=int(new_id.inserted_primary_key[0]),
+        id=inserted_id(new_id),
         account_id=account_id,
         ref=ref,
         name=name,
@@ -129,7 +131,7 @@ def add_service(
         )
     )
     return ServiceInfo(
-        id=int(new_id.inserted_primary_key[0]),
+        id=inserted_id(new_id),
         name=name,
         category=category,
         duration_minutes=duration_minutes,

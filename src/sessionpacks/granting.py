@@ -6,17 +6,18 @@ import attrs
 from sqlalchemy import insert, select
 
 from sessionpacks import directory, validation
+from sessionpacks.database import inserted_id
 from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
-from sessionpacks.models import LedgerEntry, Pass, PassApplicability, Service
+from sessionpacks.models import LedgerEntry, Pass, PassApplicability, Service, table
 from sessionpacks.transactions import WriteContext
 from sessionpacks.units import format_units
 from sessionpacks.values import GrantResult, PassTerms
 
-_passes = Pass.__table__
-_entries = LedgerEntry.__table__
-_applicability = PassApplicability.__table__
-_services = Service.__table__
+_passes = table(Pass)
+_entries = table(LedgerEntry)
+_applicability = table(PassApplicability)
+_services = table(Service)
 
 
 def check_terms(terms: PassTerms) -> PassTerms:
@@ -76,49 +77,55 @@ def grant(
         raise InvalidInput(f"expires_at ({terms.expires_at}) is already past")
     pending = terms.starts_at is not None and terms.starts_at > ctx.now
     pass_id = int(
-        ctx.conn.execute(
-            insert(_passes).values(
-                account_id=account_id,
-                member_id=member_id,
-                template_id=terms.template_id,
-                label=terms.label or _default_label(terms),
-                source=terms.source.value,
-                metric=terms.metric.value,
-                currency=terms.currency,
-                initial_quantity=terms.quantity,
-                remaining=terms.quantity,
-                state=(PassState.PENDING if pending else PassState.ACTIVE).value,
-                starts_at=terms.starts_at,
-                expires_at=terms.expires_at,
-                cost_basis_minor=terms.cost_basis_minor,
-                cost_currency=terms.cost_currency,
-                first_rate_minor=terms.first_rate_minor,
-                subsequent_rate_minor=terms.subsequent_rate_minor,
-                all_services=not (terms.services or terms.categories),
-                member_cap=terms.member_cap,
-                priority=terms.priority,
-                redeemed_count=0,
-                last_entry_at=ctx.now,
-                created_at=ctx.now,
+        inserted_id(
+            ctx.conn.execute(
+                insert(_passes).values(
+                    account_id=account_id,
+                    member_id=member_id,
+                    template_id=terms.template_id,
+                    label=terms.label or _default_label(terms),
+                    source=terms.source.value,
+                    metric=terms.metric.value,
+                    currency=terms.currency,
+                    initial_quantity=terms.quantity,
+                    remaining=terms.quantity,
+                    state=(PassState.PENDING if pending else PassState.ACTIVE).value,
+                    starts_at=terms.starts_at,
+                    expires_at=terms.expires_at,
+                    cost_basis_minor=terms.cost_basis_minor,
+                    cost_currency=terms.cost_currency,
+                    first_rate_minor=terms.first_rate_minor,
+                    subsequent_rate_minor=terms.subsequent_rate_minor,
+                    all_services=not (terms.services or terms.categories),
+                    member_cap=terms.member_cap,
+                    priority=terms.priority,
+                    redeemed_count=0,
+                    last_entry_at=ctx.now,
+                    created_at=ctx.now,
+                )
             )
-        ).inserted_primary_key[0]
+        )
     )
-    scope = [{"pass_id": pass_id, "service_id": s, "category": None} for s in terms.services]
+    scope: list[dict[str, object]] = [
+        {"pass_id": pass_id, "service_id": s, "category": None} for s in terms.services
+    ]
     scope += [{"pass_id": pass_id, "service_id": None, "category": c} for c in terms.categories]
     if scope:
         ctx.conn.execute(insert(_applicability), scope)
-    entry_id = ctx.conn.execute(
-        insert(_entries).values(
-            pass_id=pass_id,
-            operation_id=ctx.operation_id,
-            kind=EntryKind.GRANT.value,
-            delta=terms.quantity,
-            balance_after=terms.quantity,
-            member_id=member_id,
-            reason=reason,
-            created_at=ctx.now,
+    entry_id = inserted_id(
+        ctx.conn.execute(
+            insert(_entries).values(
+                pass_id=pass_id,
+                operation_id=ctx.operation_id,
+                kind=EntryKind.GRANT.value,
+                delta=terms.quantity,
+                balance_after=terms.quantity,
+                member_id=member_id,
+                reason=reason,
+                created_at=ctx.now,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     result = GrantResult(
         pass_id=pass_id,
         account_id=account_id,

@@ -38,7 +38,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(firstresult=True)
-def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | None:  # type: ignore[empty-body]
+def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | None:
     """May ``actor`` do ``action`` to ``target``? First answer wins.
 
     :param actor: who asks.
@@ -50,7 +50,7 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
 
 
 @hookspec(firstresult=True)
-def sessionpacks_charge(request: ChargeRequest) -> ChargeResult | None:  # type: ignore[empty-body]
+def sessionpacks_charge(request: ChargeRequest) -> ChargeResult | None:
     """Take a payment. First answer wins.
 
     :param request: the amount, currency, account and the idempotency key to pass on to the
@@ -62,7 +62,7 @@ def sessionpacks_charge(request: ChargeRequest) -> ChargeResult | None:  # type:
 
 
 @hookspec(firstresult=True)
-def sessionpacks_refund(request: RefundRequest) -> RefundResult | None:  # type: ignore[empty-body]
+def sessionpacks_refund(request: RefundRequest) -> RefundResult | None:
     """Give money back for an earlier charge. First answer wins.
 
     :param request: the charge reference, the amount and the idempotency key.
@@ -72,7 +72,7 @@ def sessionpacks_refund(request: RefundRequest) -> RefundResult | None:  # type:
 
 
 @hookspec(firstresult=True)
-def sessionpacks_send_email(message: EmailMessage) -> bool | None:  # type: ignore[empty-body]
+def sessionpacks_send_email(message: EmailMessage) -> bool | None:
     """Send an email, after the transaction that caused it committed. First answer wins.
 
     :param message: the recipient, subject and body.
@@ -82,7 +82,7 @@ def sessionpacks_send_email(message: EmailMessage) -> bool | None:  # type: igno
 
 
 @hookspec(firstresult=True)
-def sessionpacks_create_task(task: TaskRequest) -> bool | None:  # type: ignore[empty-body]
+def sessionpacks_create_task(task: TaskRequest) -> bool | None:
     """Create a to-do for staff, after the transaction that caused it committed. First answer wins.
 
     :param task: the title, the text and what it is about.
@@ -92,7 +92,7 @@ def sessionpacks_create_task(task: TaskRequest) -> bool | None:  # type: ignore[
 
 
 @hookspec(firstresult=True)
-def sessionpacks_select_passes(  # type: ignore[empty-body]
+def sessionpacks_select_passes(
     request: SelectionRequest, candidates: Sequence[Candidate]
 ) -> Sequence[Candidate] | None:
     """Put the usable passes in the order they should pay. First answer wins.

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from sessionpacks.database import inserted_id
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound
-from sessionpacks.models import LedgerEntry, Pass
+from sessionpacks.models import LedgerEntry, Pass, table
 from sessionpacks.transactions import WriteContext
 
-passes = Pass.__table__
-entries = LedgerEntry.__table__
+passes = table(Pass)
+entries = table(LedgerEntry)
 
 
-def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence[Row]:  # type: ignore[type-arg]
+def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence[Row[Any]]:
     """Select passes and lock them until commit, in id order so that lockers never deadlock.
 
     SQLite ignores FOR UPDATE; there every write transaction holds the database's write lock from
@@ -29,7 +31,7 @@ def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence
     ).all()
 
 
-def lock_pass(conn: Connection, pass_id: int) -> Row:  # type: ignore[type-arg]
+def lock_pass(conn: Connection, pass_id: int) -> Row[Any]:
     rows = lock_passes(conn, passes.c.id == pass_id)
     if not rows:
         raise NotFound("pass", pass_id)
@@ -38,7 +40,7 @@ def lock_pass(conn: Connection, pass_id: int) -> Row:  # type: ignore[type-arg]
 
 def append_entry(
     ctx: WriteContext,
-    locked: Row,  # type: ignore[type-arg]
+    locked: Row[Any],
     kind: EntryKind,
     delta: int,
     *,
@@ -70,19 +72,21 @@ def append_entry(
     )
     if changed.rowcount != 1:
         raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
-    entry_id = ctx.conn.execute(
-        insert(entries).values(
-            pass_id=locked.id,
-            operation_id=ctx.operation_id,
-            kind=kind.value,
-            delta=delta,
-            balance_after=balance_after,
-            redemption_id=redemption_id,
-            member_id=member_id,
-            reason=reason,
-            created_at=at,
+    entry_id = inserted_id(
+        ctx.conn.execute(
+            insert(entries).values(
+                pass_id=locked.id,
+                operation_id=ctx.operation_id,
+                kind=kind.value,
+                delta=delta,
+                balance_after=balance_after,
+                redemption_id=redemption_id,
+                member_id=member_id,
+                reason=reason,
+                created_at=at,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     return int(entry_id), balance_after, at
 
 

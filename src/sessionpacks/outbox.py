@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import codec
 from sessionpacks.clock import Clock
+from sessionpacks.database import inserted_id
 from sessionpacks.enums import SideEffectState
 from sessionpacks.messages import EmailMessage, TaskRequest
-from sessionpacks.models import SideEffect
+from sessionpacks.models import SideEffect, table
 from sessionpacks.values import EntryResult, ExhaustedEvent, GrantResult, RedeemResult
 
 log = logging.getLogger("sessionpacks")
@@ -42,7 +43,7 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
 # A delivery that has not finished after this long is taken to have died with its process.
 CLAIM_LEASE = dt.timedelta(minutes=5)
 
-_table = SideEffect.__table__
+_table = table(SideEffect)
 
 
 @attrs.frozen
@@ -79,7 +80,7 @@ class Outbox:
                 created_at=self._clock.now(),
             )
         )
-        return int(inserted.inserted_primary_key[0])
+        return inserted_id(inserted)
 
     def deliver(self, ids: Iterable[int]) -> RetryReport:
         delivered = failed = 0

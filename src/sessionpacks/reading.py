@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_, func, or_, select
@@ -18,11 +19,12 @@ from sessionpacks.directory import get_account, get_member
 from sessionpacks.enums import Channel, EntryKind, Metric, PassState
 from sessionpacks.errors import NotFound
 from sessionpacks.ledger import entries, passes
-from sessionpacks.models import Operation, Redemption
+from sessionpacks.models import Operation, Redemption, table
+from sessionpacks.selection import state_at
 from sessionpacks.values import Balance, HistoryEntry, PassBalance, VerifyProblem
 
-_operations = Operation.__table__
-_redemptions = Redemption.__table__
+_operations = table(Operation)
+_redemptions = table(Redemption)
 
 # What the last entry as of a moment says about the pass's state then.
 _STATE_AFTER = {EntryKind.VOID.value: PassState.VOIDED, EntryKind.EXPIRE.value: PassState.EXPIRED}
@@ -48,7 +50,15 @@ def pass_balances(
 ) -> tuple[PassBalance, ...]:
     if as_of is None or as_of >= now:
         rows = conn.execute(select(passes).where(criteria).order_by(passes.c.id)).all()
-        balances = [_balance(row, row.remaining, PassState(row.state), now) for row in rows]
+        balances = [
+            _balance(
+                row,
+                row.remaining,
+                state_at(PassState(row.state), row.starts_at, row.expires_at, now),
+                now,
+            )
+            for row in rows
+        ]
     else:
         last = entries.alias("entry_then")
         rows = conn.execute(
@@ -62,20 +72,19 @@ def pass_balances(
     return tuple(b for b in balances if include_voided or b.state is not PassState.VOIDED)
 
 
-def _balance_then(row: Row, as_of: dt.datetime) -> PassBalance:  # type: ignore[type-arg]
+def _balance_then(row: Row[Any], as_of: dt.datetime) -> PassBalance:
     state = _STATE_AFTER.get(row.last_kind)
     if state is None:
-        if row.expires_at is not None and row.expires_at <= as_of:
-            state = PassState.EXPIRED
-        elif row.starts_at is not None and row.starts_at > as_of:
-            state = PassState.PENDING
-        else:
-            state = PassState.ACTIVE if row.balance_after else PassState.EXHAUSTED
+        open_state = PassState.ACTIVE if row.balance_after else PassState.EXHAUSTED
+        state = state_at(open_state, row.starts_at, row.expires_at, as_of)
     return _balance(row, row.balance_after, state, as_of)
 
 
 def _balance(
-    row: Row, remaining: int, state: PassState, as_of: dt.datetime  # type: ignore[type-arg]
+    row: Row[Any],
+    remaining: int,
+    state: PassState,
+    as_of: dt.datetime,
 ) -> PassBalance:
     return PassBalance(
         pass_id=row.id,
@@ -156,7 +165,9 @@ def history(
     # "Session n": redemptions of the same pass up to this one that were not reversed.
     number = (
         select(func.count())
-        .select_from(earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id))
+        .select_from(
+            earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id)
+        )
         .where(
             earlier.c.pass_id == entries.c.pass_id,
             earlier.c.kind == EntryKind.REDEEM.value,
@@ -188,7 +199,7 @@ def history(
     return tuple(_history_entry(row) for row in conn.execute(query))
 
 
-def _history_entry(row: Row) -> HistoryEntry:  # type: ignore[type-arg]
+def _history_entry(row: Row[Any]) -> HistoryEntry:
     counts = row.kind == EntryKind.REDEEM.value and row.reversed_at is None
     return HistoryEntry(
         entry_id=row.id,

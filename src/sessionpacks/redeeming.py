@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import pluggy
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
+from sessionpacks.database import inserted_id
 from sessionpacks.directory import MemberInfo, ServiceInfo, get_member, get_service
 from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound, PassUnusable, Unusable
 from sessionpacks.ledger import append_entry, entries, lock_passes, passes, state_for_balance
-from sessionpacks.models import PassApplicability, Redemption
+from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import (
@@ -27,8 +29,8 @@ from sessionpacks.values import (
     RedemptionPlan,
 )
 
-_applicability = PassApplicability.__table__
-_redemptions = Redemption.__table__
+_applicability = table(PassApplicability)
+_redemptions = table(Redemption)
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
 
 
@@ -43,7 +45,7 @@ class Choice:
     currency: str | None
     units: int
     parts: tuple[tuple[Candidate, int], ...]
-    rows: dict[int, Row]  # type: ignore[type-arg]
+    rows: dict[int, Row[Any]]
     considered: tuple[Consideration, ...]
 
 
@@ -66,8 +68,10 @@ def choose(
         or_(passes.c.member_id.is_(None), passes.c.member_id == member_id),
         passes.c.state.in_(_OPEN_STATES),
     )
-    criteria = open_for_member if named_pass_id is None else or_(
-        open_for_member, passes.c.id == named_pass_id
+    criteria = (
+        open_for_member
+        if named_pass_id is None
+        else or_(open_for_member, passes.c.id == named_pass_id)
     )
     if lock:
         rows = lock_passes(conn, criteria)
@@ -210,17 +214,19 @@ def redeem(
     occurred_at: dt.datetime,
 ) -> RedeemResult:
     redemption_id = int(
-        ctx.conn.execute(
-            insert(_redemptions).values(
-                operation_id=ctx.operation_id,
-                account_id=choice.member.account_id,
-                member_id=choice.member.id,
-                service_id=choice.service.id,
-                occurrence_ref=occurrence_ref,
-                occurred_at=occurred_at,
-                created_at=ctx.now,
+        inserted_id(
+            ctx.conn.execute(
+                insert(_redemptions).values(
+                    operation_id=ctx.operation_id,
+                    account_id=choice.member.account_id,
+                    member_id=choice.member.id,
+                    service_id=choice.service.id,
+                    occurrence_ref=occurrence_ref,
+                    occurred_at=occurred_at,
+                    created_at=ctx.now,
+                )
             )
-        ).inserted_primary_key[0]
+        )
     )
     parts = []
     for candidate, units in choice.parts:
@@ -230,7 +236,8 @@ def redeem(
             row,
             EntryKind.REDEEM,
             -units,
-            state=state_for_balance(PassState(row.state), row.remaining - units),
+            # A pending pass whose start has come becomes active with its first use.
+            state=state_for_balance(PassState.ACTIVE, row.remaining - units),
             redemption_id=redemption_id,
             member_id=choice.member.id,
             redeemed=1,
@@ -273,7 +280,7 @@ def redeem(
 
 
 def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:
-    """What ``count`` redemptions of ``service`` cost on this pass, or None if it cannot price it."""
+    """What ``count`` redemptions of ``service`` cost on this pass; None if it cannot price it."""
     if c.metric is Metric.SESSIONS:
         return count
     if c.metric is Metric.MINUTES:
@@ -289,7 +296,7 @@ def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:
 
 def _candidates(
     conn: Connection,
-    rows: Sequence[Row],  # type: ignore[type-arg]
+    rows: Sequence[Row[Any]],
     member: MemberInfo,
     service: ServiceInfo,
 ) -> list[Candidate]:
@@ -320,7 +327,7 @@ def _candidates(
                     entries.c.kind.in_((EntryKind.REDEEM.value, EntryKind.REVERSE.value)),
                 )
                 .group_by(entries.c.pass_id)
-            ).tuples()
+            )
         }
     return [
         Candidate(

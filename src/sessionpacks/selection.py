@@ -79,17 +79,35 @@ def why_unusable(candidate: Candidate, member_id: int, at: dt.datetime) -> Unusa
         candidate.expires_at is not None and candidate.expires_at <= at
     ):
         return Unusable.EXPIRED
-    if candidate.state is PassState.PENDING or (
-        candidate.starts_at is not None and candidate.starts_at > at
-    ):
+    if candidate.starts_at is not None and candidate.starts_at > at:
         return Unusable.NOT_STARTED
-    if candidate.remaining == 0:
+    if candidate.state is PassState.EXHAUSTED or candidate.remaining == 0:
         return Unusable.EXHAUSTED
     if not candidate.applicable:
         return Unusable.NOT_APPLICABLE
     if candidate.member_allowance == 0:
         return Unusable.MEMBER_CAP_REACHED
     return None
+
+
+def state_at(
+    state: PassState,
+    starts_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    at: dt.datetime,
+) -> PassState:
+    """The state a pass is in at ``at``, before any sweep has caught up with the time.
+
+    A pending pass whose start has come is active; an open pass whose expiry has passed is
+    expired. Suspended, exhausted and voided passes stay as they are.
+    """
+    if state in (PassState.ACTIVE, PassState.PENDING):
+        if expires_at is not None and expires_at <= at:
+            return PassState.EXPIRED
+        if starts_at is not None and starts_at > at:
+            return PassState.PENDING
+        return PassState.ACTIVE
+    return state
 
 
 def default_order(request: SelectionRequest, candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -121,7 +139,5 @@ def explain(request: SelectionRequest, candidate: Candidate) -> str:
         reasons.append(f"expires {candidate.expires_at:%Y-%m-%d %H:%M} UTC")
     else:
         reasons.append("never expires")
-    reasons.append(
-        "free credits" if candidate.cost_basis_minor == 0 else "paid credits"
-    )
+    reasons.append("free credits" if candidate.cost_basis_minor == 0 else "paid credits")
     return ", ".join(reasons)

@@ -16,8 +16,14 @@ from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import prepare_engine
 from sessionpacks.defaults import DefaultPlugins
 from sessionpacks.enums import Channel, PassState
-from sessionpacks.errors import ConfigurationError, InvalidInput, NotAuthorized, PassUnusable, Unusable
-from sessionpacks.models import Member
+from sessionpacks.errors import (
+    ConfigurationError,
+    InvalidInput,
+    NotAuthorized,
+    PassUnusable,
+    Unusable,
+)
+from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
 from sessionpacks.settings import Settings
 from sessionpacks.transactions import WriteContext, Writer
@@ -36,7 +42,7 @@ from sessionpacks.values import (
 )
 
 T = TypeVar("T")
-_members = Member.__table__
+_members = table(Member)
 
 
 class Studio:
@@ -157,7 +163,7 @@ class Studio:
         reason: str,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
         member_id: int | None = None,
     ) -> GrantResult:
         """Add credits to an account (or, with ``member_id``, to one member) as a new pass."""
@@ -185,7 +191,7 @@ class Studio:
         *,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
         pass_id: int | None = None,
         count: int = 1,
         occurrence_ref: str | None = None,
@@ -211,12 +217,8 @@ class Studio:
                 at=at,
                 lock=True,
             )
-            self._authorize(
-                ctx, "redeem", Target("member", member_id, choice.member.account_id)
-            )
-            return redeeming.redeem(
-                ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at
-            )
+            self._authorize(ctx, "redeem", Target("member", member_id, choice.member.account_id))
+            return redeeming.redeem(ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at)
 
         return self._writer.write(
             "redeem",
@@ -266,7 +268,7 @@ class Studio:
         reason: str,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
     ) -> EntryResult:
         """Give a redemption's units back to the passes it took them from."""
         reason = validation.reason(reason)
@@ -288,7 +290,7 @@ class Studio:
         reason: str,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
     ) -> EntryResult:
         """Correct a pass by hand, up or down, with a reason for the audit trail."""
         if validation.whole_number("delta", delta) == 0:
@@ -311,7 +313,7 @@ class Studio:
         reason: str,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
     ) -> EntryResult:
         """Delete a pass: what remains is voided, the pass is hidden, its entries stay."""
         reason = validation.reason(reason)
@@ -329,7 +331,9 @@ class Studio:
 
     def pass_balance(self, pass_id: int, *, as_of: dt.datetime | None = None) -> PassBalance:
         moment = validation.moment("as_of", as_of)
-        return self._read(lambda conn: reading.pass_balance(conn, pass_id, self.clock.now(), moment))
+        return self._read(
+            lambda conn: reading.pass_balance(conn, pass_id, self.clock.now(), moment)
+        )
 
     def passes(
         self, account_id: int, *, as_of: dt.datetime | None = None, include_voided: bool = False

@@ -23,16 +23,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import codec
 from sessionpacks.clock import Clock
-from sessionpacks.database import is_retryable
+from sessionpacks.database import inserted_id, is_retryable
 from sessionpacks.enums import Channel
 from sessionpacks.errors import IdempotencyConflict, InvalidInput
-from sessionpacks.models import REF_LENGTH, Operation
+from sessionpacks.models import REF_LENGTH, Operation, table
 from sessionpacks.outbox import Outbox
 from sessionpacks.values import Actor
 
 T = TypeVar("T")
 
-_operations = Operation.__table__
+_operations = table(Operation)
 
 
 @attrs.define
@@ -80,18 +80,22 @@ class Writer:
         *,
         idempotency_key: str,
         actor: Actor,
-        channel: Channel,
+        channel: Channel | str,
         result_type: type[T],
         work: Callable[[WriteContext], T],
     ) -> T:
         """Run ``work`` once for ``idempotency_key`` and return its result, or the stored one."""
         check_key(idempotency_key)
-        channel = Channel(channel)
         fingerprint = _fingerprint(action, arguments)
+        try:
+            door = Channel(channel)
+        except ValueError:
+            choices = ", ".join(c.value for c in Channel)
+            raise InvalidInput(f"unknown channel {channel!r}; use one of {choices}") from None
         for attempt in range(1, self._attempts + 1):
             try:
                 return self._attempt(
-                    action, fingerprint, idempotency_key, actor, channel, result_type, work
+                    action, fingerprint, idempotency_key, actor, door, result_type, work
                 )
             except sa.exc.DBAPIError as error:
                 if attempt == self._attempts or not is_retryable(error):
@@ -113,18 +117,20 @@ class Writer:
             conn = session.connection(execution_options=self._execution_options)
             now = self._clock.now()
             try:
-                operation_id = conn.execute(
-                    insert(_operations).values(
-                        idempotency_key=key,
-                        action=action,
-                        fingerprint=fingerprint,
-                        actor_kind=actor.kind,
-                        actor_id=actor.id,
-                        channel=channel.value,
-                        result="",
-                        created_at=now,
+                operation_id = inserted_id(
+                    conn.execute(
+                        insert(_operations).values(
+                            idempotency_key=key,
+                            action=action,
+                            fingerprint=fingerprint,
+                            actor_kind=actor.kind,
+                            actor_id=actor.id,
+                            channel=channel.value,
+                            result="",
+                            created_at=now,
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
             except sa.exc.IntegrityError:
                 session.rollback()
                 return self._replay(session, action, fingerprint, key, result_type)
