@@ -12,7 +12,13 @@ DEFAULT_URL = "sqlite:///sessionpacks.db"
 
 
 def create_engine(url: str | sa.URL = DEFAULT_URL, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` and prepare it with :func:`prepare_engine`."""
+    """Create an engine for ``url`` and prepare it with :func:`prepare_engine`.
+
+    On MySQL and MariaDB the engine's connections start in READ COMMITTED, which the ledger's
+    writes need, instead of switching to it for every transaction.
+    """
+    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
     engine = sa.create_engine(url, **kwargs)
     prepare_engine(engine)
     return engine

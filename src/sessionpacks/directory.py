@@ -161,6 +161,40 @@ def get_member(conn: Connection, member_id: int) -> MemberInfo:
     return MemberInfo.from_row(row)
 
 
+def member_and_service(
+    conn: Connection, member_id: int, service_id: int
+) -> tuple[MemberInfo, ServiceInfo]:
+    """Both in one round trip, as every redemption needs them."""
+    row = conn.execute(
+        select(
+            members.c.id,
+            members.c.account_id,
+            members.c.ref,
+            members.c.name,
+            members.c.default_pass_id,
+            services.c.id.label("service_id"),
+            services.c.name.label("service_name"),
+            services.c.category,
+            services.c.duration_minutes,
+            services.c.price_minor,
+            services.c.currency,
+        )
+        .select_from(members.join(services, sa.true()))
+        .where(members.c.id == member_id, services.c.id == service_id)
+    ).one_or_none()
+    if row is None:  # one of the two is unknown: say which
+        return get_member(conn, member_id), get_service(conn, service_id)
+    service = ServiceInfo(
+        id=row.service_id,
+        name=row.service_name,
+        category=row.category,
+        duration_minutes=row.duration_minutes,
+        price_minor=row.price_minor,
+        currency=row.currency,
+    )
+    return MemberInfo.from_row(row), service
+
+
 def list_members(conn: Connection, account_id: int) -> tuple[MemberInfo, ...]:
     get_account(conn, account_id)
     rows = conn.execute(

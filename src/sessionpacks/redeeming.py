@@ -12,7 +12,13 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.database import inserted_id
-from sessionpacks.directory import MemberInfo, ServiceInfo, get_member, get_service
+from sessionpacks.directory import (
+    MemberInfo,
+    ServiceInfo,
+    get_member,
+    get_service,
+    member_and_service,
+)
 from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound, PassUnusable, Unusable
 from sessionpacks.ledger import append_entry, entries, lock_passes, passes, state_for_balance
@@ -61,8 +67,7 @@ def choose(
     lock: bool,
 ) -> Choice:
     """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
-    member = get_member(conn, member_id)
-    service = get_service(conn, service_id)
+    member, service = member_and_service(conn, member_id, service_id)
     open_for_member = and_(
         passes.c.account_id == member.account_id,
         or_(passes.c.member_id.is_(None), passes.c.member_id == member_id),

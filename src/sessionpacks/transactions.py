@@ -9,6 +9,7 @@ commit.
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import random
 import time
@@ -31,6 +32,7 @@ from sessionpacks.outbox import Outbox
 from sessionpacks.values import Actor
 
 T = TypeVar("T")
+log = logging.getLogger("sessionpacks")
 
 _operations = table(Operation)
 
@@ -65,13 +67,20 @@ class Writer:
         self._clock = clock
         self._outbox = outbox
         self._attempts = attempts
-        bind = session_factory.kw.get("bind")
-        dialect = bind.dialect.name if bind is not None else "sqlite"
-        # Each statement must see what other transactions committed while this one waited for a
-        # row lock: MySQL's default REPEATABLE READ would show a stale snapshot instead.
-        self._execution_options: dict[str, Any] = (
-            {} if dialect == "sqlite" else {"isolation_level": "READ COMMITTED"}
-        )
+        self._execution_options: dict[str, Any] | None = None
+
+    def _options(self) -> dict[str, Any]:
+        """Each statement must see what other transactions committed while this one waited for
+        a row lock; MySQL's default REPEATABLE READ would show it a stale snapshot instead. Only
+        a connection that does not already start in READ COMMITTED is switched, once per write."""
+        if self._execution_options is None:
+            with self._session_factory() as session:
+                conn = session.connection()
+                level = conn.default_isolation_level
+                dialect = conn.dialect.name
+            keep = dialect == "sqlite" or level == "READ COMMITTED"
+            self._execution_options = {} if keep else {"isolation_level": "READ COMMITTED"}
+        return self._execution_options
 
     def write(
         self,
@@ -114,7 +123,7 @@ class Writer:
         work: Callable[[WriteContext], T],
     ) -> T:
         with self._session_factory() as session:
-            conn = session.connection(execution_options=self._execution_options)
+            conn = session.connection(execution_options=self._options())
             now = self._clock.now()
             try:
                 operation_id = inserted_id(
@@ -143,7 +152,11 @@ class Writer:
             )
             session.commit()
         if context.side_effects:
-            self._outbox.deliver(context.side_effects)
+            try:
+                self._outbox.deliver(context.side_effects)
+            except Exception:
+                # The write committed; what was not delivered stays pending for the retry command.
+                log.exception("delivering side effects %s failed", context.side_effects)
         return result
 
     def _replay(
