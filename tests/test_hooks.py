@@ -13,6 +13,7 @@ from sessionpacks import (
     Candidate,
     EmailMessage,
     InsufficientCredit,
+    ManualClock,
     NoPaymentProvider,
     NotAuthorized,
     SelectionRequest,
@@ -28,8 +29,8 @@ from sessionpacks.testing import Recorder
 from tests.conftest import Gym
 
 
-def test_without_a_policy_every_write_is_denied(engine: Engine, clock: object) -> None:
-    studio = Studio(engine, clock=clock)  # type: ignore[arg-type]
+def test_without_a_policy_every_write_is_denied(engine: Engine, clock: ManualClock) -> None:
+    studio = Studio(engine, clock=clock)
     gym = Gym(studio)
     family = gym.account()
     with pytest.raises(NotAuthorized, match="may not grant account"):
@@ -37,11 +38,11 @@ def test_without_a_policy_every_write_is_denied(engine: Engine, clock: object) -
     assert studio.passes(family.id) == ()
 
 
-def test_a_policy_decides_per_actor_and_action(engine: Engine, clock: object) -> None:
+def test_a_policy_decides_per_actor_and_action(engine: Engine, clock: ManualClock) -> None:
     def front_desk_redeems_only(actor: Actor, action: str, target: Target) -> bool:
         return "owner" in actor.roles or action == "redeem"
 
-    owner = Studio(engine, settings=Settings(policy=front_desk_redeems_only), clock=clock)  # type: ignore[arg-type]
+    owner = Studio(engine, settings=Settings(policy=front_desk_redeems_only), clock=clock)
     gym = Gym(owner)
     family = gym.account()
     ann = gym.member(family)
@@ -60,7 +61,9 @@ def test_a_policy_decides_per_actor_and_action(engine: Engine, clock: object) ->
     assert owner.pass_balance(pack.pass_id).remaining == 4
 
 
-def test_a_host_plugin_answers_before_the_default_policy(engine: Engine, clock: object) -> None:
+def test_a_host_plugin_answers_before_the_default_policy(
+    engine: Engine, clock: ManualClock
+) -> None:
     class KioskOnly:
         @hookimpl
         def sessionpacks_authorize(self, actor: Actor, action: str, target: Target) -> bool | None:
@@ -68,7 +71,7 @@ def test_a_host_plugin_answers_before_the_default_policy(engine: Engine, clock: 
 
     from sessionpacks import allow_all
 
-    studio = Studio(engine, settings=Settings(policy=allow_all), plugins=[KioskOnly()], clock=clock)  # type: ignore[arg-type]
+    studio = Studio(engine, settings=Settings(policy=allow_all), plugins=[KioskOnly()], clock=clock)
     gym = Gym(studio)
     family = gym.account()
     ann = gym.member(family)
@@ -81,7 +84,7 @@ def test_a_host_plugin_answers_before_the_default_policy(engine: Engine, clock: 
     assert gym.redeem(ann, yoga).units == 1
 
 
-def test_a_selection_plugin_replaces_the_order(engine: Engine, clock: object) -> None:
+def test_a_selection_plugin_replaces_the_order(engine: Engine, clock: ManualClock) -> None:
     class NewestFirst:
         @hookimpl
         def sessionpacks_select_passes(
@@ -93,7 +96,7 @@ def test_a_selection_plugin_replaces_the_order(engine: Engine, clock: object) ->
 
     studio = Studio(
         engine, settings=Settings(policy=allow_all), plugins=[NewestFirst()], clock=clock
-    )  # type: ignore[arg-type]
+    )
     gym = Gym(studio)
     family = gym.account()
     ann = gym.member(family)
@@ -103,13 +106,13 @@ def test_a_selection_plugin_replaces_the_order(engine: Engine, clock: object) ->
     assert gym.redeem(ann, yoga).parts[0].pass_id == newest.pass_id
 
 
-def _studio_with(engine: Engine, clock: object, *plugins: object) -> Studio:
+def _studio_with(engine: Engine, clock: ManualClock, *plugins: object) -> Studio:
     from sessionpacks import allow_all
 
-    return Studio(engine, settings=Settings(policy=allow_all), plugins=plugins, clock=clock)  # type: ignore[arg-type]
+    return Studio(engine, settings=Settings(policy=allow_all), plugins=plugins, clock=clock)
 
 
-def test_events_follow_commits_only(engine: Engine, clock: object) -> None:
+def test_events_follow_commits_only(engine: Engine, clock: ManualClock) -> None:
     recorder = Recorder()
     gym = Gym(_studio_with(engine, clock, recorder))
     family = gym.account()
@@ -129,7 +132,7 @@ def test_events_follow_commits_only(engine: Engine, clock: object) -> None:
 
 
 def test_a_failing_listener_never_undoes_the_redemption_and_is_retried(
-    engine: Engine, clock: object
+    engine: Engine, clock: ManualClock
 ) -> None:
     class Flaky:
         def __init__(self) -> None:
@@ -190,7 +193,7 @@ def test_default_payment_plugin_refuses_clearly(studio: Studio) -> None:
         )
 
 
-def test_recorder_declines_charges_when_told(engine: Engine, clock: object) -> None:
+def test_recorder_declines_charges_when_told(engine: Engine, clock: ManualClock) -> None:
     recorder = Recorder(decline_charges=True)
     studio = _studio_with(engine, clock, recorder)
     from sessionpacks import PaymentError

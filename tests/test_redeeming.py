@@ -358,3 +358,40 @@ def test_a_money_grant_needs_a_currency(gym: Gym) -> None:
         gym.grant(family, 1000, metric=Metric.MONEY)
     with pytest.raises(CurrencyMismatch, match="has no currency"):
         gym.grant(family, 10, currency="EUR")
+
+
+def test_session_numbers_count_sessions_not_redemptions(gym: Gym) -> None:
+    family = gym.account()
+    ann = gym.member(family)
+    yoga = gym.service()
+    pack = gym.grant(family, 10)
+    pair = gym.redeem(ann, yoga, count=2)
+    single = gym.redeem(ann, yoga)
+    assert (pair.parts[0].number, single.parts[0].number, single.parts[0].of) == (2, 3, 10)
+    gym.studio.reverse(
+        pair.redemption_id, reason="no-show", idempotency_key="rev", actor=STAFF, channel="office"
+    )
+    assert gym.redeem(ann, yoga).parts[0].number == 2
+    numbers = [h.number for h in gym.studio.history(pass_id=pack.pass_id) if h.number]
+    assert numbers == [2, 1]
+
+
+def test_dry_run_reports_every_pass_when_credit_falls_short(gym: Gym) -> None:
+    family = gym.account()
+    ann = gym.member(family)
+    yoga = gym.service()
+    pt = gym.service(category="training")
+    small = gym.grant(family, 1)
+    training = gym.grant(family, 10, categories=("training",))
+    plan = gym.studio.plan_redemption(ann.id, yoga.id, count=3)
+    assert not plan.possible
+    assert plan.parts == ()
+    assert {(c.pass_id, c.usable, c.reason, c.remaining) for c in plan.considered} == {
+        (small.pass_id, True, None, 1),
+        (training.pass_id, False, Unusable.NOT_APPLICABLE, 10),
+    }
+    spanning = gym.studio.plan_redemption(ann.id, pt.id, count=3)
+    assert [(p.pass_id, p.units) for p in spanning.parts] == [
+        (small.pass_id, 1),
+        (training.pass_id, 2),
+    ]

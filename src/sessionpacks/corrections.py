@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
-from sessionpacks.enums import EntryKind, PassState
+from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.errors import InvalidInput, InvalidState, NotFound
 from sessionpacks.ledger import (
     append_entry,
@@ -17,6 +17,7 @@ from sessionpacks.ledger import (
     state_for_balance,
 )
 from sessionpacks.models import Member, Redemption, table
+from sessionpacks.redeeming import sessions_counted
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import EntryResult, Target
 
@@ -40,7 +41,8 @@ def reverse(
             f"redemption {redemption_id} was already reversed at {redemption.reversed_at}"
         )
     taken = ctx.conn.execute(
-        select(entries.c.pass_id, entries.c.delta)
+        select(entries.c.pass_id, entries.c.delta, passes.c.metric)
+        .join(passes, passes.c.id == entries.c.pass_id)
         .where(entries.c.redemption_id == redemption_id, entries.c.kind == EntryKind.REDEEM.value)
         .order_by(entries.c.pass_id)
     ).all()
@@ -65,7 +67,7 @@ def reverse(
             redemption_id=redemption_id,
             member_id=redemption.member_id,
             reason=reason,
-            redeemed=-1,
+            redeemed=-sessions_counted(Metric(t.metric), -t.delta),
         )
         for t in taken
     ]

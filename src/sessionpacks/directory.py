@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from sessionpacks import validation
 from sessionpacks.database import inserted_id
@@ -27,7 +27,7 @@ class AccountInfo:
     name: str
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> AccountInfo:
+    def from_row(cls, row: Any) -> AccountInfo:
         return cls(id=row.id, ref=row.ref, name=row.name)
 
 
@@ -40,7 +40,7 @@ class MemberInfo:
     default_pass_id: int | None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> MemberInfo:
+    def from_row(cls, row: Any) -> MemberInfo:
         return cls(
             id=row.id,
             account_id=row.account_id,
@@ -60,7 +60,7 @@ class ServiceInfo:
     currency: str | None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> ServiceInfo:
+    def from_row(cls, row: Any) -> ServiceInfo:
         return cls(
             id=row.id,
             name=row.name,

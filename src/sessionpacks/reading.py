@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.directory import get_account, get_member
@@ -162,9 +162,14 @@ def history(
         criteria.append(entries.c.created_at <= as_of)
     earlier = entries.alias("earlier")
     earlier_redemption = _redemptions.alias("earlier_redemption")
-    # "Session n": redemptions of the same pass up to this one that were not reversed.
+    # "Session n": what redemptions of the same pass up to this one that were not reversed
+    # took, counted in sessions on a session pack and one by one otherwise.
+    taken = case(
+        (passes.c.metric == Metric.SESSIONS.value, -earlier.c.delta),
+        else_=literal(1),
+    )
     number = (
-        select(func.count())
+        select(func.coalesce(func.sum(taken), 0))
         .select_from(
             earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id)
         )
@@ -215,7 +220,7 @@ def _history_entry(row: Row[Any]) -> HistoryEntry:
         redemption_id=row.redemption_id,
         member_id=row.member_id,
         service_id=row.service_id,
-        number=row.number if counts else None,
+        number=int(row.number) if counts else None,
         of=row.initial_quantity if counts and row.metric == Metric.SESSIONS.value else None,
     )
 

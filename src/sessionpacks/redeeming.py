@@ -20,7 +20,13 @@ from sessionpacks.directory import (
     member_and_service,
 )
 from sessionpacks.enums import EntryKind, Metric, PassState
-from sessionpacks.errors import InsufficientCredit, NotFound, PassUnusable, Unusable
+from sessionpacks.errors import (
+    InsufficientCredit,
+    NotFound,
+    PassUnusable,
+    SessionPacksError,
+    Unusable,
+)
 from sessionpacks.ledger import append_entry, entries, lock_passes, passes, state_for_balance
 from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
@@ -47,12 +53,14 @@ class Choice:
     member: MemberInfo
     service: ServiceInfo
     request: SelectionRequest
-    metric: Metric
+    metric: Metric | None
     currency: str | None
     units: int
     parts: tuple[tuple[Candidate, int], ...]
     rows: dict[int, Row[Any]]
     considered: tuple[Consideration, ...]
+    # Why the redemption cannot be made, or None when ``parts`` pay for all of it.
+    problem: SessionPacksError | None
 
 
 def choose(
@@ -104,56 +112,55 @@ def choose(
             why = Unusable.NOT_APPLICABLE
         if why is not None:
             rejected[c.pass_id] = why
-    if named_pass_id in rejected:
-        raise PassUnusable(named_pass_id, rejected[named_pass_id])
     usable = [c for c in candidates if c.pass_id not in rejected]
     ordered = list(hooks.hook.sessionpacks_select_passes(request=request, candidates=usable))
-    if not ordered:
-        raise InsufficientCredit(
-            f"member {member_id} has no pass that can pay for {service.name!r}",
-            tuple(rejected.items()) + _closed_passes(conn, member),
-        )
-    first = ordered[0]
-    units = _cost(first, service, count)
-    assert units is not None  # rejected above otherwise
+    units = _cost(ordered[0], service, count) if ordered else None
     parts: list[tuple[Candidate, int]] = []
-    needed = units
+    needed = units or 0
     for c in ordered:
         if needed == 0:
             break
-        if c.metric is not first.metric or c.currency != first.currency:
+        if c.metric is not ordered[0].metric or c.currency != ordered[0].currency:
             rejected[c.pass_id] = Unusable.WRONG_METRIC
             continue
         take = min(needed, c.member_allowance)
         parts.append((c, take))
         needed -= take
-    ranks = {c.pass_id: rank for rank, c in enumerate(ordered, start=1)}
-    considered = tuple(
-        Consideration(
-            pass_id=c.pass_id,
-            usable=c.pass_id not in rejected,
-            reason=rejected.get(c.pass_id),
-            remaining=c.remaining,
-            rank=ranks.get(c.pass_id),
+    problem: SessionPacksError | None = None
+    if named_pass_id in rejected:
+        problem = PassUnusable(named_pass_id, rejected[named_pass_id])
+    elif units is None:
+        problem = InsufficientCredit(
+            f"member {member_id} has no pass that can pay for {service.name!r}",
+            tuple(rejected.items()) + _closed_passes(conn, member),
         )
-        for c in candidates
-    )
-    if needed:
-        raise InsufficientCredit(
-            f"member {member_id} needs {units} {first.metric.value} for {service.name!r}"
+    elif needed:
+        problem = InsufficientCredit(
+            f"member {member_id} needs {units} {ordered[0].metric.value} for {service.name!r}"
             f" but the usable passes hold {units - needed}",
             tuple(rejected.items()),
         )
+    ranks = {c.pass_id: rank for rank, c in enumerate(ordered, start=1)}
     return Choice(
         member=member,
         service=service,
         request=request,
-        metric=first.metric,
-        currency=first.currency,
-        units=units,
+        metric=ordered[0].metric if ordered else None,
+        currency=ordered[0].currency if ordered else None,
+        units=units or 0,
         parts=tuple(parts),
         rows=by_id,
-        considered=considered,
+        considered=tuple(
+            Consideration(
+                pass_id=c.pass_id,
+                usable=c.pass_id not in rejected,
+                reason=rejected.get(c.pass_id),
+                remaining=c.remaining,
+                rank=ranks.get(c.pass_id),
+            )
+            for c in candidates
+        ),
+        problem=problem,
     )
 
 
@@ -168,34 +175,17 @@ def plan(
     at: dt.datetime,
 ) -> RedemptionPlan:
     """What :func:`redeem` would do, changing nothing."""
-    try:
-        choice = choose(
-            conn,
-            hooks,
-            member_id,
-            service_id,
-            named_pass_id=named_pass_id,
-            count=count,
-            at=at,
-            lock=False,
-        )
-    except (InsufficientCredit, PassUnusable) as problem:
-        rejected = getattr(problem, "rejected", ())
-        if isinstance(problem, PassUnusable):
-            rejected = ((problem.pass_id, problem.reason),)
-        return RedemptionPlan(
-            member_id=member_id,
-            service_id=service_id,
-            metric=None,
-            units=0,
-            parts=(),
-            considered=tuple(
-                Consideration(pass_id=pid, usable=False, reason=why, remaining=0, rank=None)
-                for pid, why in rejected
-            ),
-            possible=False,
-            problem=str(problem),
-        )
+    choice = choose(
+        conn,
+        hooks,
+        member_id,
+        service_id,
+        named_pass_id=named_pass_id,
+        count=count,
+        at=at,
+        lock=False,
+    )
+    possible = choice.problem is None
     return RedemptionPlan(
         member_id=member_id,
         service_id=service_id,
@@ -204,10 +194,12 @@ def plan(
         parts=tuple(
             PlannedPart(pass_id=c.pass_id, units=units, why=explain(choice.request, c))
             for c, units in choice.parts
-        ),
+        )
+        if possible
+        else (),
         considered=choice.considered,
-        possible=True,
-        problem=None,
+        possible=possible,
+        problem=None if possible else str(choice.problem),
     )
 
 
@@ -218,6 +210,9 @@ def redeem(
     occurrence_ref: str | None,
     occurred_at: dt.datetime,
 ) -> RedeemResult:
+    if choice.problem is not None:
+        raise choice.problem
+    assert choice.metric is not None  # a choice without a problem has passes
     redemption_id = int(
         inserted_id(
             ctx.conn.execute(
@@ -245,7 +240,7 @@ def redeem(
             state=state_for_balance(PassState.ACTIVE, row.remaining - units),
             redemption_id=redemption_id,
             member_id=choice.member.id,
-            redeemed=1,
+            redeemed=sessions_counted(candidate.metric, units),
         )
         parts.append(
             RedemptionPart(
@@ -253,7 +248,7 @@ def redeem(
                 entry_id=entry_id,
                 units=units,
                 balance_after=balance_after,
-                number=candidate.redeemed + 1,
+                number=candidate.redeemed + sessions_counted(candidate.metric, units),
                 of=candidate.initial_quantity if candidate.metric is Metric.SESSIONS else None,
             )
         )
@@ -282,6 +277,12 @@ def redeem(
     )
     ctx.enqueue("sessionpacks_redeemed", result)
     return result
+
+
+def sessions_counted(metric: Metric, units: int) -> int:
+    """How far a redemption moves "session n of N": by its sessions on a session pack, by one
+    on a pack of minutes or money."""
+    return units if metric is Metric.SESSIONS else 1
 
 
 def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:

@@ -9,8 +9,8 @@ commit.
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping

@@ -1,0 +1,130 @@
+"""Who holds credits and what they pay for: accounts, members and services."""
+
+from __future__ import annotations
+
+import click
+
+from sessionpacks.cli.output import echo_table
+from sessionpacks.cli.state import State, json_option, pass_state, print_json
+from sessionpacks.directory import ServiceInfo
+from sessionpacks.units import format_money
+
+
+@click.group()
+def account() -> None:
+    """Accounts: who pays and owns credits (a family or a single client)."""
+
+
+@account.command("add")
+@click.argument("ref")
+@click.argument("name")
+@json_option
+@pass_state
+def account_add(state: State, ref: str, name: str, as_json: bool) -> None:
+    """Add an account. REF is the id your own site knows it by; NAME is for people."""
+    added = state.studio.add_account(ref, name)
+    if as_json:
+        print_json(added)
+    else:
+        click.echo(f"added account {added.ref!r} ({added.name}), id {added.id}")
+
+
+@click.group()
+def member() -> None:
+    """Members: the people who attend, each in one account."""
+
+
+@member.command("add")
+@click.argument("account_ref")
+@click.argument("name")
+@click.option("--ref", help="Your own site's id for the member.")
+@json_option
+@pass_state
+def member_add(state: State, account_ref: str, name: str, ref: str | None, as_json: bool) -> None:
+    """Add a member called NAME to the account ACCOUNT_REF."""
+    holder = state.account(account_ref)
+    added = state.studio.add_member(holder.id, name, ref=ref)
+    if as_json:
+        print_json(added)
+    else:
+        click.echo(f"added member {added.id}: {added.name}, of account {holder.ref!r}")
+
+
+@member.command("list")
+@click.argument("account_ref")
+@json_option
+@pass_state
+def member_list(state: State, account_ref: str, as_json: bool) -> None:
+    """List the members of the account ACCOUNT_REF, with the ids that redeem takes."""
+    found = state.studio.members(state.account(account_ref).id)
+    if as_json:
+        print_json(found)
+        return
+    echo_table(
+        ["ID", "NAME", "REF", "DEFAULT PASS"],
+        [(m.id, m.name, m.ref, m.default_pass_id) for m in found],
+        right={0, 3},
+        empty="no members",
+    )
+
+
+@click.group()
+def service() -> None:
+    """Services: the class and appointment types that credits pay for."""
+
+
+@service.command("add")
+@click.argument("name")
+@click.option("--category", required=True, help="A group of services, such as yoga or massage.")
+@click.option("--minutes", type=int, required=True, help="How long one session lasts.")
+@click.option("--price", type=int, help="The price of one session in minor units (cents).")
+@click.option("--currency", help="The ISO 4217 code of --price, such as EUR.")
+@json_option
+@pass_state
+def service_add(
+    state: State,
+    name: str,
+    category: str,
+    minutes: int,
+    price: int | None,
+    currency: str | None,
+    as_json: bool,
+) -> None:
+    """Add a service called NAME."""
+    added = state.studio.add_service(
+        name,
+        category=category,
+        duration_minutes=minutes,
+        price_minor=price,
+        currency=currency.upper() if currency else None,
+    )
+    if as_json:
+        print_json(added)
+    else:
+        click.echo(f"added service {added.id}: {added.name} ({_describe(added)})")
+
+
+@click.command()
+@json_option
+@pass_state
+def services(state: State, as_json: bool) -> None:
+    """List the services, with the ids that grant and redeem take."""
+    found = state.studio.services()
+    if as_json:
+        print_json(found)
+        return
+    echo_table(
+        ["ID", "NAME", "CATEGORY", "MINUTES", "PRICE"],
+        [(s.id, s.name, s.category, s.duration_minutes, _price(s)) for s in found],
+        right={0, 3, 4},
+        empty="no services",
+    )
+
+
+def _price(s: ServiceInfo) -> str:
+    return "" if s.price_minor is None else format_money(s.price_minor, s.currency or "")
+
+
+def _describe(s: ServiceInfo) -> str:
+    price = _price(s)
+    return f"{s.category}, {s.duration_minutes} min" + (f", {price}" if price else "")
