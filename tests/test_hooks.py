@@ -203,3 +203,22 @@ def test_recorder_declines_charges_when_told(engine: Engine, clock: ManualClock)
             request=ChargeRequest(1, 100, "EUR", "pack", "sale-1")
         )
     assert recorder.charges == []
+
+
+def test_a_side_effect_left_claimed_by_a_dead_process_is_retried_after_its_lease(
+    engine: Engine, clock: ManualClock
+) -> None:
+    import datetime as dt
+
+    recorder = Recorder()
+    studio = _studio_with(engine, clock, recorder)
+    message = EmailMessage(to="ann@example.org", subject="Booked", body="See you")
+    # Written and claimed in a transaction whose process then died before delivering it.
+    with engine.begin() as conn:
+        studio.outbox.enqueue(conn, "sessionpacks_send_email", message)
+    assert studio.retry_side_effects().delivered == 0  # still claimed: maybe being sent
+    assert recorder.emails == []
+    clock.advance(dt.timedelta(minutes=6))
+    assert studio.retry_side_effects().delivered == 1
+    assert recorder.emails == [message]
+    assert studio.retry_side_effects().delivered == 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from sessionpacks import validation
@@ -161,26 +161,31 @@ def get_member(conn: Connection, member_id: int) -> MemberInfo:
     return MemberInfo.from_row(row)
 
 
+_MEMBER_AND_SERVICE = (
+    select(
+        members.c.id,
+        members.c.account_id,
+        members.c.ref,
+        members.c.name,
+        members.c.default_pass_id,
+        services.c.id.label("service_id"),
+        services.c.name.label("service_name"),
+        services.c.category,
+        services.c.duration_minutes,
+        services.c.price_minor,
+        services.c.currency,
+    )
+    .select_from(members.join(services, sa.true()))
+    .where(members.c.id == bindparam("member"), services.c.id == bindparam("service"))
+)
+
+
 def member_and_service(
     conn: Connection, member_id: int, service_id: int
 ) -> tuple[MemberInfo, ServiceInfo]:
     """Both in one round trip, as every redemption needs them."""
     row = conn.execute(
-        select(
-            members.c.id,
-            members.c.account_id,
-            members.c.ref,
-            members.c.name,
-            members.c.default_pass_id,
-            services.c.id.label("service_id"),
-            services.c.name.label("service_name"),
-            services.c.category,
-            services.c.duration_minutes,
-            services.c.price_minor,
-            services.c.currency,
-        )
-        .select_from(members.join(services, sa.true()))
-        .where(members.c.id == member_id, services.c.id == service_id)
+        _MEMBER_AND_SERVICE, {"member": member_id, "service": service_id}
     ).one_or_none()
     if row is None:  # one of the two is unknown: say which
         return get_member(conn, member_id), get_service(conn, service_id)

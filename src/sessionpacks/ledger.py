@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.database import inserted_id
@@ -18,6 +18,19 @@ from sessionpacks.transactions import WriteContext
 
 passes = table(Pass)
 entries = table(LedgerEntry)
+
+# Built once, with every column set, so each write reuses one compiled statement.
+_CHANGE_PASS = (
+    update(passes)
+    .where(passes.c.id == bindparam("pass"), passes.c.remaining + bindparam("delta") >= 0)
+    .values(
+        remaining=passes.c.remaining + bindparam("delta"),
+        last_entry_at=bindparam("at"),
+        state=bindparam("state"),
+        redeemed_count=passes.c.redeemed_count + bindparam("redeemed"),
+    )
+)
+_INSERT_ENTRY = insert(entries)
 
 
 def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence[Row[Any]]:
@@ -49,6 +62,7 @@ def append_entry(
     member_id: int | None = None,
     reason: str | None = None,
     redeemed: int = 0,
+    number: int | None = None,
 ) -> tuple[int, int, dt.datetime]:
     """Change a locked pass by ``delta`` and write the entry that says so, in one transaction.
 
@@ -57,37 +71,36 @@ def append_entry(
     """
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
-    values: dict[str, object] = {
-        "remaining": passes.c.remaining + delta,
-        "last_entry_at": at,
-    }
-    if state is not None:
-        values["state"] = state.value
-    if redeemed:
-        values["redeemed_count"] = passes.c.redeemed_count + redeemed
     changed = ctx.conn.execute(
-        update(passes)
-        .where(passes.c.id == locked.id, passes.c.remaining + delta >= 0)
-        .values(values)
+        _CHANGE_PASS,
+        {
+            "pass": locked.id,
+            "delta": delta,
+            "at": at,
+            "state": (state.value if state is not None else locked.state),
+            "redeemed": redeemed,
+        },
     )
     if changed.rowcount != 1:
         raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
     entry_id = inserted_id(
         ctx.conn.execute(
-            insert(entries).values(
-                pass_id=locked.id,
-                operation_id=ctx.operation_id,
-                kind=kind.value,
-                delta=delta,
-                balance_after=balance_after,
-                redemption_id=redemption_id,
-                member_id=member_id,
-                reason=reason,
-                created_at=at,
-            )
+            _INSERT_ENTRY,
+            {
+                "pass_id": locked.id,
+                "operation_id": ctx.operation_id,
+                "kind": kind.value,
+                "delta": delta,
+                "balance_after": balance_after,
+                "redemption_id": redemption_id,
+                "member_id": member_id,
+                "reason": reason,
+                "number": number,
+                "created_at": at,
+            },
         )
     )
-    return int(entry_id), balance_after, at
+    return entry_id, balance_after, at
 
 
 def state_for_balance(current: PassState, balance: int) -> PassState:

@@ -212,6 +212,8 @@ class LedgerEntry(Base):
         ForeignKey("sessionpacks_redemptions.id"), index=True
     )
     member_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_members.id"))
+    # On a redeem entry, "session n" of the pass when it was written.
+    number: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

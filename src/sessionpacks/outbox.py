@@ -44,6 +44,16 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
 CLAIM_LEASE = dt.timedelta(minutes=5)
 
 _table = table(SideEffect)
+_INSERT = insert(_table)
+
+
+@attrs.frozen
+class Claimed:
+    """A side effect this process has taken to deliver."""
+
+    id: int
+    hook: str
+    value: object
 
 
 @attrs.frozen
@@ -65,31 +75,58 @@ class Outbox:
         self._clock = clock
         self._max_attempts = max_attempts
 
-    def enqueue(self, conn: Connection, hook: str, value: object) -> int | None:
-        """Write a side effect in the caller's transaction; None when nobody listens to it."""
+    def enqueue(self, conn: Connection, hook: str, value: object) -> Claimed | None:
+        """Write a side effect in the caller's transaction; None when nobody listens to it.
+
+        It is written already claimed by this process, which delivers it right after commit;
+        should the process die first, the claim lapses and :meth:`retry` delivers it.
+        """
         if hook not in DEFERRED_HOOKS:
             raise ValueError(f"{hook} is not a hook that goes through the outbox")
         if not getattr(self._hooks.hook, hook).get_hookimpls():
             return None
+        now = self._clock.now()
         inserted = conn.execute(
-            insert(_table).values(
-                hook=hook,
-                payload=codec.dumps(value),
-                state=SideEffectState.PENDING.value,
-                attempts=0,
-                created_at=self._clock.now(),
-            )
+            _INSERT,
+            {
+                "hook": hook,
+                "payload": codec.dumps(value),
+                "state": SideEffectState.PENDING.value,
+                "attempts": 1,
+                "claimed_at": now,
+                "created_at": now,
+            },
         )
-        return inserted_id(inserted)
+        return Claimed(id=inserted_id(inserted), hook=hook, value=value)
 
-    def deliver(self, ids: Iterable[int]) -> RetryReport:
-        delivered = failed = 0
-        for side_effect_id in ids:
-            if self._deliver_one(side_effect_id):
-                delivered += 1
+    def deliver(self, claimed: Iterable[Claimed]) -> RetryReport:
+        """Call the hook of each claimed side effect, then record in one go what went out."""
+        done: list[int] = []
+        failures: list[tuple[int, str]] = []
+        for item in claimed:
+            keyword, _ = DEFERRED_HOOKS[item.hook]
+            try:
+                getattr(self._hooks.hook, item.hook)(**{keyword: item.value})
+            except Exception as error:
+                log.exception("side effect %s (%s) failed; it will be retried", item.id, item.hook)
+                failures.append((item.id, f"{type(error).__name__}: {error}"))
             else:
-                failed += 1
-        return RetryReport(delivered=delivered, failed=failed)
+                done.append(item.id)
+        now = self._clock.now()
+        with self._session_factory.begin() as session:
+            if done:
+                session.execute(
+                    update(_table)
+                    .where(_table.c.id.in_(done))
+                    .values(state=SideEffectState.DONE.value, claimed_at=None, done_at=now)
+                )
+            for side_effect_id, problem in failures:
+                session.execute(
+                    update(_table)
+                    .where(_table.c.id == side_effect_id)
+                    .values(state=SideEffectState.FAILED.value, claimed_at=None, last_error=problem)
+                )
+        return RetryReport(delivered=len(done), failed=len(failures))
 
     def retry(self) -> RetryReport:
         """Deliver every side effect that is still pending or failed, oldest first."""
@@ -104,12 +141,14 @@ class Outbox:
                 )
                 .order_by(_table.c.id)
             ).all()
-        return self.deliver(ids)
+        claimed = [item for item in map(self._claim, ids) if item is not None]
+        return self.deliver(claimed)
 
-    def _claim(self, side_effect_id: int) -> tuple[str, str] | None:
+    def _claim(self, side_effect_id: int) -> Claimed | None:
+        """Take a side effect for this process, unless another has it or it went out already."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
-            claimed = session.execute(
+            taken = session.execute(
                 update(_table)
                 .where(
                     _table.c.id == side_effect_id,
@@ -118,37 +157,10 @@ class Outbox:
                 )
                 .values(claimed_at=now, attempts=_table.c.attempts + 1)
             )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             row = session.execute(
                 select(_table.c.hook, _table.c.payload).where(_table.c.id == side_effect_id)
             ).one()
-        return row.hook, row.payload
-
-    def _deliver_one(self, side_effect_id: int) -> bool:
-        claimed = self._claim(side_effect_id)
-        if claimed is None:
-            return True  # delivered already, or being delivered by another process
-        hook, payload = claimed
-        keyword, value_type = DEFERRED_HOOKS[hook]
-        try:
-            getattr(self._hooks.hook, hook)(**{keyword: codec.loads(value_type, payload)})
-        except Exception as error:
-            log.exception("side effect %s (%s) failed; it will be retried", side_effect_id, hook)
-            self._finish(side_effect_id, SideEffectState.FAILED, f"{type(error).__name__}: {error}")
-            return False
-        self._finish(side_effect_id, SideEffectState.DONE, None)
-        return True
-
-    def _finish(self, side_effect_id: int, state: SideEffectState, error: str | None) -> None:
-        with self._session_factory.begin() as session:
-            session.execute(
-                update(_table)
-                .where(_table.c.id == side_effect_id)
-                .values(
-                    state=state.value,
-                    last_error=error,
-                    claimed_at=None,
-                    done_at=self._clock.now() if state is SideEffectState.DONE else None,
-                )
-            )
+        _, value_type = DEFERRED_HOOKS[row.hook]
+        return Claimed(id=side_effect_id, hook=row.hook, value=codec.loads(value_type, row.payload))

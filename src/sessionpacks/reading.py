@@ -191,7 +191,7 @@ def history(
             _operations.c.channel,
             _redemptions.c.service_id,
             _redemptions.c.reversed_at,
-            number.label("number"),
+            number.label("counted_number"),
         )
         .join(passes, passes.c.id == entries.c.pass_id)
         .join(_operations, _operations.c.id == entries.c.operation_id)
@@ -220,7 +220,7 @@ def _history_entry(row: Row[Any]) -> HistoryEntry:
         redemption_id=row.redemption_id,
         member_id=row.member_id,
         service_id=row.service_id,
-        number=int(row.number) if counts else None,
+        number=int(row.counted_number) if counts else None,
         of=row.initial_quantity if counts and row.metric == Metric.SESSIONS.value else None,
     )
 

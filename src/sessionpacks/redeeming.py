@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 import pluggy
-from sqlalchemy import and_, func, insert, or_, select
+import sqlalchemy as sa
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.database import inserted_id
@@ -27,7 +29,7 @@ from sessionpacks.errors import (
     SessionPacksError,
     Unusable,
 )
-from sessionpacks.ledger import append_entry, entries, lock_passes, passes, state_for_balance
+from sessionpacks.ledger import append_entry, entries, passes, state_for_balance
 from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
@@ -44,6 +46,7 @@ from sessionpacks.values import (
 _applicability = table(PassApplicability)
 _redemptions = table(Redemption)
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
+_INSERT_REDEMPTION = insert(_redemptions)
 
 
 @attrs.frozen
@@ -76,20 +79,10 @@ def choose(
 ) -> Choice:
     """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
     member, service = member_and_service(conn, member_id, service_id)
-    open_for_member = and_(
-        passes.c.account_id == member.account_id,
-        or_(passes.c.member_id.is_(None), passes.c.member_id == member_id),
-        passes.c.state.in_(_OPEN_STATES),
-    )
-    criteria = (
-        open_for_member
-        if named_pass_id is None
-        else or_(open_for_member, passes.c.id == named_pass_id)
-    )
-    if lock:
-        rows = lock_passes(conn, criteria)
-    else:
-        rows = conn.execute(select(passes).where(criteria).order_by(passes.c.id)).all()
+    rows = conn.execute(
+        _candidate_query(named=named_pass_id is not None, lock=lock),
+        {"account": member.account_id, "member": member_id, "named": named_pass_id},
+    ).all()
     by_id = {row.id: row for row in rows}
     if named_pass_id is not None and named_pass_id not in by_id:
         raise NotFound("pass", named_pass_id)
@@ -164,6 +157,23 @@ def choose(
     )
 
 
+@functools.cache
+def _candidate_query(*, named: bool, lock: bool) -> sa.Select[Any]:
+    """The passes that might pay for a member: open passes of the account that are the family's
+    or the member's own, and the pass the caller named whatever its state (to say why not).
+    Built once per shape, so the hot path reuses one compiled statement."""
+    criteria: sa.ColumnElement[bool] = and_(
+        passes.c.account_id == bindparam("account"),
+        or_(passes.c.member_id.is_(None), passes.c.member_id == bindparam("member")),
+        passes.c.state.in_(_OPEN_STATES),
+    )
+    if named:
+        criteria = or_(criteria, passes.c.id == bindparam("named"))
+    query = select(passes).where(criteria).order_by(passes.c.id)
+    # Locked in id order, so that two redemptions never wait for each other in a cycle.
+    return query.with_for_update() if lock else query
+
+
 def plan(
     conn: Connection,
     hooks: pluggy.PluginManager,
@@ -213,24 +223,24 @@ def redeem(
     if choice.problem is not None:
         raise choice.problem
     assert choice.metric is not None  # a choice without a problem has passes
-    redemption_id = int(
-        inserted_id(
-            ctx.conn.execute(
-                insert(_redemptions).values(
-                    operation_id=ctx.operation_id,
-                    account_id=choice.member.account_id,
-                    member_id=choice.member.id,
-                    service_id=choice.service.id,
-                    occurrence_ref=occurrence_ref,
-                    occurred_at=occurred_at,
-                    created_at=ctx.now,
-                )
-            )
+    redemption_id = inserted_id(
+        ctx.conn.execute(
+            _INSERT_REDEMPTION,
+            {
+                "operation_id": ctx.operation_id,
+                "account_id": choice.member.account_id,
+                "member_id": choice.member.id,
+                "service_id": choice.service.id,
+                "occurrence_ref": occurrence_ref,
+                "occurred_at": occurred_at,
+                "created_at": ctx.now,
+            },
         )
     )
     parts = []
     for candidate, units in choice.parts:
         row = choice.rows[candidate.pass_id]
+        counted = sessions_counted(candidate.metric, units)
         entry_id, balance_after, at = append_entry(
             ctx,
             row,
@@ -240,7 +250,8 @@ def redeem(
             state=state_for_balance(PassState.ACTIVE, row.remaining - units),
             redemption_id=redemption_id,
             member_id=choice.member.id,
-            redeemed=sessions_counted(candidate.metric, units),
+            redeemed=counted,
+            number=candidate.redeemed + counted,
         )
         parts.append(
             RedemptionPart(
@@ -248,7 +259,7 @@ def redeem(
                 entry_id=entry_id,
                 units=units,
                 balance_after=balance_after,
-                number=candidate.redeemed + sessions_counted(candidate.metric, units),
+                number=candidate.redeemed + counted,
                 of=candidate.initial_quantity if candidate.metric is Metric.SESSIONS else None,
             )
         )
@@ -277,6 +288,61 @@ def redeem(
     )
     ctx.enqueue("sessionpacks_redeemed", result)
     return result
+
+
+_WRITTEN_BY = (
+    select(
+        _redemptions,
+        entries.c.id.label("entry_id"),
+        entries.c.pass_id,
+        entries.c.delta,
+        entries.c.balance_after,
+        entries.c.number,
+        passes.c.metric,
+        passes.c.currency,
+        passes.c.initial_quantity,
+    )
+    .join(entries, entries.c.redemption_id == _redemptions.c.id)
+    .join(passes, passes.c.id == entries.c.pass_id)
+    .where(
+        _redemptions.c.operation_id == bindparam("operation"),
+        entries.c.kind == EntryKind.REDEEM.value,
+    )
+    .order_by(entries.c.id)
+)
+
+
+def written_by(conn: Connection, operation_id: int) -> RedeemResult:
+    """The result of the redemption an operation made, read back from the rows it wrote.
+
+    A replayed redemption answers with this instead of a stored copy, which spares every
+    redemption the statement that would store one.
+    """
+    rows = conn.execute(_WRITTEN_BY, {"operation": operation_id}).all()
+    first = rows[0]
+    return RedeemResult(
+        redemption_id=first.id,
+        account_id=first.account_id,
+        member_id=first.member_id,
+        service_id=first.service_id,
+        metric=Metric(first.metric),
+        currency=first.currency,
+        units=sum(-row.delta for row in rows),
+        parts=tuple(
+            RedemptionPart(
+                pass_id=row.pass_id,
+                entry_id=row.entry_id,
+                units=-row.delta,
+                balance_after=row.balance_after,
+                number=row.number,
+                of=row.initial_quantity if row.metric == Metric.SESSIONS.value else None,
+            )
+            for row in rows
+        ),
+        occurrence_ref=first.occurrence_ref,
+        occurred_at=first.occurred_at,
+        operation_id=operation_id,
+    )
 
 
 def sessions_counted(metric: Metric, units: int) -> int:

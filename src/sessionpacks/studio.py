@@ -81,9 +81,7 @@ class Studio:
         self.outbox = Outbox(
             session_factory, self.hooks, self.clock, self.settings.side_effect_attempts
         )
-        self._writer = Writer(
-            session_factory, self.clock, self.outbox, self.settings.transaction_attempts
-        )
+        self._writer = Writer(bind, self.clock, self.outbox, self.settings.transaction_attempts)
 
     # -- the directory ---------------------------------------------------------------------
 
@@ -235,6 +233,7 @@ class Studio:
             channel=channel,
             result_type=RedeemResult,
             work=work,
+            replay=redeeming.written_by,
         )
 
     def plan_redemption(

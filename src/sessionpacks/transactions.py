@@ -18,9 +18,8 @@ from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from sessionpacks import codec
 from sessionpacks.clock import Clock
@@ -28,7 +27,7 @@ from sessionpacks.database import inserted_id, is_retryable
 from sessionpacks.enums import Channel
 from sessionpacks.errors import IdempotencyConflict, InvalidInput
 from sessionpacks.models import REF_LENGTH, Operation, table
-from sessionpacks.outbox import Outbox
+from sessionpacks.outbox import Claimed, Outbox
 from sessionpacks.values import Actor
 
 T = TypeVar("T")
@@ -47,23 +46,36 @@ class WriteContext:
     channel: Channel
     operation_id: int
     outbox: Outbox
-    side_effects: list[int] = attrs.field(factory=list)
+    side_effects: list[Claimed] = attrs.field(factory=list)
 
     def enqueue(self, hook: str, value: object) -> None:
-        side_effect_id = self.outbox.enqueue(self.conn, hook, value)
-        if side_effect_id is not None:
-            self.side_effects.append(side_effect_id)
+        """Send ``value`` through ``hook`` once this write has committed."""
+        claimed = self.outbox.enqueue(self.conn, hook, value)
+        if claimed is not None:
+            self.side_effects.append(claimed)
+
+
+# Built once: the hot path should not rebuild statements on every write.
+_INSERT_OPERATION = insert(_operations)
+_STORE_RESULT = (
+    update(_operations)
+    .where(_operations.c.id == bindparam("operation"))
+    .values(result=bindparam("stored"))
+)
+_FIND_OPERATION = select(
+    _operations.c.id, _operations.c.action, _operations.c.fingerprint, _operations.c.result
+).where(_operations.c.idempotency_key == bindparam("key"))
 
 
 class Writer:
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        engine: Engine,
         clock: Clock,
         outbox: Outbox,
         attempts: int,
     ) -> None:
-        self._session_factory = session_factory
+        self._engine = engine
         self._clock = clock
         self._outbox = outbox
         self._attempts = attempts
@@ -74,11 +86,9 @@ class Writer:
         a row lock; MySQL's default REPEATABLE READ would show it a stale snapshot instead. Only
         a connection that does not already start in READ COMMITTED is switched, once per write."""
         if self._execution_options is None:
-            with self._session_factory() as session:
-                conn = session.connection()
+            with self._engine.connect() as conn:
                 level = conn.default_isolation_level
-                dialect = conn.dialect.name
-            keep = dialect == "sqlite" or level == "READ COMMITTED"
+            keep = self._engine.dialect.name == "sqlite" or level == "READ COMMITTED"
             self._execution_options = {} if keep else {"isolation_level": "READ COMMITTED"}
         return self._execution_options
 
@@ -92,8 +102,13 @@ class Writer:
         channel: Channel | str,
         result_type: type[T],
         work: Callable[[WriteContext], T],
+        replay: Callable[[Connection, int], T] | None = None,
     ) -> T:
-        """Run ``work`` once for ``idempotency_key`` and return its result, or the stored one."""
+        """Run ``work`` once for ``idempotency_key`` and return its result, or the stored one.
+
+        With ``replay``, the result is not stored: a repeated call reads it back from the rows
+        the first one wrote, given the operation id.
+        """
         check_key(idempotency_key)
         fingerprint = _fingerprint(action, arguments)
         try:
@@ -104,7 +119,7 @@ class Writer:
         for attempt in range(1, self._attempts + 1):
             try:
                 return self._attempt(
-                    action, fingerprint, idempotency_key, actor, door, result_type, work
+                    action, fingerprint, idempotency_key, actor, door, result_type, work, replay
                 )
             except sa.exc.DBAPIError as error:
                 if attempt == self._attempts or not is_retryable(error):
@@ -121,60 +136,72 @@ class Writer:
         channel: Channel,
         result_type: type[T],
         work: Callable[[WriteContext], T],
+        replay: Callable[[Connection, int], T] | None,
     ) -> T:
-        with self._session_factory() as session:
-            conn = session.connection(execution_options=self._options())
+        with self._engine.connect() as conn:
+            options = self._options()
+            if options:
+                conn.execution_options(**options)
+            transaction = conn.begin()
             now = self._clock.now()
             try:
                 operation_id = inserted_id(
                     conn.execute(
-                        insert(_operations).values(
-                            idempotency_key=key,
-                            action=action,
-                            fingerprint=fingerprint,
-                            actor_kind=actor.kind,
-                            actor_id=actor.id,
-                            channel=channel.value,
-                            result="",
-                            created_at=now,
-                        )
+                        _INSERT_OPERATION,
+                        {
+                            "idempotency_key": key,
+                            "action": action,
+                            "fingerprint": fingerprint,
+                            "actor_kind": actor.kind,
+                            "actor_id": actor.id,
+                            "channel": channel.value,
+                            "result": "",
+                            "created_at": now,
+                        },
                     )
                 )
             except sa.exc.IntegrityError:
-                session.rollback()
-                return self._replay(session, action, fingerprint, key, result_type)
-            context = WriteContext(conn, now, actor, channel, int(operation_id), self._outbox)
-            result = work(context)
-            conn.execute(
-                update(_operations)
-                .where(_operations.c.id == operation_id)
-                .values(result=codec.dumps(result))
-            )
-            session.commit()
+                transaction.rollback()
+                return self._replay(conn, action, fingerprint, key, result_type, replay)
+            context = WriteContext(conn, now, actor, channel, operation_id, self._outbox)
+            try:
+                result = work(context)
+                if replay is None:
+                    conn.execute(
+                        _STORE_RESULT, {"operation": operation_id, "stored": codec.dumps(result)}
+                    )
+            except BaseException:
+                transaction.rollback()
+                raise
+            transaction.commit()
         if context.side_effects:
             try:
                 self._outbox.deliver(context.side_effects)
             except Exception:
                 # The write committed; what was not delivered stays pending for the retry command.
-                log.exception("delivering side effects %s failed", context.side_effects)
+                log.exception("delivering side effects after commit failed; retry will send them")
         return result
 
     def _replay(
-        self, session: Session, action: str, fingerprint: str, key: str, result_type: type[T]
+        self,
+        conn: Connection,
+        action: str,
+        fingerprint: str,
+        key: str,
+        result_type: type[T],
+        replay: Callable[[Connection, int], T] | None,
     ) -> T:
-        stored = session.execute(
-            select(_operations.c.action, _operations.c.fingerprint, _operations.c.result).where(
-                _operations.c.idempotency_key == key
-            )
-        ).one_or_none()
-        session.rollback()
-        if stored is None:  # the conflict was not on the key: let the caller see it
-            raise InvalidInput(f"idempotency key {key!r} could not be recorded")
-        if stored.action != action or stored.fingerprint != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different {stored.action} call;"
-                " use a new key for a new request"
-            )
+        with conn.begin():
+            stored = conn.execute(_FIND_OPERATION, {"key": key}).one_or_none()
+            if stored is None:  # the conflict was not on the key: let the caller see it
+                raise InvalidInput(f"idempotency key {key!r} could not be recorded")
+            if stored.action != action or stored.fingerprint != fingerprint:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} was already used for a different"
+                    f" {stored.action} call; use a new key for a new request"
+                )
+            if replay is not None:
+                return replay(conn, stored.id)
         return codec.loads(result_type, stored.result)
 
 

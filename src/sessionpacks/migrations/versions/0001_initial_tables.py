@@ -269,6 +269,7 @@ def upgrade() -> None:
             "redemption_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("number", sa.BigInteger(), nullable=True),
         sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("created_at", sessionpacks.columns.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
