@@ -99,10 +99,13 @@ class Outbox:
         )
         return Claimed(id=inserted_id(inserted), hook=hook, value=value)
 
-    def deliver(self, claimed: Iterable[Claimed]) -> RetryReport:
-        """Call the hook of each claimed side effect, then record in one go what went out."""
+    def deliver(
+        self, claimed: Iterable[Claimed], failures: Iterable[tuple[int, str]] = ()
+    ) -> RetryReport:
+        """Call the hook of each claimed side effect, then record in one go what went out and
+        what failed (with ``failures`` found before delivery)."""
         done: list[int] = []
-        failures: list[tuple[int, str]] = []
+        failures = list(failures)
         for item in claimed:
             keyword, _ = DEFERRED_HOOKS[item.hook]
             try:
@@ -141,10 +144,22 @@ class Outbox:
                 )
                 .order_by(_table.c.id)
             ).all()
-        claimed = [item for item in map(self._claim, ids) if item is not None]
-        return self.deliver(claimed)
+        claimed: list[Claimed] = []
+        undecodable: list[tuple[int, str]] = []
+        for side_effect_id in ids:
+            taken = self._claim(side_effect_id)
+            if taken is None:
+                continue
+            hook, payload = taken
+            try:
+                value = codec.loads(DEFERRED_HOOKS[hook][1], payload)
+            except Exception as error:
+                undecodable.append((side_effect_id, f"cannot read its payload: {error!r}"))
+            else:
+                claimed.append(Claimed(id=side_effect_id, hook=hook, value=value))
+        return self.deliver(claimed, undecodable)
 
-    def _claim(self, side_effect_id: int) -> Claimed | None:
+    def _claim(self, side_effect_id: int) -> tuple[str, str] | None:
         """Take a side effect for this process, unless another has it or it went out already."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
@@ -162,5 +177,4 @@ class Outbox:
             row = session.execute(
                 select(_table.c.hook, _table.c.payload).where(_table.c.id == side_effect_id)
             ).one()
-        _, value_type = DEFERRED_HOOKS[row.hook]
-        return Claimed(id=side_effect_id, hook=row.hook, value=codec.loads(value_type, row.payload))
+        return row.hook, row.payload
