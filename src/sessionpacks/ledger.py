@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,11 +14,12 @@ from sqlalchemy.engine import Connection, Row
 from sessionpacks.database import inserted_id
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound
-from sessionpacks.models import LedgerEntry, Pass, table
+from sessionpacks.models import LedgerEntry, Pass, Redemption, table
 from sessionpacks.transactions import WriteContext
 
 passes = table(Pass)
 entries = table(LedgerEntry)
+redemptions = table(Redemption)
 
 # Built once, with every column set, so each write reuses one compiled statement.
 _CHANGE_PASS = (
@@ -31,6 +33,7 @@ _CHANGE_PASS = (
     )
 )
 _INSERT_ENTRY = insert(entries)
+_INSERT_REDEMPTION = insert(redemptions)
 
 
 def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence[Row[Any]]:
@@ -101,6 +104,112 @@ def append_entry(
         )
     )
     return entry_id, balance_after, at
+
+
+@functools.cache
+def _redeem_in_one_statement() -> sa.Insert:
+    """PostgreSQL writes a redemption, changes its first pass and appends the entry in one
+    statement: the three depend on each other only through ids the database assigns, and each
+    round trip saved is a large part of a redemption's time. (Parameter names avoid the
+    columns' own: SQLAlchemy would add a parameter named like a column to the UPDATE's SET.)"""
+    new_redemption = (
+        insert(redemptions)
+        .values({column: bindparam(f"r_{column}") for column in _REDEMPTION_COLUMNS})
+        .returning(redemptions.c.id)
+        .cte("new_redemption")
+    )
+    changed_pass = _CHANGE_PASS.returning(passes.c.id).cte("changed_pass")
+    return (
+        insert(entries)
+        .from_select(
+            [
+                "pass_id",
+                "operation_id",
+                "kind",
+                "delta",
+                "balance_after",
+                "redemption_id",
+                "member_id",
+                "number",
+                "created_at",
+            ],
+            select(
+                changed_pass.c.id,
+                bindparam("e_operation", type_=entries.c.operation_id.type),
+                bindparam("e_kind", type_=entries.c.kind.type),
+                bindparam("delta", type_=entries.c.delta.type),
+                bindparam("e_balance_after", type_=entries.c.balance_after.type),
+                new_redemption.c.id,
+                bindparam("e_member", type_=entries.c.member_id.type),
+                bindparam("e_number", type_=entries.c.number.type),
+                bindparam("at", type_=entries.c.created_at.type),
+            ).select_from(changed_pass.join(new_redemption, sa.true())),
+        )
+        .returning(entries.c.id, entries.c.redemption_id)
+    )
+
+
+_REDEMPTION_COLUMNS = (
+    "operation_id",
+    "account_id",
+    "member_id",
+    "service_id",
+    "occurrence_ref",
+    "occurred_at",
+    "created_at",
+)
+
+
+def append_redemption(
+    ctx: WriteContext,
+    locked: Row[Any],
+    delta: int,
+    redemption: dict[str, object],
+    *,
+    state: PassState,
+    member_id: int,
+    redeemed: int,
+    number: int,
+) -> tuple[int, int, int, dt.datetime]:
+    """Write a new redemption with the entry taking ``-delta`` from its first pass.
+
+    Returns the redemption id, the entry id, the balance after and the entry's time.
+    """
+    if ctx.conn.dialect.name != "postgresql":
+        redemption_id = inserted_id(ctx.conn.execute(_INSERT_REDEMPTION, redemption))
+        entry_id, balance_after, at = append_entry(
+            ctx,
+            locked,
+            EntryKind.REDEEM,
+            delta,
+            state=state,
+            redemption_id=redemption_id,
+            member_id=member_id,
+            redeemed=redeemed,
+            number=number,
+        )
+        return redemption_id, entry_id, balance_after, at
+    at = max(ctx.now, locked.last_entry_at)
+    balance_after = locked.remaining + delta
+    written = ctx.conn.execute(
+        _redeem_in_one_statement(),
+        {
+            **{f"r_{column}": redemption[column] for column in _REDEMPTION_COLUMNS},
+            "pass": locked.id,
+            "delta": delta,
+            "at": at,
+            "state": state.value,
+            "redeemed": redeemed,
+            "e_operation": ctx.operation_id,
+            "e_kind": EntryKind.REDEEM.value,
+            "e_balance_after": balance_after,
+            "e_member": member_id,
+            "e_number": number,
+        },
+    ).one_or_none()
+    if written is None:  # the conditional update matched nothing
+        raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
+    return written.redemption_id, written.id, balance_after, at
 
 
 def state_for_balance(current: PassState, balance: int) -> PassState:

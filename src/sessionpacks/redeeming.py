@@ -10,10 +10,9 @@ from typing import Any
 import attrs
 import pluggy
 import sqlalchemy as sa
-from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection, Row
 
-from sessionpacks.database import inserted_id
 from sessionpacks.directory import (
     MemberInfo,
     ServiceInfo,
@@ -29,7 +28,7 @@ from sessionpacks.errors import (
     SessionPacksError,
     Unusable,
 )
-from sessionpacks.ledger import append_entry, entries, passes, state_for_balance
+from sessionpacks.ledger import append_entry, append_redemption, entries, passes, state_for_balance
 from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
@@ -46,7 +45,6 @@ from sessionpacks.values import (
 _applicability = table(PassApplicability)
 _redemptions = table(Redemption)
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
-_INSERT_REDEMPTION = insert(_redemptions)
 
 
 @attrs.frozen
@@ -223,43 +221,53 @@ def redeem(
     if choice.problem is not None:
         raise choice.problem
     assert choice.metric is not None  # a choice without a problem has passes
-    redemption_id = inserted_id(
-        ctx.conn.execute(
-            _INSERT_REDEMPTION,
-            {
-                "operation_id": ctx.operation_id,
-                "account_id": choice.member.account_id,
-                "member_id": choice.member.id,
-                "service_id": choice.service.id,
-                "occurrence_ref": occurrence_ref,
-                "occurred_at": occurred_at,
-                "created_at": ctx.now,
-            },
-        )
-    )
+    redemption = {
+        "operation_id": ctx.operation_id,
+        "account_id": choice.member.account_id,
+        "member_id": choice.member.id,
+        "service_id": choice.service.id,
+        "occurrence_ref": occurrence_ref,
+        "occurred_at": occurred_at,
+        "created_at": ctx.now,
+    }
+    redemption_id: int | None = None
     parts = []
     for candidate, units in choice.parts:
         row = choice.rows[candidate.pass_id]
         counted = sessions_counted(candidate.metric, units)
-        entry_id, balance_after, at = append_entry(
-            ctx,
-            row,
-            EntryKind.REDEEM,
-            -units,
-            # A pending pass whose start has come becomes active with its first use.
-            state=state_for_balance(PassState.ACTIVE, row.remaining - units),
-            redemption_id=redemption_id,
-            member_id=choice.member.id,
-            redeemed=counted,
-            number=candidate.redeemed + counted,
-        )
+        # A pending pass whose start has come becomes active with its first use.
+        state = state_for_balance(PassState.ACTIVE, row.remaining - units)
+        number = candidate.redeemed + counted
+        if redemption_id is None:
+            redemption_id, entry_id, balance_after, at = append_redemption(
+                ctx,
+                row,
+                -units,
+                redemption,
+                state=state,
+                member_id=choice.member.id,
+                redeemed=counted,
+                number=number,
+            )
+        else:
+            entry_id, balance_after, at = append_entry(
+                ctx,
+                row,
+                EntryKind.REDEEM,
+                -units,
+                state=state,
+                redemption_id=redemption_id,
+                member_id=choice.member.id,
+                redeemed=counted,
+                number=number,
+            )
         parts.append(
             RedemptionPart(
                 pass_id=candidate.pass_id,
                 entry_id=entry_id,
                 units=units,
                 balance_after=balance_after,
-                number=candidate.redeemed + counted,
+                number=number,
                 of=candidate.initial_quantity if candidate.metric is Metric.SESSIONS else None,
             )
         )
@@ -273,6 +281,7 @@ def redeem(
                     at=at,
                 ),
             )
+    assert redemption_id is not None  # a choice without a problem has at least one part
     result = RedeemResult(
         redemption_id=redemption_id,
         account_id=choice.member.account_id,
