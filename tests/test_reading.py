@@ -99,3 +99,15 @@ def test_verify_names_a_pass_whose_cached_balance_was_tampered_with(gym: Gym) ->
         4,
     )
     assert good.pass_id != problem.pass_id
+
+
+def test_a_read_does_not_wait_for_a_write_in_progress(gym: Gym) -> None:
+    family = gym.account()
+    pack = gym.grant(family, 5)
+    engine = gym.studio.session_factory.kw["bind"]
+    with engine.connect() as writer:
+        writer.execute(sa.update(Pass).where(Pass.id == pack.pass_id).values(priority=1))
+        # The write above holds the database's write lock (on SQLite) or the row's lock until it
+        # commits; reading a balance meanwhile answers at once with the committed state.
+        assert gym.studio.pass_balance(pack.pass_id).remaining == 5
+        writer.rollback()

@@ -10,6 +10,9 @@ from sqlalchemy.engine import CursorResult, Engine
 
 DEFAULT_URL = "sqlite:///sessionpacks.db"
 
+# The execution option that marks a connection as only reading.
+READ_ONLY = "sessionpacks_read_only"
+
 
 def create_engine(url: str | sa.URL = DEFAULT_URL, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` and prepare it with :func:`prepare_engine`.
@@ -56,7 +59,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 
 
 def _begin_immediate(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read asks for a deferred transaction, so that readers never wait for writers (WAL).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_retryable(error: sa.exc.DBAPIError) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import corrections, directory, granting, hookspecs, reading, redeeming, validation
 from sessionpacks.clock import Clock, SystemClock
-from sessionpacks.database import prepare_engine
+from sessionpacks.database import READ_ONLY, prepare_engine
 from sessionpacks.defaults import DefaultPlugins
 from sessionpacks.enums import Channel, PassState
 from sessionpacks.errors import (
@@ -68,6 +68,7 @@ class Studio:
         if not isinstance(bind, Engine):
             raise ConfigurationError("the session factory must be bound to an Engine")
         prepare_engine(bind)
+        self._engine = bind
         self.session_factory = session_factory
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
@@ -394,8 +395,9 @@ class Studio:
     # -- internals -------------------------------------------------------------------------
 
     def _read(self, query: Callable[[Connection], T]) -> T:
-        with self.session_factory() as session:
-            return query(session.connection())
+        with self._engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            return query(conn)
 
     def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
         allowed = self.hooks.hook.sessionpacks_authorize(
