@@ -103,11 +103,8 @@ class BookingRecord:
 class ReminderReport:
     """The bookings whose reminder this sweep sent."""
 
+    sent: int
     booking_ids: tuple[int, ...]
-
-    @property
-    def sent(self) -> int:
-        return len(self.booking_ids)
 
 
 def active_key(member_id: int, occurrence_id: int | None, occurrence_ref: str | None) -> str:
@@ -362,7 +359,7 @@ def send_due_reminders(ctx: WriteContext, within: dt.timedelta) -> ReminderRepor
             ),
         )
         sent.append(row.id)
-    return ReminderReport(booking_ids=tuple(sent))
+    return ReminderReport(sent=len(sent), booking_ids=tuple(sent))
 
 
 def history(
