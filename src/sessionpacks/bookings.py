@@ -154,6 +154,12 @@ def book(
             "a booking needs an occurrence_id, or the host's occurrence_ref with its service_id"
             " and starts_at"
         )
+    if occurrence_id is None:
+        # No occurrence row to queue on: the member's row serializes their bookings instead, so
+        # two at once into the same host occurrence get a clear error, not a unique violation.
+        ctx.conn.execute(
+            select(members.c.id).where(members.c.id == member_id).with_for_update()
+        ).all()
     member = get_member(ctx.conn, member_id)
     if action is not None:
         authorize(ctx, action, Target("member", member_id, member.account_id))
