@@ -157,3 +157,8 @@ def test_policy_cancel_and_no_show_commands(sp: Cli) -> None:
         "book", str(ann), "--ref", "host-42", "--service", str(yoga), "--starts", _hours(3)
     )
     assert ref["occurrence_ref"] == "host-42"
+    booked = sp.json("book", str(bob), str(later))
+    off = sp.json("occurrence", "cancel", str(later))
+    assert off["booking_ids"] == [booked["booking_id"]]
+    assert "yes" in sp.ok("occurrence", "list", "--from", _hours(47), "--to", _hours(49))
+    assert "was already cancelled" in sp.fails("occurrence", "cancel", str(later)).stderr

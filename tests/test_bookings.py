@@ -558,3 +558,30 @@ def test_history_says_which_credit_came_back(gym: Gym) -> None:
     assert [(p.number, p.of) for r in records for p in r.passes] == [(None, None), (1, 5)]
     with pytest.raises(InvalidInput, match="needs a member_id or an account_id"):
         gym.studio.bookings()
+
+
+def test_cancelling_an_occurrence_gives_every_reservation_its_credit_back(
+    gym: Gym, clock: ManualClock
+) -> None:
+    ann, yoga, pass_id = _setup(gym, credit_taken="at_attendance", cancel_cutoff_minutes=720)
+    bob = gym.member(gym.studio.account(ann.account_id), "Bob")
+    occurrence = gym.studio.add_occurrence(yoga.id, CLASS_TIME, capacity=5)
+    first = _book(gym, ann, occurrence.id)
+    second = _book(gym, bob, occurrence.id)
+    clock.set(CLASS_TIME - HOUR)  # after the cut-off: the studio's cancellation still refunds
+    called_off = gym.studio.cancel_occurrence(
+        occurrence.id, idempotency_key="off", actor=STAFF, channel=Channel.OFFICE
+    )
+    assert called_off.booking_ids == (first.booking_id, second.booking_id)
+    assert _remaining(gym, pass_id) == 5
+    records = gym.studio.bookings(account_id=ann.account_id)
+    assert {(r.state, r.hold, r.given_back) for r in records} == {
+        (BookingState.CANCELLED, HoldState.RELEASED, True)
+    }
+    assert gym.studio.occurrence(occurrence.id).cancelled_at == CLASS_TIME - HOUR
+    with pytest.raises(InvalidState, match="was cancelled"):
+        _book(gym, ann, occurrence.id)
+    with pytest.raises(InvalidState, match="already cancelled"):
+        gym.studio.cancel_occurrence(
+            occurrence.id, idempotency_key="off-2", actor=STAFF, channel=Channel.OFFICE
+        )

@@ -1,6 +1,12 @@
 """sessionpacks: prepaid credits (punch passes, session packs, plans) for a studio's own website."""
 
-from sessionpacks.bookings import BookingPass, BookingRecord, BookingResult, ReminderReport
+from sessionpacks.bookings import (
+    BookingPass,
+    BookingRecord,
+    BookingResult,
+    OccurrenceCancelled,
+    ReminderReport,
+)
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
@@ -95,6 +101,7 @@ __all__ = [
     "NoPaymentProvider",
     "NotAuthorized",
     "NotFound",
+    "OccurrenceCancelled",
     "OccurrenceFull",
     "OccurrenceInfo",
     "PassBalance",

@@ -253,6 +253,48 @@ def book(
     )
 
 
+@attrs.frozen
+class OccurrenceCancelled:
+    """A class or appointment the studio called off, and the reservations it cancelled."""
+
+    occurrence_id: int
+    booking_ids: tuple[int, ...]
+    operation_id: int
+
+
+def cancel_occurrence(
+    ctx: WriteContext, authorize: Authorize, occurrence_id: int
+) -> OccurrenceCancelled:
+    """Call off an occurrence: every reservation is cancelled and its credit given back, whatever
+    the cut-off, since the member did not choose it. Attended and no-show bookings stay."""
+    occurrence = lock_occurrence(ctx.conn, occurrence_id)
+    if occurrence.cancelled_at is not None:
+        raise InvalidState(f"occurrence {occurrence_id} was already cancelled")
+    reserved = ctx.conn.execute(
+        select(bookings)
+        .where(
+            bookings.c.occurrence_id == occurrence_id,
+            bookings.c.state == BookingState.RESERVED.value,
+        )
+        .order_by(bookings.c.id)
+        .with_for_update()
+    ).all()
+    for row in reserved:
+        authorize(ctx, "cancel", Target("booking", row.id, row.account_id))
+    for row in reserved:
+        _give_back(ctx, row, f"booking {row.id}: occurrence {occurrence_id} was cancelled")
+        hold = HoldState.RELEASED if row.hold is not None else None
+        _change(ctx, row, BookingState.CANCELLED, hold, None, cancelled_at=ctx.now, active_key=None)
+    ctx.conn.execute(
+        update(occurrences).where(occurrences.c.id == occurrence_id).values(cancelled_at=ctx.now)
+    )
+    return OccurrenceCancelled(
+        occurrence_id=occurrence_id,
+        booking_ids=tuple(row.id for row in reserved),
+        operation_id=ctx.operation_id,
+    )
+
+
 def lock_booking(conn: Connection, booking_id: int) -> Row[Any]:
     row = conn.execute(
         select(bookings).where(bookings.c.id == booking_id).with_for_update()

@@ -24,7 +24,12 @@ from sessionpacks import (
     validation,
 )
 from sessionpacks import schedule as scheduling
-from sessionpacks.bookings import BookingRecord, BookingResult, ReminderReport
+from sessionpacks.bookings import (
+    BookingRecord,
+    BookingResult,
+    OccurrenceCancelled,
+    ReminderReport,
+)
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import prepare_engine
 from sessionpacks.defaults import DefaultPlugins
@@ -465,6 +470,22 @@ class Studio:
             lambda conn: scheduling.public_schedule(
                 conn, begin, finish, service_id, include_private
             )
+        )
+
+    def cancel_occurrence(
+        self, occurrence_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+    ) -> OccurrenceCancelled:
+        """Call off a class or appointment: every reservation in it is cancelled and its credit
+        given back, whatever the cut-off. It stays on the schedule, marked cancelled, and takes
+        no more bookings. Asks ``cancel`` for each reservation."""
+        return self._writer.write(
+            "cancel_occurrence",
+            {"occurrence_id": occurrence_id},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=OccurrenceCancelled,
+            work=lambda ctx: booking_rules.cancel_occurrence(ctx, self._authorize, occurrence_id),
         )
 
     def booking_policy(self, service_id: int) -> BookingPolicy:

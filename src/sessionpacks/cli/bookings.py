@@ -83,6 +83,28 @@ def occurrence_add(
         )
 
 
+@occurrence.command("cancel")
+@click.argument("occurrence_id", type=int)
+@key_option
+@json_option
+@pass_state
+def occurrence_cancel(state: State, occurrence_id: int, key: str | None, as_json: bool) -> None:
+    """Call off OCCURRENCE_ID: every reservation is cancelled and its credit given back."""
+    result = state.studio.cancel_occurrence(
+        occurrence_id,
+        idempotency_key=idempotency_key(key, as_json),
+        actor=state.actor,
+        channel=CHANNEL,
+    )
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(
+            f"cancelled occurrence {occurrence_id} and {len(result.booking_ids)} reservation(s),"
+            " their credit given back"
+        )
+
+
 @occurrence.command("list")
 @click.option(
     "--from", "start", metavar="DATETIME", callback=_optional_moment, help="From; by default now."
@@ -113,7 +135,7 @@ def occurrence_list(
         print_json(found)
         return
     output.echo_table(
-        ["ID", "SERVICE", "STARTS (UTC)", "ENDS", "INSTRUCTOR", "CAPACITY", "PRIVATE"],
+        ["ID", "SERVICE", "STARTS (UTC)", "ENDS", "INSTRUCTOR", "CAPACITY", "PRIVATE", "CANCELLED"],
         [
             (
                 o.id,
@@ -123,6 +145,7 @@ def occurrence_list(
                 o.instructor_ref,
                 o.capacity,
                 "yes" if o.private else "",
+                "yes" if o.cancelled_at else "",
             )
             for o in found
         ],
