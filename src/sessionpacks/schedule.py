@@ -145,7 +145,7 @@ def lock_occurrence(conn: Connection, occurrence_id: int) -> Row[Any]:
     return row
 
 
-def public_schedule(
+def list_occurrences(
     conn: Connection,
     start: dt.datetime,
     end: dt.datetime,

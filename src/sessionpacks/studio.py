@@ -467,7 +467,7 @@ class Studio:
         if begin is None or finish is None:
             raise InvalidInput("a schedule needs a start and an end")
         return self._read(
-            lambda conn: scheduling.public_schedule(
+            lambda conn: scheduling.list_occurrences(
                 conn, begin, finish, service_id, include_private
             )
         )
