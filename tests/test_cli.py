@@ -112,13 +112,16 @@ def test_account_add(sp: Cli) -> None:
 
 def test_member_add_and_list(sp: Cli) -> None:
     holder = sp.json("account", "add", "lee", "The Lee family")
-    ann = sp.json("member", "add", "lee", "Ann Lee", "--ref", "site-user-7")
+    ann = sp.json(
+        "member", "add", "lee", "Ann Lee", "--ref", "site-user-7", "--email", "ann@example.com"
+    )
     assert ann == {
         "id": ann["id"],
         "account_id": holder["id"],
         "ref": "site-user-7",
         "name": "Ann Lee",
         "default_pass_id": None,
+        "email": "ann@example.com",
     }
     assert f"added member {ann['id'] + 1}: Bo Lee, of account 'lee'" in sp.ok(
         "member", "add", "lee", "Bo Lee"

@@ -1,9 +1,25 @@
 """sessionpacks: prepaid credits (punch passes, session packs, plans) for a studio's own website."""
 
+from sessionpacks.bookings import (
+    BookingPass,
+    BookingRecord,
+    BookingResult,
+    OccurrenceCancelled,
+    ReminderReport,
+)
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
-from sessionpacks.enums import Channel, EntryKind, Metric, PassState, Source
+from sessionpacks.enums import (
+    BookingState,
+    Channel,
+    CreditTaken,
+    EntryKind,
+    HoldState,
+    Metric,
+    PassState,
+    Source,
+)
 from sessionpacks.errors import (
     ConfigurationError,
     CurrencyMismatch,
@@ -14,6 +30,7 @@ from sessionpacks.errors import (
     NoPaymentProvider,
     NotAuthorized,
     NotFound,
+    OccurrenceFull,
     PassUnusable,
     PaymentError,
     SessionPacksError,
@@ -30,6 +47,7 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
 from sessionpacks.settings import Policy, Settings, allow_all
 from sessionpacks.studio import Studio
@@ -53,12 +71,18 @@ __all__ = [
     "AccountInfo",
     "Actor",
     "Balance",
+    "BookingPass",
+    "BookingPolicy",
+    "BookingRecord",
+    "BookingResult",
+    "BookingState",
     "Candidate",
     "Channel",
     "ChargeRequest",
     "ChargeResult",
     "Clock",
     "ConfigurationError",
+    "CreditTaken",
     "CurrencyMismatch",
     "EmailMessage",
     "EntryKind",
@@ -66,6 +90,7 @@ __all__ = [
     "ExhaustedEvent",
     "GrantResult",
     "HistoryEntry",
+    "HoldState",
     "IdempotencyConflict",
     "InsufficientCredit",
     "InvalidInput",
@@ -76,6 +101,9 @@ __all__ = [
     "NoPaymentProvider",
     "NotAuthorized",
     "NotFound",
+    "OccurrenceCancelled",
+    "OccurrenceFull",
+    "OccurrenceInfo",
     "PassBalance",
     "PassState",
     "PassTerms",
@@ -87,6 +115,7 @@ __all__ = [
     "RedemptionPlan",
     "RefundRequest",
     "RefundResult",
+    "ReminderReport",
     "RetryReport",
     "SelectionRequest",
     "ServiceInfo",

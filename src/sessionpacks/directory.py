@@ -38,6 +38,7 @@ class MemberInfo:
     ref: str | None
     name: str
     default_pass_id: int | None
+    email: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> MemberInfo:
@@ -47,6 +48,7 @@ class MemberInfo:
             ref=row.ref,
             name=row.name,
             default_pass_id=row.default_pass_id,
+            email=row.email,
         )
 
 
@@ -80,15 +82,23 @@ def add_account(conn: Connection, now: dt.datetime, ref: str, name: str) -> Acco
 
 
 def add_member(
-    conn: Connection, now: dt.datetime, account_id: int, name: str, ref: str | None
+    conn: Connection,
+    now: dt.datetime,
+    account_id: int,
+    name: str,
+    ref: str | None,
+    email: str | None = None,
 ) -> MemberInfo:
     name = validation.name("member name", name)
+    email = check_email(email)
     if ref is not None:
         ref = validation.name("member ref", ref, REF_LENGTH)
         _refuse_duplicate(conn, members.c.ref, ref, "a member")
     get_account(conn, account_id)
     new_id = conn.execute(
-        insert(members).values(account_id=account_id, name=name, ref=ref, created_at=now)
+        insert(members).values(
+            account_id=account_id, name=name, ref=ref, email=email, created_at=now
+        )
     )
     return MemberInfo(
         id=inserted_id(new_id),
@@ -96,7 +106,27 @@ def add_member(
         ref=ref,
         name=name,
         default_pass_id=None,
+        email=email,
     )
+
+
+def set_member_email(conn: Connection, member_id: int, email: str | None) -> MemberInfo:
+    email = check_email(email)
+    get_member(conn, member_id)
+    conn.execute(sa.update(members).where(members.c.id == member_id).values(email=email))
+    return get_member(conn, member_id)
+
+
+def check_email(email: object) -> str | None:
+    """A plausible address or None; sending is the host's business, so no deeper check."""
+    if email is None:
+        return None
+    if not isinstance(email, str) or email.count("@") != 1 or len(email.strip()) > 320:
+        raise InvalidInput(f"email must be an address such as ann@example.com, got {email!r}")
+    local, domain = email.strip().split("@")
+    if not local or "." not in domain or " " in email.strip():
+        raise InvalidInput(f"email must be an address such as ann@example.com, got {email!r}")
+    return email.strip()
 
 
 def add_service(
@@ -168,6 +198,7 @@ _MEMBER_AND_SERVICE = (
         members.c.ref,
         members.c.name,
         members.c.default_pass_id,
+        members.c.email,
         services.c.id.label("service_id"),
         services.c.name.label("service_name"),
         services.c.category,

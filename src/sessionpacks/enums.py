@@ -58,3 +58,27 @@ class SideEffectState(str, enum.Enum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+
+
+class CreditTaken(str, enum.Enum):
+    """When a service's bookings take their credit."""
+
+    AT_BOOKING = "at_booking"
+    AT_ATTENDANCE = "at_attendance"
+
+
+class BookingState(str, enum.Enum):
+    RESERVED = "reserved"
+    ATTENDED = "attended"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+    NO_SHOW = "no_show"
+
+
+class HoldState(str, enum.Enum):
+    """What became of the credit an at-attendance booking held."""
+
+    HELD = "held"
+    CAPTURED = "captured"
+    RELEASED = "released"
+    FORFEITED = "forfeited"

@@ -87,3 +87,7 @@ class InsufficientCredit(SessionPacksError):
 
 class InvalidState(SessionPacksError):
     """The action does not fit the current state: reversing twice, adjusting a deleted pass."""
+
+
+class OccurrenceFull(InvalidState):
+    """Every place of a class or appointment is taken."""

@@ -42,7 +42,9 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
     """May ``actor`` do ``action`` to ``target``? First answer wins.
 
     :param actor: who asks.
-    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``.
+    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``; for
+        bookings ``book``, ``enroll``, ``check_in``, ``private_session`` (target: the member)
+        and ``cancel``, ``attend``, ``no_show`` (target: the booking).
     :param target: the account, member or pass acted on, with its account id.
     :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
         default plugin asks the configured policy and denies when there is none.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
+import sqlalchemy as sa
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -53,6 +54,8 @@ class Member(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
     ref: Mapped[str | None] = mapped_column(String(REF_LENGTH), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Where confirmations and reminders go; None when the member has no address on file.
+    email: Mapped[str | None] = mapped_column(String(320))
     # The member's default pack: used first for every new redemption.
     default_pass_id: Mapped[int | None] = mapped_column(
         ForeignKey("sessionpacks_passes.id", use_alter=True)
@@ -76,6 +79,12 @@ class Service(Base):
     price_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The booking policy (see bookings.md): when credit is taken, the cancellation cut-off in
+    # minutes before the start, and whether a late cancellation or a no-show keeps a held credit.
+    credit_taken: Mapped[str] = mapped_column(String(16), server_default="at_booking")
+    cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
+    late_cancel_forfeits: Mapped[bool] = mapped_column(Boolean, server_default=sa.true())
+    no_show_forfeits: Mapped[bool] = mapped_column(Boolean, server_default=sa.true())
 
 
 class Template(Base):
@@ -261,6 +270,64 @@ class StaffTask(Base):
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Occurrence(Base):
+    """One class or appointment on the schedule: a service at a time, public or private."""
+
+    __tablename__ = "sessionpacks_occurrences"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_sessionpacks_occurrences_schedule", "private", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_services.id"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The host's own id of the instructor, if any.
+    instructor_ref: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    # None means no limit.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    private: Mapped[bool] = mapped_column(Boolean)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Booking(Base):
+    """A member's place in an occurrence (or in the host's own occurrence ``occurrence_ref``)."""
+
+    __tablename__ = "sessionpacks_bookings"
+    __table_args__ = (
+        CheckConstraint(
+            "(occurrence_id IS NULL) <> (occurrence_ref IS NULL)", name="occurrence_or_ref"
+        ),
+        Index("ix_sessionpacks_bookings_occurrence_state", "occurrence_id", "state"),
+        Index("ix_sessionpacks_bookings_due", "state", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_members.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_services.id"))
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_occurrences.id"))
+    occurrence_ref: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    # Copied from the occurrence, so the cut-off and reminders need no join.
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    private: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))
+    # "member:occurrence" while the booking is not cancelled, NULL after: unique, so a member
+    # holds at most one live place per occurrence on every database (no partial indexes needed).
+    active_key: Mapped[str | None] = mapped_column(String(REF_LENGTH), unique=True)
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_redemptions.id"))
+    credit_taken: Mapped[str] = mapped_column(String(16))
+    hold: Mapped[str | None] = mapped_column(String(16))
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 def table(model: type[Base]) -> Table:

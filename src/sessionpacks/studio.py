@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+import attrs
 import pluggy
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from sessionpacks import corrections, directory, granting, hookspecs, reading, redeeming, validation
+from sessionpacks import bookings as booking_rules
+from sessionpacks import (
+    corrections,
+    directory,
+    granting,
+    hookspecs,
+    reading,
+    redeeming,
+    validation,
+)
+from sessionpacks import schedule as scheduling
+from sessionpacks.bookings import (
+    BookingRecord,
+    BookingResult,
+    OccurrenceCancelled,
+    ReminderReport,
+)
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import READ_ONLY, prepare_engine
 from sessionpacks.defaults import DefaultPlugins
-from sessionpacks.enums import Channel, PassState
+from sessionpacks.enums import Channel, CreditTaken, PassState
 from sessionpacks.errors import (
     ConfigurationError,
     InvalidInput,
@@ -25,6 +43,7 @@ from sessionpacks.errors import (
 )
 from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
+from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.settings import Settings
 from sessionpacks.transactions import WriteContext, Writer
 from sessionpacks.values import (
@@ -92,12 +111,18 @@ class Studio:
             return directory.add_account(session.connection(), self.clock.now(), ref, name)
 
     def add_member(
-        self, account_id: int, name: str, *, ref: str | None = None
+        self, account_id: int, name: str, *, ref: str | None = None, email: str | None = None
     ) -> directory.MemberInfo:
+        """Add a member; ``email`` is where booking confirmations and reminders go."""
         with self.session_factory.begin() as session:
             return directory.add_member(
-                session.connection(), self.clock.now(), account_id, name, ref
+                session.connection(), self.clock.now(), account_id, name, ref, email
             )
+
+    def set_member_email(self, member_id: int, email: str | None) -> directory.MemberInfo:
+        """Set (or, with None, clear) the address booking emails go to."""
+        with self.session_factory.begin() as session:
+            return directory.set_member_email(session.connection(), member_id, email)
 
     def add_service(
         self,
@@ -391,6 +416,388 @@ class Studio:
     def retry_side_effects(self) -> RetryReport:
         """Deliver the emails, tasks and events that failed or were never sent."""
         return self.outbox.retry()
+
+    # -- schedule and bookings -------------------------------------------------------------
+
+    def add_occurrence(
+        self,
+        service_id: int,
+        starts_at: dt.datetime,
+        *,
+        ends_at: dt.datetime | None = None,
+        instructor_ref: str | None = None,
+        capacity: int | None = None,
+        private: bool = False,
+    ) -> OccurrenceInfo:
+        """Put a class or appointment on the schedule; it ends after the service's duration
+        unless ``ends_at`` says otherwise. ``capacity`` None means no limit."""
+        with self.session_factory.begin() as session:
+            return scheduling.add_occurrence(
+                session.connection(),
+                self.clock.now(),
+                service_id,
+                starts_at,
+                ends_at=ends_at,
+                instructor_ref=instructor_ref,
+                capacity=capacity,
+                private=private,
+            )
+
+    def occurrence(self, occurrence_id: int) -> OccurrenceInfo:
+        return self._read(lambda conn: scheduling.get_occurrence(conn, occurrence_id))
+
+    def schedule(
+        self, start: dt.datetime, end: dt.datetime, *, service_id: int | None = None
+    ) -> tuple[OccurrenceInfo, ...]:
+        """The public schedule: occurrences starting in [start, end). Private sessions never
+        appear here; staff see them with :meth:`calendar`."""
+        return self._schedule(start, end, service_id, include_private=False)
+
+    def calendar(
+        self, start: dt.datetime, end: dt.datetime, *, service_id: int | None = None
+    ) -> tuple[OccurrenceInfo, ...]:
+        """The staff calendar: public occurrences and private sessions starting in [start, end)."""
+        return self._schedule(start, end, service_id, include_private=True)
+
+    def _schedule(
+        self, start: dt.datetime, end: dt.datetime, service_id: int | None, include_private: bool
+    ) -> tuple[OccurrenceInfo, ...]:
+        begin = validation.moment("start", start)
+        finish = validation.moment("end", end)
+        if begin is None or finish is None:
+            raise InvalidInput("a schedule needs a start and an end")
+        return self._read(
+            lambda conn: scheduling.list_occurrences(
+                conn, begin, finish, service_id, include_private
+            )
+        )
+
+    def cancel_occurrence(
+        self, occurrence_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+    ) -> OccurrenceCancelled:
+        """Call off a class or appointment: every reservation in it is cancelled and its credit
+        given back, whatever the cut-off. It stays on the schedule, marked cancelled, and takes
+        no more bookings. Asks ``cancel`` for each reservation."""
+        return self._writer.write(
+            "cancel_occurrence",
+            {"occurrence_id": occurrence_id},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=OccurrenceCancelled,
+            work=lambda ctx: booking_rules.cancel_occurrence(ctx, self._authorize, occurrence_id),
+        )
+
+    def booking_policy(self, service_id: int) -> BookingPolicy:
+        return self._read(lambda conn: scheduling.get_policy(conn, service_id))
+
+    def set_booking_policy(
+        self,
+        service_id: int,
+        *,
+        credit_taken: CreditTaken | str | None = None,
+        cancel_cutoff_minutes: int | None = None,
+        late_cancel_forfeits: bool | None = None,
+        no_show_forfeits: bool | None = None,
+    ) -> BookingPolicy:
+        """Change a service's booking policy; what is not given stays as it was. Bookings made
+        before keep the way they took credit; the cut-off and forfeits apply from now on."""
+        with self.session_factory.begin() as session:
+            conn = session.connection()
+            current = scheduling.get_policy(conn, service_id)
+            changes: dict[str, object] = {
+                name: value
+                for name, value in (
+                    ("credit_taken", credit_taken),
+                    ("cancel_cutoff_minutes", cancel_cutoff_minutes),
+                    ("late_cancel_forfeits", late_cancel_forfeits),
+                    ("no_show_forfeits", no_show_forfeits),
+                )
+                if value is not None
+            }
+            return scheduling.set_policy(conn, attrs.evolve(current, **changes))  # type: ignore[arg-type]
+
+    def book(
+        self,
+        member_id: int,
+        occurrence_id: int | None = None,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        occurrence_ref: str | None = None,
+        service_id: int | None = None,
+        starts_at: dt.datetime | None = None,
+        pass_id: int | None = None,
+    ) -> BookingResult:
+        """Reserve a place for a member in an occurrence, taking (or holding) its credit.
+
+        A host that keeps its own schedule passes ``occurrence_ref`` (its own id for the class),
+        ``service_id`` and ``starts_at`` instead of ``occurrence_id``.
+        """
+        return self._book(
+            "book",
+            member_id,
+            occurrence_id,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            occurrence_ref=occurrence_ref,
+            service_id=service_id,
+            starts_at=starts_at,
+            pass_id=pass_id,
+        )
+
+    def check_in(
+        self,
+        member_id: int,
+        occurrence_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str = Channel.KIOSK,
+        pass_id: int | None = None,
+    ) -> BookingResult:
+        """A member checks in at the kiosk: the right pass is redeemed and a visit (a booking,
+        attended) is made. A retry, or a second tap under a new key, redeems nothing more: it
+        returns the member's existing visit with ``created`` False, marking a reservation
+        attended."""
+        return self._book(
+            "check_in",
+            member_id,
+            occurrence_id,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            pass_id=pass_id,
+            attend=True,
+            reuse_existing=True,
+        )
+
+    def enroll(
+        self,
+        member_id: int,
+        occurrence_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str = Channel.PORTAL,
+        pass_id: int | None = None,
+    ) -> BookingResult:
+        """A member enrolls in a class from the portal: a single-day enrollment (a reserved
+        booking) paid by the right pass. Enrolling again returns the existing enrollment.
+        Private sessions cannot be enrolled in; staff book them."""
+        return self._book(
+            "enroll",
+            member_id,
+            occurrence_id,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            pass_id=pass_id,
+            reuse_existing=True,
+            allow_private=False,
+        )
+
+    def _book(
+        self,
+        action: str,
+        member_id: int,
+        occurrence_id: int | None,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        occurrence_ref: str | None = None,
+        service_id: int | None = None,
+        starts_at: dt.datetime | None = None,
+        pass_id: int | None = None,
+        attend: bool = False,
+        reuse_existing: bool = False,
+        allow_private: bool = True,
+    ) -> BookingResult:
+        starts = validation.moment("starts_at", starts_at)
+        if occurrence_ref is not None:
+            validation.name("occurrence_ref", occurrence_ref, 191)
+        if occurrence_id is not None and occurrence_ref is not None:
+            raise InvalidInput("give an occurrence_id or an occurrence_ref, not both")
+        return self._writer.write(
+            action,
+            {
+                "member_id": member_id,
+                "occurrence_id": occurrence_id,
+                "occurrence_ref": occurrence_ref,
+                "service_id": service_id,
+                "starts_at": starts,
+                "pass_id": pass_id,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=BookingResult,
+            work=lambda ctx: booking_rules.book(
+                ctx,
+                self.hooks,
+                self._authorize,
+                action,
+                member_id,
+                occurrence_id=occurrence_id,
+                occurrence_ref=occurrence_ref,
+                service_id=service_id,
+                starts_at=starts,
+                pass_id=pass_id,
+                attend=attend,
+                reuse_existing=reuse_existing,
+                allow_private=allow_private,
+            ),
+        )
+
+    def book_private_session(
+        self,
+        member_id: int,
+        service_id: int,
+        starts_at: dt.datetime,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        instructor_ref: str | None = None,
+        ends_at: dt.datetime | None = None,
+        pass_id: int | None = None,
+        attended: bool = False,
+    ) -> BookingResult:
+        """In one step, a one-off private occurrence and the client's reservation in it, or
+        (``attended``) an attendance recorded after the fact, punching ``pass_id`` if given.
+
+        The occurrence never appears on the public schedule. A reservation emails the client a
+        confirmation after commit, and :meth:`send_due_reminders` a reminder before it.
+        """
+        start = validation.moment("starts_at", starts_at)
+        end = validation.moment("ends_at", ends_at)
+        if not isinstance(attended, bool):
+            raise InvalidInput(f"attended must be True or False, got {attended!r}")
+
+        def work(ctx: WriteContext) -> BookingResult:
+            assert start is not None
+            member = directory.get_member(ctx.conn, member_id)
+            self._authorize(ctx, "private_session", Target("member", member_id, member.account_id))
+            occurrence = scheduling.add_occurrence(
+                ctx.conn,
+                ctx.now,
+                service_id,
+                start,
+                ends_at=end,
+                instructor_ref=instructor_ref,
+                capacity=1,
+                private=True,
+            )
+            return booking_rules.book(
+                ctx,
+                self.hooks,
+                self._authorize,
+                None,
+                member_id,
+                occurrence_id=occurrence.id,
+                pass_id=pass_id,
+                attend=attended,
+            )
+
+        return self._writer.write(
+            "private_session",
+            {
+                "member_id": member_id,
+                "service_id": service_id,
+                "starts_at": start,
+                "ends_at": end,
+                "instructor_ref": instructor_ref,
+                "pass_id": pass_id,
+                "attended": attended,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=BookingResult,
+            work=work,
+        )
+
+    def cancel_booking(
+        self, booking_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+    ) -> BookingResult:
+        """Cancel a reservation. Before the service's cut-off the credit comes back; after it the
+        booking is late-cancelled and the policy decides."""
+        return self._booking_write("cancel", booking_id, idempotency_key, actor, channel)
+
+    def mark_attended(
+        self, booking_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+    ) -> BookingResult:
+        """The member came: a held credit is captured."""
+        return self._booking_write("attend", booking_id, idempotency_key, actor, channel)
+
+    def mark_no_show(
+        self, booking_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+    ) -> BookingResult:
+        """The member did not come (only once the occurrence started): a held credit is
+        forfeited or released, by the service's policy; a credit taken at booking stays taken."""
+        return self._booking_write("no_show", booking_id, idempotency_key, actor, channel)
+
+    def _booking_write(
+        self,
+        action: str,
+        booking_id: int,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> BookingResult:
+        change = {
+            "cancel": booking_rules.cancel,
+            "attend": booking_rules.attend,
+            "no_show": booking_rules.no_show,
+        }
+        return self._writer.write(
+            action,
+            {"booking_id": booking_id},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=BookingResult,
+            work=lambda ctx: change[action](ctx, self._authorize, booking_id),
+        )
+
+    def send_due_reminders(
+        self,
+        within: dt.timedelta = dt.timedelta(hours=24),
+        *,
+        actor: Actor | None = None,
+        channel: Channel | str = Channel.SYSTEM,
+        idempotency_key: str | None = None,
+    ) -> ReminderReport:
+        """The reminder sweep: email every reserved private session starting within ``within``
+        whose reminder was not sent yet. Each reminder goes out once, however often and however
+        concurrently the sweep runs."""
+        if not isinstance(within, dt.timedelta) or within <= dt.timedelta(0):
+            raise InvalidInput(f"within must be a positive timedelta, got {within!r}")
+        return self._writer.write(
+            "send_reminders",
+            {"within_seconds": int(within.total_seconds())},
+            idempotency_key=idempotency_key or f"reminders:{uuid.uuid4()}",
+            actor=actor or Actor.system(),
+            channel=channel,
+            result_type=ReminderReport,
+            work=lambda ctx: booking_rules.send_due_reminders(ctx, within),
+        )
+
+    def bookings(
+        self, *, member_id: int | None = None, account_id: int | None = None
+    ) -> tuple[BookingRecord, ...]:
+        """Every booking of a member or an account, by start, with its state, the passes that
+        paid and "session n of N"."""
+        if member_id is None and account_id is None:
+            raise InvalidInput("bookings needs a member_id or an account_id")
+        if account_id is not None:
+            self.account(account_id)
+        return self._read(
+            lambda conn: booking_rules.history(conn, member_id=member_id, account_id=account_id)
+        )
 
     # -- internals -------------------------------------------------------------------------
 

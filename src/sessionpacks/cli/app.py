@@ -7,7 +7,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from sessionpacks.cli import credits, db, records, reports, walkthrough
+from sessionpacks.cli import bookings, credits, db, records, reports, walkthrough
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
@@ -101,6 +101,7 @@ for command in (
     reports.verify,
     reports.retry,
     walkthrough.walkthrough,
+    *bookings.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -38,16 +38,34 @@ def member() -> None:
 @click.argument("account_ref")
 @click.argument("name")
 @click.option("--ref", help="Your own site's id for the member.")
+@click.option("--email", help="Where booking confirmations and reminders go.")
 @json_option
 @pass_state
-def member_add(state: State, account_ref: str, name: str, ref: str | None, as_json: bool) -> None:
+def member_add(
+    state: State, account_ref: str, name: str, ref: str | None, email: str | None, as_json: bool
+) -> None:
     """Add a member called NAME to the account ACCOUNT_REF."""
     holder = state.account(account_ref)
-    added = state.studio.add_member(holder.id, name, ref=ref)
+    added = state.studio.add_member(holder.id, name, ref=ref, email=email)
     if as_json:
         print_json(added)
     else:
         click.echo(f"added member {added.id}: {added.name}, of account {holder.ref!r}")
+
+
+@member.command("email")
+@click.argument("member_id", type=int)
+@click.argument("email", required=False)
+@json_option
+@pass_state
+def member_email(state: State, member_id: int, email: str | None, as_json: bool) -> None:
+    """Set the EMAIL address of member MEMBER_ID (booking confirmations and reminders go there);
+    without EMAIL, clear it."""
+    changed = state.studio.set_member_email(member_id, email)
+    if as_json:
+        print_json(changed)
+    else:
+        click.echo(f"member {changed.id} ({changed.name}): email {changed.email or '(none)'}")
 
 
 @member.command("list")
