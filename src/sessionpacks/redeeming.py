@@ -29,7 +29,7 @@ from sessionpacks.errors import (
     Unusable,
 )
 from sessionpacks.ledger import append_entry, append_redemption, entries, passes, state_for_balance
-from sessionpacks.models import PassApplicability, Redemption, table
+from sessionpacks.models import Member, PassApplicability, Redemption, Service, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import (
@@ -43,6 +43,8 @@ from sessionpacks.values import (
 )
 
 _applicability = table(PassApplicability)
+_members = table(Member)
+_services = table(Service)
 _redemptions = table(Redemption)
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
 
@@ -76,11 +78,7 @@ def choose(
     lock: bool,
 ) -> Choice:
     """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
-    member, service = member_and_service(conn, member_id, service_id)
-    rows = conn.execute(
-        _candidate_query(named=named_pass_id is not None, lock=lock),
-        {"account": member.account_id, "member": member_id, "named": named_pass_id},
-    ).all()
+    member, service, rows = _look_up(conn, member_id, service_id, named_pass_id, lock)
     by_id = {row.id: row for row in rows}
     if named_pass_id is not None and named_pass_id not in by_id:
         raise NotFound("pass", named_pass_id)
@@ -155,18 +153,90 @@ def choose(
     )
 
 
-@functools.cache
-def _candidate_query(*, named: bool, lock: bool) -> sa.Select[Any]:
-    """The passes that might pay for a member: open passes of the account that are the family's
-    or the member's own, and the pass the caller named whatever its state (to say why not).
-    Built once per shape, so the hot path reuses one compiled statement."""
+def _look_up(
+    conn: Connection, member_id: int, service_id: int, named_pass_id: int | None, lock: bool
+) -> tuple[MemberInfo, ServiceInfo, list[Row[Any]]]:
+    """The member, the service and the passes that might pay, locked if asked."""
+    named = named_pass_id is not None
+    if conn.dialect.name == "postgresql":
+        # One round trip instead of two: the passes come through a LATERAL join on the member.
+        found = conn.execute(
+            _everything_query(named=named, lock=lock),
+            {"member": member_id, "service": service_id, "named": named_pass_id},
+        ).all()
+        if found:
+            first = found[0]
+            member = MemberInfo(
+                id=first.m_id,
+                account_id=first.m_account_id,
+                ref=first.m_ref,
+                name=first.m_name,
+                default_pass_id=first.m_default_pass_id,
+                email=first.m_email,
+            )
+            service = ServiceInfo(
+                id=first.s_id,
+                name=first.s_name,
+                category=first.s_category,
+                duration_minutes=first.s_duration_minutes,
+                price_minor=first.s_price_minor,
+                currency=first.s_currency,
+            )
+            # With no pass at all, the outer join gives one row whose pass columns are empty.
+            return member, service, [row for row in found if row.id is not None]
+    member, service = member_and_service(conn, member_id, service_id)
+    rows = conn.execute(
+        _candidate_query(named=named, lock=lock),
+        {"account": member.account_id, "member": member_id, "named": named_pass_id},
+    ).all()
+    return member, service, list(rows)
+
+
+def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElement[bool]:
+    """Open passes of the account that are the family's or the member's own, and the pass the
+    caller named whatever its state (to say why it cannot pay)."""
     criteria: sa.ColumnElement[bool] = and_(
-        passes.c.account_id == bindparam("account"),
-        or_(passes.c.member_id.is_(None), passes.c.member_id == bindparam("member")),
+        passes.c.account_id == account,
+        or_(passes.c.member_id.is_(None), passes.c.member_id == member),
         passes.c.state.in_(_OPEN_STATES),
     )
-    if named:
-        criteria = or_(criteria, passes.c.id == bindparam("named"))
+    return or_(criteria, passes.c.id == bindparam("named")) if named else criteria
+
+
+@functools.cache
+def _everything_query(*, named: bool, lock: bool) -> sa.Select[Any]:
+    candidates = select(passes).where(
+        _candidate_criteria(_members.c.account_id, _members.c.id, named)
+    )
+    candidates = candidates.order_by(passes.c.id)
+    if lock:
+        candidates = candidates.with_for_update()
+    candidate = candidates.lateral("candidate")
+    return (
+        select(
+            candidate,
+            *(_members.c[name].label(f"m_{name}") for name in _MEMBER_COLUMNS),
+            *(_services.c[name].label(f"s_{name}") for name in _SERVICE_COLUMNS),
+        )
+        .select_from(
+            _members.join(_services, _services.c.id == bindparam("service")).outerjoin(
+                candidate, sa.true()
+            )
+        )
+        .where(_members.c.id == bindparam("member"))
+        .order_by(candidate.c.id)
+    )
+
+
+_MEMBER_COLUMNS = ("id", "account_id", "ref", "name", "default_pass_id", "email")
+_SERVICE_COLUMNS = ("id", "name", "category", "duration_minutes", "price_minor", "currency")
+
+
+@functools.cache
+def _candidate_query(*, named: bool, lock: bool) -> sa.Select[Any]:
+    """The passes that might pay for a member. Built once per shape, so the hot path reuses one
+    compiled statement."""
+    criteria = _candidate_criteria(bindparam("account"), bindparam("member"), named)
     query = select(passes).where(criteria).order_by(passes.c.id)
     # Locked in id order, so that two redemptions never wait for each other in a cycle.
     return query.with_for_update() if lock else query
