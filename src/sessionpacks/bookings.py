@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 import pluggy
-from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks import corrections, redeeming
@@ -29,6 +29,7 @@ from sessionpacks.errors import InvalidInput, InvalidState, NotFound, Occurrence
 from sessionpacks.ledger import entries, passes
 from sessionpacks.messages import EmailMessage
 from sessionpacks.models import Booking, Redemption, table
+from sessionpacks.reading import session_number
 from sessionpacks.schedule import get_policy, lock_occurrence, occurrences
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import EntryResult, RedeemResult, Target
@@ -465,25 +466,7 @@ def _parts(redemption_ids: list[int], conn: Connection) -> dict[int, tuple[Booki
     history counts it: redemptions of the pass up to this one that were not reversed."""
     if not redemption_ids:
         return {}
-    earlier = entries.alias("earlier")
-    earlier_redemption = _redemptions.alias("earlier_redemption")
-    taken = case(
-        (passes.c.metric == Metric.SESSIONS.value, -earlier.c.delta),
-        else_=literal(1),
-    )
-    number = (
-        select(func.coalesce(func.sum(taken), 0))
-        .select_from(
-            earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id)
-        )
-        .where(
-            earlier.c.pass_id == entries.c.pass_id,
-            earlier.c.kind == EntryKind.REDEEM.value,
-            earlier.c.id <= entries.c.id,
-            earlier_redemption.c.reversed_at.is_(None),
-        )
-        .scalar_subquery()
-    )
+    number = session_number()
     rows = conn.execute(
         select(
             entries.c.redemption_id,

@@ -134,6 +134,31 @@ def totals(balances: tuple[PassBalance, ...]) -> tuple[Balance, ...]:
     )
 
 
+def session_number() -> sa.ScalarSelect[Any]:
+    """ "Session n" of the ledger entry in the enclosing query (correlated on ``entries`` and
+    ``passes``): what the redemptions of the same pass up to this one that were not reversed
+    took, counted in sessions on a session pack and one by one otherwise."""
+    earlier = entries.alias("earlier")
+    earlier_redemption = _redemptions.alias("earlier_redemption")
+    taken = case(
+        (passes.c.metric == Metric.SESSIONS.value, -earlier.c.delta),
+        else_=literal(1),
+    )
+    return (
+        select(func.coalesce(func.sum(taken), 0))
+        .select_from(
+            earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id)
+        )
+        .where(
+            earlier.c.pass_id == entries.c.pass_id,
+            earlier.c.kind == EntryKind.REDEEM.value,
+            earlier.c.id <= entries.c.id,
+            earlier_redemption.c.reversed_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
 def history(
     conn: Connection,
     *,
@@ -160,27 +185,7 @@ def history(
         criteria.append(entries.c.pass_id == pass_id)
     if as_of is not None:
         criteria.append(entries.c.created_at <= as_of)
-    earlier = entries.alias("earlier")
-    earlier_redemption = _redemptions.alias("earlier_redemption")
-    # "Session n": what redemptions of the same pass up to this one that were not reversed
-    # took, counted in sessions on a session pack and one by one otherwise.
-    taken = case(
-        (passes.c.metric == Metric.SESSIONS.value, -earlier.c.delta),
-        else_=literal(1),
-    )
-    number = (
-        select(func.coalesce(func.sum(taken), 0))
-        .select_from(
-            earlier.join(earlier_redemption, earlier_redemption.c.id == earlier.c.redemption_id)
-        )
-        .where(
-            earlier.c.pass_id == entries.c.pass_id,
-            earlier.c.kind == EntryKind.REDEEM.value,
-            earlier.c.id <= entries.c.id,
-            earlier_redemption.c.reversed_at.is_(None),
-        )
-        .scalar_subquery()
-    )
+    number = session_number()
     query = (
         select(
             entries,
