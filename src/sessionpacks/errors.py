@@ -87,3 +87,7 @@ class InsufficientCredit(SessionPacksError):
 
 class InvalidState(SessionPacksError):
     """The action does not fit the current state: reversing twice, adjusting a deleted pass."""
+
+
+class ManualCreditsProtected(NotAuthorized):
+    """The studio's settings forbid taking back credits that were granted by hand."""
