@@ -125,7 +125,7 @@ def with_raw_driver(engine: Engine, size: int, label: str) -> None:
                 actor_id="bench",
                 channel="system",
                 created_at=NOW,
-            )  # fmt: skip
+            )
         ).inserted_primary_key[0]  # type: ignore[index]
         batch_id = conn.execute(
             sa.insert(batches).values(
@@ -142,7 +142,7 @@ def with_raw_driver(engine: Engine, size: int, label: str) -> None:
                 skipped=0,
                 undone=0,
                 created_at=NOW,
-            )  # fmt: skip
+            )
         ).inserted_primary_key[0]  # type: ignore[index]
     paramstyle = engine.dialect.paramstyle
     mark = "?" if paramstyle == "qmark" else "%s"
