@@ -28,6 +28,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -150,8 +151,7 @@ def with_raw_driver(engine: Engine, size: int, label: str) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sessionpacks_passes")
-        (last,) = cursor.fetchone()
+        last = _newest_pass(cursor)
         for start in range(0, size, CHUNK):
             refs = [f"client-{n}" for n in range(start, min(start + CHUNK, size))]
             marks = ", ".join([mark] * len(refs))
@@ -179,12 +179,16 @@ def with_raw_driver(engine: Engine, size: int, label: str) -> None:
                 f" FROM sessionpacks_passes WHERE id > {mark}",
                 (batch_id, last),
             )
-            cursor.execute("SELECT MAX(id) FROM sessionpacks_passes")
-            (last,) = cursor.fetchone()
+            last = _newest_pass(cursor)
             raw.commit()
         cursor.close()
     finally:
         raw.close()
+
+
+def _newest_pass(cursor: Any) -> int:
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sessionpacks_passes")
+    return int(cursor.fetchone()[0])
 
 
 def run(label: str, url: str, sizes: list[int]) -> None:
