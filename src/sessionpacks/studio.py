@@ -25,7 +25,7 @@ from sessionpacks import (
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import prepare_engine
 from sessionpacks.defaults import DefaultPlugins
-from sessionpacks.enums import Channel, ItemOutcome, PassState
+from sessionpacks.enums import BatchState, Channel, ItemOutcome, PassState
 from sessionpacks.errors import (
     ConfigurationError,
     InvalidInput,
@@ -372,9 +372,9 @@ class Studio:
         chunk in its own transaction, so any number takes bounded memory. Each recipient is
         granted or skipped with a reason (see :class:`~sessionpacks.SkipReason`). Running the
         same key again with the same terms, reason and recipients resumes a batch that stopped
-        half-way and grants nobody twice; a finished batch returns its report. The actor needs
-        ``bulk_grant`` on the batch, and ``grant`` on each account (a refused account is skipped).
-        ``on_progress`` gets the report after each chunk. Plugins hear
+        half-way and grants nobody twice; a finished or undone batch returns its report. The
+        actor needs ``bulk_grant`` on the batch, and ``grant`` on each account (a refused account
+        is skipped). ``on_progress`` gets the report after each chunk. Plugins hear
         ``sessionpacks_bulk_granted`` once, when the batch completes.
         """
         terms = granting.check_terms(terms)
@@ -393,6 +393,10 @@ class Studio:
             ),
         )
         door = Channel(channel)
+        current = self.grant_batch(opened.batch_id)
+        if current.state is not BatchState.OPEN:
+            # Finished or undone: a replay gets the report, and the list is not even read.
+            return current
 
         def may_grant(account_id: int) -> bool:
             return bool(
