@@ -81,13 +81,14 @@ def test_every_recipient_is_granted_or_skipped_with_a_reason(gym: Gym) -> None:
         Recipient(account_id=ann_family.id),  # the first recipient again, by id
         Recipient(),
         Recipient(account_ref="  "),
+        Recipient(account_ref="x" * 300),
     ]
     report = _bulk(gym.studio, recipients)
-    assert (report.processed, report.granted, report.skipped) == (10, 3, 7)
+    assert (report.processed, report.granted, report.skipped) == (11, 3, 8)
     assert report.state is BatchState.COMPLETE
     assert report.completed_at is not None
     items = list(gym.studio.grant_batch_items(report.batch_id))
-    assert [i.position for i in items] == list(range(10))
+    assert [i.position for i in items] == list(range(11))
     assert [i.why for i in items] == [
         None,
         None,
@@ -99,7 +100,10 @@ def test_every_recipient_is_granted_or_skipped_with_a_reason(gym: Gym) -> None:
         SkipReason.DUPLICATE,
         SkipReason.NO_ACCOUNT,
         SkipReason.NO_ACCOUNT,
+        SkipReason.UNKNOWN_ACCOUNT,
     ]
+    assert items[10].account_ref == "x" * 191
+    assert _bulk(gym.studio, recipients) == report
     assert items[4].account_id == 999_999  # kept as given
     granted = list(gym.studio.grant_batch_items(report.batch_id, outcome="granted"))
     assert [i.position for i in granted] == [0, 1, 2]

@@ -41,6 +41,7 @@ from sessionpacks.errors import (
 )
 from sessionpacks.ledger import append_entry, lock_passes, state_for_balance
 from sessionpacks.models import (
+    REF_LENGTH,
     Account,
     GrantBatch,
     GrantBatchItem,
@@ -166,7 +167,7 @@ def grant_chunk(
             {
                 "batch_id": batch_id,
                 "position": done + offset,
-                "account_ref": recipient.account_ref,
+                "account_ref": _stored_ref(recipient),
                 "account_id": account_id,
                 "member_id": recipient.member_id,
                 "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
@@ -222,7 +223,7 @@ def _check_same_recipients(
         same_account = (
             row.account_id == recipient.account_id
             if recipient.account_ref is None
-            else row.account_ref == recipient.account_ref
+            else row.account_ref == _stored_ref(recipient)
         )
         if not same_account or row.member_id != recipient.member_id:
             raise IdempotencyConflict(
@@ -230,6 +231,12 @@ def _check_same_recipients(
                 f" {row.position} ({_describe(row)}, not {_describe(recipient)}); give the same"
                 " list in the same order to finish it, or use a new batch key"
             )
+
+
+def _stored_ref(recipient: Recipient) -> str | None:
+    # A longer ref names no account (refs are at most this long); it is kept cut, not refused.
+    ref = recipient.account_ref
+    return None if ref is None else ref[:REF_LENGTH]
 
 
 def _describe(holder: Any) -> str:
