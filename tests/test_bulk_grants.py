@@ -268,6 +268,8 @@ def test_bad_terms_or_refusals_write_nothing(engine: Engine, clock: ManualClock)
         _bulk(studio, [], key="zero", quantity=0)
     with pytest.raises(InvalidInput, match="Recipient values"):
         _bulk(studio, ["a0"], key="strings")
+    with pytest.raises(InvalidInput, match="member_id must be a whole number"):
+        _bulk(studio, [Recipient(account_ref="a0", member_id="7")], key="text-member")  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="unknown bulk grant"):
         studio.grant_batch(999_999)
     with pytest.raises(NotFound, match="unknown bulk grant"):

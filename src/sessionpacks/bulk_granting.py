@@ -142,6 +142,10 @@ def grant_chunk(
     for recipient in chunk:
         if not isinstance(recipient, Recipient):
             raise InvalidInput(f"a bulk grant takes Recipient values, got {recipient!r}")
+        for name in ("account_id", "member_id"):
+            value = getattr(recipient, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidInput(f"a recipient's {name} must be a whole number, got {value!r}")
     batch = _lock_batch(ctx.conn, batch_id)
     state = BatchState(batch.state)
     if state is BatchState.COMPLETE:
