@@ -4,6 +4,7 @@ after a crash, undone as a whole; and the rule that manual credits may be protec
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -396,3 +397,29 @@ def test_a_setting_forbids_removing_manual_credits(
     assert adjust(bought.pass_id, -1, "p4").balances_after == (4,)  # type: ignore[attr-defined]
     studio.void(spent.pass_id, reason="empty", idempotency_key="p5", actor=STAFF, channel="api")
     assert studio.verify() == ()
+
+
+def test_two_runs_of_one_batch_at_once_grant_each_client_once(
+    gym: Gym, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_granting, "CHUNK", 3)
+    accounts = [gym.account() for _ in range(20)]
+    recipients = [Recipient(account_id=a.id) for a in accounts]
+    reports: list[BulkGrantReport] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            reports.append(_bulk(gym.studio, recipients))
+        except BaseException as error:  # collected for the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [(r.state, r.granted) for r in reports] == [(BatchState.COMPLETE, 20)] * 2
+    assert _count(engine, Pass) == _count(engine, GrantBatchItem) == 20
+    assert gym.studio.verify() == ()
