@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any
 
 import attrs
+import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, sessionmaker
@@ -350,12 +351,29 @@ def _insert_passes(
     # Within a chunk no two passes have the same holder (duplicates were skipped), so the holder
     # ties each returned id to its recipient, whatever order the database returns them in; asking
     # for parameter order instead costs one statement per row on SQLite.
-    made = ctx.conn.execute(
-        insert(_passes).returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id),
-        [{**common, "account_id": a, "member_id": r.member_id} for r, a in granted],
-    )
-    by_holder = {(row.account_id, row.member_id): row.id for row in made}
-    pass_ids = [by_holder[(a, r.member_id)] for r, a in granted]
+    rows = [{**common, "account_id": a, "member_id": r.member_id} for r, a in granted]
+    if ctx.conn.dialect.name == "postgresql":
+        # Taking the ids from the sequence first lets the driver send the rows as one pipelined
+        # executemany, several times faster than parsing one INSERT of 500 rows.
+        pass_ids = list(
+            ctx.conn.execute(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence('sessionpacks_passes', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).scalars()
+        )
+        ctx.conn.execute(
+            insert(_passes), [{**row, "id": i} for row, i in zip(rows, pass_ids, strict=True)]
+        )
+    else:
+        made = ctx.conn.execute(
+            insert(_passes).returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id),
+            rows,
+        )
+        by_holder = {(row.account_id, row.member_id): row.id for row in made}
+        pass_ids = [by_holder[(a, r.member_id)] for r, a in granted]
     ctx.conn.execute(
         insert(_entries),
         [
