@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Row
 
-from sessionpacks.enums import EntryKind, Metric, PassState
-from sessionpacks.errors import InvalidInput, InvalidState, NotFound
+from sessionpacks.enums import EntryKind, Metric, PassState, Source
+from sessionpacks.errors import InvalidInput, InvalidState, ManualCreditsProtected, NotFound
 from sessionpacks.ledger import (
     append_entry,
     entries,
@@ -88,12 +90,20 @@ def reverse(
 
 
 def adjust(
-    ctx: WriteContext, authorize: Authorize, pass_id: int, delta: int, reason: str
+    ctx: WriteContext,
+    authorize: Authorize,
+    pass_id: int,
+    delta: int,
+    reason: str,
+    *,
+    allow_removing_manual_credits: bool = True,
 ) -> EntryResult:
     row = lock_pass(ctx.conn, pass_id)
     authorize(ctx, "adjust", Target("pass", pass_id, row.account_id))
     if row.state == PassState.VOIDED.value:
         raise InvalidState(f"pass {pass_id} was deleted and cannot be adjusted")
+    if delta < 0:
+        check_manual_removal(row, allow_removing_manual_credits, "adjusted down")
     if row.remaining + delta < 0:
         raise InvalidInput(
             f"adjusting pass {pass_id} by {delta} would leave {row.remaining + delta};"
@@ -112,11 +122,20 @@ def adjust(
     return result
 
 
-def void(ctx: WriteContext, authorize: Authorize, pass_id: int, reason: str) -> EntryResult:
+def void(
+    ctx: WriteContext,
+    authorize: Authorize,
+    pass_id: int,
+    reason: str,
+    *,
+    allow_removing_manual_credits: bool = True,
+) -> EntryResult:
     row = lock_pass(ctx.conn, pass_id)
     authorize(ctx, "void", Target("pass", pass_id, row.account_id))
     if row.state == PassState.VOIDED.value:
         raise InvalidState(f"pass {pass_id} was already deleted")
+    if row.remaining > 0:
+        check_manual_removal(row, allow_removing_manual_credits, "deleted")
     entry_id, balance_after, _ = append_entry(
         ctx, row, EntryKind.VOID, -row.remaining, state=PassState.VOIDED, reason=reason
     )
@@ -140,3 +159,13 @@ def _single(
         balances_after=(balance_after,),
         operation_id=operation_id,
     )
+
+
+def check_manual_removal(row: Row[Any], allowed: bool, how: str) -> None:
+    """Credits granted by hand can never be refunded; a studio may also forbid taking them back
+    at all, so that what staff gave a client stays given."""
+    if not allowed and row.source == Source.GRANT.value:
+        raise ManualCreditsProtected(
+            f"pass {row.id} holds manually granted credits, which this studio's settings forbid"
+            f" taking back (allow_removing_manual_credits is off), so it cannot be {how}"
+        )

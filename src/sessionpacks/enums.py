@@ -82,3 +82,43 @@ class HoldState(str, enum.Enum):
     CAPTURED = "captured"
     RELEASED = "released"
     FORFEITED = "forfeited"
+
+
+# -- bulk grants -------------------------------------------------------------------------------
+
+
+class BatchState(str, enum.Enum):
+    """Where a bulk grant stands."""
+
+    # Recipients are still coming: a run stopped half-way, or is running.
+    OPEN = "open"
+    COMPLETE = "complete"
+    UNDOING = "undoing"
+    UNDONE = "undone"
+
+
+class ItemOutcome(str, enum.Enum):
+    GRANTED = "granted"
+    SKIPPED = "skipped"
+
+
+class SkipReason(str, enum.Enum):
+    """Why a recipient of a bulk grant got nothing."""
+
+    NO_ACCOUNT = "no account given"
+    UNKNOWN_ACCOUNT = "unknown account"
+    UNKNOWN_MEMBER = "unknown member"
+    MEMBER_NOT_IN_ACCOUNT = "member not in this account"
+    DUPLICATE = "already granted in this batch"
+    NOT_AUTHORIZED = "not authorized for this account"
+
+
+class UndoOutcome(str, enum.Enum):
+    """What undoing a bulk grant did to one of its passes."""
+
+    # Never used: deleted, as if never given.
+    VOIDED = "voided"
+    # Partly used: what remains is taken back; its redemptions stay.
+    EMPTIED = "emptied"
+    # Deleted or emptied before the undo: nothing to take back.
+    NOTHING_LEFT = "nothing left"

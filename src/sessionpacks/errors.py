@@ -91,3 +91,7 @@ class InvalidState(SessionPacksError):
 
 class OccurrenceFull(InvalidState):
     """Every place of a class or appointment is taken."""
+
+
+class ManualCreditsProtected(NotAuthorized):
+    """The studio's settings forbid taking back credits that were granted by hand."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sessionpacks.selection import Candidate, SelectionRequest
     from sessionpacks.values import (
         Actor,
+        BulkGrantReport,
         EntryResult,
         ExhaustedEvent,
         GrantResult,
@@ -42,9 +43,10 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
     """May ``actor`` do ``action`` to ``target``? First answer wins.
 
     :param actor: who asks.
-    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``; for
-        bookings ``book``, ``enroll``, ``check_in``, ``private_session`` (target: the member)
-        and ``cancel``, ``attend``, ``no_show`` (target: the booking).
+    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``,
+        ``bulk_grant``, ``undo_bulk_grant``; for bookings ``book``, ``enroll``, ``check_in``,
+        ``private_session`` (target: the member) and ``cancel``, ``attend``, ``no_show``
+        (target: the booking).
     :param target: the account, member or pass acted on, with its account id.
     :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
         default plugin asks the configured policy and denies when there is none.
@@ -152,4 +154,25 @@ def sessionpacks_exhausted(event: ExhaustedEvent) -> None:
     """A pass's last unit was used; every plugin is told, after commit.
 
     :param event: the pass, its holder and when.
+    """
+
+
+# -- bulk grants ---------------------------------------------------------------------------------
+
+
+@hookspec
+def sessionpacks_bulk_granted(report: BulkGrantReport) -> None:
+    """A bulk grant finished; every plugin is told once, after commit, instead of
+    ``sessionpacks_granted`` for each of its passes.
+
+    :param report: the batch with its counts (granted, skipped); read its items, client by
+        client, with :meth:`~sessionpacks.Studio.grant_batch_items`.
+    """
+
+
+@hookspec
+def sessionpacks_bulk_grant_undone(report: BulkGrantReport) -> None:
+    """A bulk grant was undone; every plugin is told once, after commit.
+
+    :param report: the batch, now ``undone``, with how many of its passes were taken back.
     """

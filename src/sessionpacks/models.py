@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -328,6 +329,72 @@ class Booking(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# -- bulk grants -----------------------------------------------------------------------------
+
+
+class GrantBatch(Base):
+    """One bulk grant: the same terms given to many clients, done in chunks, undone as one.
+
+    ``key`` is the batch's idempotency key; ``processed`` counts the recipients handled so far,
+    in the order they were given, so a run that stopped half-way resumes after the last one.
+    """
+
+    __tablename__ = "sessionpacks_grant_batches"
+    __table_args__ = (
+        CheckConstraint("processed >= 0", name="processed_not_negative"),
+        CheckConstraint("processed = granted + skipped", name="counts_add_up"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True)
+    # The operation that opened the batch: its actor, channel, and the grant entries' operation.
+    operation_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_operations.id"))
+    # The PassTerms every pass of the batch is made from, as JSON.
+    terms: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(REF_LENGTH))
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    processed: Mapped[int] = mapped_column(BigInteger)
+    granted: Mapped[int] = mapped_column(BigInteger)
+    skipped: Mapped[int] = mapped_column(BigInteger)
+    undone: Mapped[int] = mapped_column(BigInteger)
+    undo_operation_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_operations.id"))
+    undo_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class GrantBatchItem(Base):
+    """One recipient of a bulk grant, as given, and what became of it.
+
+    ``account_id`` and ``member_id`` are kept as given even when they name nothing (the item is
+    then skipped and says why), so they carry no foreign key.
+    """
+
+    __tablename__ = "sessionpacks_grant_batch_items"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "position"),
+        Index("ix_sessionpacks_grant_batch_items_holder", "batch_id", "account_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_grant_batches.id"))
+    position: Mapped[int] = mapped_column(BigInteger)
+    account_ref: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    account_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16))
+    why: Mapped[str | None] = mapped_column(String(200))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    # What the batch's undo took back from the pass, and how: voided or emptied.
+    taken_back: Mapped[int | None] = mapped_column(BigInteger)
+    undo: Mapped[str | None] = mapped_column(String(16))
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 def table(model: type[Base]) -> Table:

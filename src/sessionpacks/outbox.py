@@ -24,7 +24,13 @@ from sessionpacks.database import inserted_id
 from sessionpacks.enums import SideEffectState
 from sessionpacks.messages import EmailMessage, TaskRequest
 from sessionpacks.models import SideEffect, table
-from sessionpacks.values import EntryResult, ExhaustedEvent, GrantResult, RedeemResult
+from sessionpacks.values import (
+    BulkGrantReport,
+    EntryResult,
+    ExhaustedEvent,
+    GrantResult,
+    RedeemResult,
+)
 
 log = logging.getLogger("sessionpacks")
 
@@ -38,6 +44,8 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
     "sessionpacks_adjusted": ("result", EntryResult),
     "sessionpacks_voided": ("result", EntryResult),
     "sessionpacks_exhausted": ("event", ExhaustedEvent),
+    "sessionpacks_bulk_granted": ("report", BulkGrantReport),
+    "sessionpacks_bulk_grant_undone": ("report", BulkGrantReport),
 }
 
 # A delivery that has not finished after this long is taken to have died with its process.

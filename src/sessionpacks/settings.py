@@ -35,9 +35,14 @@ class Settings:
     :param transaction_attempts: how often a write is tried when the database reports a deadlock
         or a serialization failure.
     :param side_effect_attempts: how often an email, task or event is tried before it stays failed.
+    :param allow_removing_manual_credits: whether credits granted by hand (passes whose source is
+        ``grant``, one by one or in bulk) may be taken back, by a negative adjustment with a
+        reason, a delete, or undoing a bulk grant. Off, each of those is refused with
+        :class:`~sessionpacks.errors.ManualCreditsProtected`. They are never refunded.
     """
 
     policy: Policy | None = None
     studio_timezone: str = "UTC"
     transaction_attempts: int = attrs.field(default=8, validator=_positive)
     side_effect_attempts: int = attrs.field(default=10, validator=_positive)
+    allow_removing_manual_credits: bool = True

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 import attrs
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import bookings as booking_rules
 from sessionpacks import (
+    bulk_granting,
     corrections,
     directory,
     granting,
@@ -33,7 +35,7 @@ from sessionpacks.bookings import (
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import READ_ONLY, prepare_engine
 from sessionpacks.defaults import DefaultPlugins
-from sessionpacks.enums import Channel, CreditTaken, PassState
+from sessionpacks.enums import BatchState, Channel, CreditTaken, ItemOutcome, PassState
 from sessionpacks.errors import (
     ConfigurationError,
     InvalidInput,
@@ -49,11 +51,14 @@ from sessionpacks.transactions import WriteContext, Writer
 from sessionpacks.values import (
     Actor,
     Balance,
+    BatchItem,
+    BulkGrantReport,
     EntryResult,
     GrantResult,
     HistoryEntry,
     PassBalance,
     PassTerms,
+    Recipient,
     RedeemResult,
     RedemptionPlan,
     Target,
@@ -328,7 +333,14 @@ class Studio:
             actor=actor,
             channel=channel,
             result_type=EntryResult,
-            work=lambda ctx: corrections.adjust(ctx, self._authorize, pass_id, delta, reason),
+            work=lambda ctx: corrections.adjust(
+                ctx,
+                self._authorize,
+                pass_id,
+                delta,
+                reason,
+                allow_removing_manual_credits=self.settings.allow_removing_manual_credits,
+            ),
         )
 
     def void(
@@ -349,8 +361,150 @@ class Studio:
             actor=actor,
             channel=channel,
             result_type=EntryResult,
-            work=lambda ctx: corrections.void(ctx, self._authorize, pass_id, reason),
+            work=lambda ctx: corrections.void(
+                ctx,
+                self._authorize,
+                pass_id,
+                reason,
+                allow_removing_manual_credits=self.settings.allow_removing_manual_credits,
+            ),
         )
+
+    # -- bulk grants -------------------------------------------------------------------------
+
+    def bulk_grant(
+        self,
+        recipients: Iterable[Recipient],
+        terms: PassTerms,
+        *,
+        reason: str,
+        batch_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        on_progress: Callable[[BulkGrantReport], None] | None = None,
+    ) -> BulkGrantReport:
+        """Give every recipient a pass made from ``terms``, as one batch under ``batch_key``.
+
+        Recipients are read lazily, :data:`~sessionpacks.bulk_granting.CHUNK` at a time, each
+        chunk in its own transaction, so any number takes bounded memory. Each recipient is
+        granted or skipped with a reason (see :class:`~sessionpacks.SkipReason`). Running the
+        same key again with the same terms, reason and recipients resumes a batch that stopped
+        half-way and grants nobody twice; a finished or undone batch returns its report. The
+        actor needs ``bulk_grant`` on the batch, and ``grant`` on each account (a refused account
+        is skipped). ``on_progress`` gets the report after each chunk. Plugins hear
+        ``sessionpacks_bulk_granted`` once, when the batch completes.
+        """
+        terms = granting.check_terms(terms)
+        reason = validation.reason(reason)
+        if terms.expires_at is not None and terms.expires_at <= self.clock.now():
+            raise InvalidInput(f"expires_at ({terms.expires_at}) is already past")
+        opened = self._writer.write(
+            "bulk_grant",
+            {"terms": terms, "reason": reason},
+            idempotency_key=batch_key,
+            actor=actor,
+            channel=channel,
+            result_type=bulk_granting.Opened,
+            work=lambda ctx: bulk_granting.open_batch(
+                ctx, self._authorize, batch_key, terms, reason
+            ),
+        )
+        door = Channel(channel)
+        current = self.grant_batch(opened.batch_id)
+        if current.state is not BatchState.OPEN:
+            # Finished or undone: a replay gets the report, and the list is not even read.
+            return current
+
+        def may_grant(account_id: int) -> bool:
+            return bool(
+                self.hooks.hook.sessionpacks_authorize(
+                    actor=actor, action="grant", target=Target("account", account_id, account_id)
+                )
+            )
+
+        start = 0
+        for chunk in bulk_granting.chunks(recipients):
+            progress = self._writer.resume(
+                opened.operation_id,
+                actor,
+                door,
+                functools.partial(
+                    bulk_granting.grant_chunk,
+                    batch_id=opened.batch_id,
+                    start=start,
+                    chunk=chunk,
+                    may_grant=may_grant,
+                ),
+            )
+            start += len(chunk)
+            if on_progress is not None:
+                on_progress(progress)
+        return self._writer.resume(
+            opened.operation_id,
+            actor,
+            door,
+            lambda ctx: bulk_granting.complete(ctx, opened.batch_id),
+        )
+
+    def undo_bulk_grant(
+        self,
+        batch_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> BulkGrantReport:
+        """Take back what a bulk grant gave, pass by pass, in chunks.
+
+        A pass still untouched (nothing but its grant entry) is deleted; a pass that was used
+        keeps its redemptions and what it still holds is taken back by an adjust entry. A batch
+        that was still open is closed: it grants no more. Repeating the call with the same key
+        finishes an undo that stopped half-way. The actor needs ``undo_bulk_grant`` on the batch;
+        plugins hear ``sessionpacks_bulk_grant_undone`` once.
+        """
+        reason = validation.reason(reason)
+        opened = self._writer.write(
+            "undo_bulk_grant",
+            {"batch_id": batch_id, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=bulk_granting.Opened,
+            work=lambda ctx: bulk_granting.open_undo(
+                ctx,
+                self._authorize,
+                batch_id,
+                reason,
+                self.settings.allow_removing_manual_credits,
+            ),
+        )
+        door = Channel(channel)
+        while True:
+            done = self._writer.resume(
+                opened.operation_id,
+                actor,
+                door,
+                lambda ctx: bulk_granting.undo_chunk(ctx, batch_id),
+            )
+            if done is not None:
+                return done
+
+    def grant_batch(self, batch_id: int) -> BulkGrantReport:
+        """Where a bulk grant stands, with its counts."""
+        return self._read(lambda conn: bulk_granting.report(conn, batch_id))
+
+    def grant_batch_by_key(self, batch_key: str) -> BulkGrantReport:
+        return self._read(lambda conn: bulk_granting.report_by_key(conn, batch_key))
+
+    def grant_batch_items(
+        self, batch_id: int, *, outcome: ItemOutcome | str | None = None
+    ) -> Iterator[BatchItem]:
+        """A bulk grant's recipients in the order given, with what became of each, read a page
+        at a time as the iterator is consumed; ``outcome`` keeps only the granted or skipped."""
+        wanted = None if outcome is None else ItemOutcome(outcome)
+        self.grant_batch(batch_id)  # an unknown batch fails here, not at the first next()
+        return bulk_granting.iter_items(self.session_factory, batch_id, wanted)
 
     # -- reads -----------------------------------------------------------------------------
 

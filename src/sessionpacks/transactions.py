@@ -174,13 +174,54 @@ class Writer:
                 transaction.rollback()
                 raise
             transaction.commit()
+        self._deliver(context)
+        return result
+
+    def resume(
+        self,
+        operation_id: int,
+        actor: Actor,
+        channel: Channel,
+        work: Callable[[WriteContext], T],
+    ) -> T:
+        """Run one more step of a long write whose operation is already recorded (a bulk grant
+        goes in chunks): in a transaction of its own, retried on deadlock, its side effects
+        delivered after commit. ``work`` must be safe to run again after a failed attempt."""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self._step(operation_id, actor, channel, work)
+            except sa.exc.DBAPIError as error:
+                if attempt == self._attempts or not is_retryable(error):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _step(
+        self,
+        operation_id: int,
+        actor: Actor,
+        channel: Channel,
+        work: Callable[[WriteContext], T],
+    ) -> T:
+        with self._engine.connect() as conn:
+            options = self._options()
+            if options:
+                conn.execution_options(**options)
+            with conn.begin():
+                context = WriteContext(
+                    conn, self._clock.now(), actor, channel, operation_id, self._outbox
+                )
+                result = work(context)
+        self._deliver(context)
+        return result
+
+    def _deliver(self, context: WriteContext) -> None:
         if context.side_effects:
             try:
                 self._outbox.deliver(context.side_effects)
             except Exception:
                 # The write committed; what was not delivered stays pending for the retry command.
                 log.exception("delivering side effects after commit failed; retry will send them")
-        return result
 
     def _replay(
         self,

@@ -6,7 +6,17 @@ import datetime as dt
 
 import attrs
 
-from sessionpacks.enums import Channel, EntryKind, Metric, PassState, Source
+from sessionpacks.enums import (
+    BatchState,
+    Channel,
+    EntryKind,
+    ItemOutcome,
+    Metric,
+    PassState,
+    SkipReason,
+    Source,
+    UndoOutcome,
+)
 from sessionpacks.errors import Unusable
 
 
@@ -211,3 +221,56 @@ class VerifyProblem:
     cached: int
     ledger_sum: int
     last_balance_after: int | None
+
+
+# -- bulk grants -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Recipient:
+    """One client of a bulk grant: an account by ``account_id`` or by the host's ``account_ref``
+    (one of the two), and optionally one of its members, who alone may then use the pass."""
+
+    account_id: int | None = None
+    account_ref: str | None = None
+    member_id: int | None = None
+
+
+@attrs.frozen
+class BulkGrantReport:
+    """Where a bulk grant stands and what it did, in counts; its items are read with
+    :meth:`sessionpacks.Studio.grant_batch_items`, lazily, however many there are."""
+
+    batch_id: int
+    batch_key: str
+    state: BatchState
+    terms: PassTerms
+    reason: str
+    actor_kind: str
+    actor_id: str
+    channel: Channel
+    processed: int
+    granted: int
+    skipped: int
+    undone: int
+    operation_id: int
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    undo_operation_id: int | None
+    undo_reason: str | None
+    undone_at: dt.datetime | None
+
+
+@attrs.frozen
+class BatchItem:
+    """One recipient of a bulk grant, as given, and what became of it."""
+
+    position: int
+    account_ref: str | None
+    account_id: int | None
+    member_id: int | None
+    outcome: ItemOutcome
+    why: SkipReason | None
+    pass_id: int | None
+    undo: UndoOutcome | None
+    taken_back: int | None

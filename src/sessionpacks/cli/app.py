@@ -7,7 +7,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from sessionpacks.cli import bookings, credits, db, records, reports, walkthrough
+from sessionpacks.cli import bookings, bulk, credits, db, records, reports, walkthrough
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
@@ -96,6 +96,7 @@ for command in (
     credits.reverse,
     credits.adjust,
     credits.void,
+    bulk.bulk_grant,
     reports.balance,
     reports.history,
     reports.verify,

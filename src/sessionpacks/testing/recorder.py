@@ -16,7 +16,13 @@ from sessionpacks.messages import (
     RefundResult,
     TaskRequest,
 )
-from sessionpacks.values import EntryResult, ExhaustedEvent, GrantResult, RedeemResult
+from sessionpacks.values import (
+    BulkGrantReport,
+    EntryResult,
+    ExhaustedEvent,
+    GrantResult,
+    RedeemResult,
+)
 
 
 class FailingSend(RuntimeError):
@@ -94,3 +100,13 @@ class Recorder:
     @hookimpl
     def sessionpacks_exhausted(self, event: ExhaustedEvent) -> None:
         self.events.append(("exhausted", event))
+
+    # -- bulk grants
+
+    @hookimpl
+    def sessionpacks_bulk_granted(self, report: BulkGrantReport) -> None:
+        self.events.append(("bulk_granted", report))
+
+    @hookimpl
+    def sessionpacks_bulk_grant_undone(self, report: BulkGrantReport) -> None:
+        self.events.append(("bulk_grant_undone", report))

@@ -1,0 +1,592 @@
+"""Bulk grants: the same credits for many clients, in one batch that is streamed in chunks,
+resumed after a crash, reported client by client and undone as a whole.
+
+A batch is opened by one write under its key (the batch's idempotency key), which records the
+operation, its actor and its channel. Recipients then go in chunks of :data:`CHUNK`, each in a
+transaction of its own that locks the batch row: the row's ``processed`` count says how many
+recipients, in the order given, are done, so a second run with the same key and list skips
+those (checking that they are the same recipients) and carries on. Passes, grant entries,
+applicability rows and items are inserted set-based, a few statements per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session, sessionmaker
+
+from sessionpacks import codec
+from sessionpacks.database import inserted_id
+from sessionpacks.enums import (
+    BatchState,
+    Channel,
+    EntryKind,
+    ItemOutcome,
+    PassState,
+    SkipReason,
+    Source,
+    UndoOutcome,
+)
+from sessionpacks.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidState,
+    ManualCreditsProtected,
+    NotFound,
+)
+from sessionpacks.ledger import append_entry, lock_passes, state_for_balance
+from sessionpacks.models import (
+    REF_LENGTH,
+    Account,
+    GrantBatch,
+    GrantBatchItem,
+    LedgerEntry,
+    Member,
+    Pass,
+    PassApplicability,
+    Service,
+    table,
+)
+from sessionpacks.transactions import WriteContext
+from sessionpacks.units import format_units
+from sessionpacks.values import BatchItem, BulkGrantReport, PassTerms, Recipient, Target
+
+# Recipients per transaction: large enough that statements are few, small enough that a chunk's
+# rows and locks stay small.
+CHUNK = 500
+# Items per query when a report is read back.
+PAGE = 1000
+
+_batches = table(GrantBatch)
+_items = table(GrantBatchItem)
+_accounts = table(Account)
+_members = table(Member)
+_passes = table(Pass)
+_entries = table(LedgerEntry)
+_applicability = table(PassApplicability)
+_services = table(Service)
+
+Authorize = Callable[[WriteContext, str, Target], None]
+# Whether the actor of a run may grant to one account (the ``grant`` action).
+MayGrant = Callable[[int], bool]
+
+
+@attrs.frozen
+class Opened:
+    """What the opening write of a batch, or of its undo, stores for replays."""
+
+    batch_id: int
+    operation_id: int
+
+
+def chunks(recipients: Iterable[Recipient]) -> Iterator[list[Recipient]]:
+    """The recipients, :data:`CHUNK` at a time, consumed lazily."""
+    iterator = iter(recipients)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def batch_target(batch_id: int) -> Target:
+    # A batch spans accounts; account id 0 says it is none in particular.
+    return Target("grant_batch", batch_id, 0)
+
+
+# -- opening and granting ------------------------------------------------------------------------
+
+
+def open_batch(
+    ctx: WriteContext, authorize: Authorize, key: str, terms: PassTerms, reason: str
+) -> Opened:
+    if terms.services:
+        known = set(
+            ctx.conn.execute(
+                select(_services.c.id).where(_services.c.id.in_(terms.services))
+            ).scalars()
+        )
+        missing = sorted(set(terms.services) - known)
+        if missing:
+            raise NotFound("service", missing[0])
+    batch_id = inserted_id(
+        ctx.conn.execute(
+            insert(_batches).values(
+                key=key,
+                operation_id=ctx.operation_id,
+                terms=codec.dumps(terms),
+                reason=reason,
+                actor_kind=ctx.actor.kind,
+                actor_id=ctx.actor.id,
+                channel=ctx.channel.value,
+                state=BatchState.OPEN.value,
+                processed=0,
+                granted=0,
+                skipped=0,
+                undone=0,
+                created_at=ctx.now,
+            )
+        )
+    )
+    # Asked once the batch has an id to show; a refusal rolls the batch back with the rest.
+    authorize(ctx, "bulk_grant", batch_target(batch_id))
+    return Opened(batch_id, ctx.operation_id)
+
+
+def grant_chunk(
+    ctx: WriteContext, batch_id: int, start: int, chunk: Sequence[Recipient], may_grant: MayGrant
+) -> BulkGrantReport:
+    """Grant to the recipients at positions ``start`` onwards that no earlier run handled."""
+    for recipient in chunk:
+        if not isinstance(recipient, Recipient):
+            raise InvalidInput(f"a bulk grant takes Recipient values, got {recipient!r}")
+        for name in ("account_id", "member_id"):
+            value = getattr(recipient, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidInput(f"a recipient's {name} must be a whole number, got {value!r}")
+    batch = _lock_batch(ctx.conn, batch_id)
+    state = BatchState(batch.state)
+    if state is BatchState.COMPLETE:
+        return report_from_row(batch)
+    if state is not BatchState.OPEN:
+        raise InvalidState(f"bulk grant {batch_id} was undone; it cannot grant any more")
+    done, end = batch.processed, start + len(chunk)
+    if done > start:
+        _check_same_recipients(ctx.conn, batch, start, chunk[: done - start])
+    if done >= end:
+        return report_from_row(batch)
+    fresh = chunk[done - start :]
+    terms = codec.loads(PassTerms, batch.terms)
+    outcomes = _decide(ctx.conn, batch_id, fresh, may_grant)
+    granted = [
+        (r, account_id) for r, (account_id, why) in zip(fresh, outcomes, strict=True) if why is None
+    ]
+    pass_ids = _insert_passes(ctx, terms, batch.reason, granted) if granted else []
+    new_passes = iter(pass_ids)
+    ctx.conn.execute(
+        insert(_items),
+        [
+            {
+                "batch_id": batch_id,
+                "position": done + offset,
+                "account_ref": _stored_ref(recipient),
+                "account_id": account_id,
+                "member_id": recipient.member_id,
+                "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
+                "why": why.value if why else None,
+                "pass_id": None if why else next(new_passes),
+            }
+            for offset, (recipient, (account_id, why)) in enumerate(
+                zip(fresh, outcomes, strict=True)
+            )
+        ],
+    )
+    ctx.conn.execute(
+        update(_batches)
+        .where(_batches.c.id == batch_id)
+        .values(
+            processed=end,
+            granted=_batches.c.granted + len(granted),
+            skipped=_batches.c.skipped + len(fresh) - len(granted),
+        )
+    )
+    return report(ctx.conn, batch_id)
+
+
+def complete(ctx: WriteContext, batch_id: int) -> BulkGrantReport:
+    """Close the batch once every recipient went through; tells the plugins once."""
+    batch = _lock_batch(ctx.conn, batch_id)
+    if batch.state != BatchState.OPEN.value:
+        return report_from_row(batch)
+    ctx.conn.execute(
+        update(_batches)
+        .where(_batches.c.id == batch_id)
+        .values(state=BatchState.COMPLETE.value, completed_at=ctx.now)
+    )
+    result = report(ctx.conn, batch_id)
+    ctx.enqueue("sessionpacks_bulk_granted", result)
+    return result
+
+
+def _check_same_recipients(
+    conn: Connection, batch: Row[Any], start: int, given: Sequence[Recipient]
+) -> None:
+    stored = conn.execute(
+        select(_items.c.position, _items.c.account_ref, _items.c.account_id, _items.c.member_id)
+        .where(
+            _items.c.batch_id == batch.id,
+            _items.c.position >= start,
+            _items.c.position < start + len(given),
+        )
+        .order_by(_items.c.position)
+    ).all()
+    for row in stored:
+        recipient = given[row.position - start]
+        same_account = (
+            row.account_id == recipient.account_id
+            if recipient.account_ref is None
+            else row.account_ref == _stored_ref(recipient)
+        )
+        if not same_account or row.member_id != recipient.member_id:
+            raise IdempotencyConflict(
+                f"bulk grant {batch.key!r} was run before with another recipient at position"
+                f" {row.position} ({_describe(row)}, not {_describe(recipient)}); give the same"
+                " list in the same order to finish it, or use a new batch key"
+            )
+
+
+def _stored_ref(recipient: Recipient) -> str | None:
+    # A longer ref names no account (refs are at most this long); it is kept cut, not refused.
+    ref = recipient.account_ref
+    return None if ref is None else ref[:REF_LENGTH]
+
+
+def _describe(holder: Any) -> str:
+    account = (
+        f"account {holder.account_id}"
+        if holder.account_ref is None
+        else f"account {holder.account_ref!r}"
+    )
+    return account if holder.member_id is None else f"{account} member {holder.member_id}"
+
+
+def _decide(
+    conn: Connection, batch_id: int, fresh: Sequence[Recipient], may_grant: MayGrant
+) -> list[tuple[int | None, SkipReason | None]]:
+    """For each recipient: its account id (None when unknown) and why it is skipped, if it is."""
+    refs = {r.account_ref for r in fresh if r.account_id is None and r.account_ref}
+    by_ref: dict[str, int] = {}
+    if refs:
+        rows = conn.execute(
+            select(_accounts.c.ref, _accounts.c.id).where(_accounts.c.ref.in_(refs))
+        )
+        by_ref = {row.ref: row.id for row in rows}
+    ids = {r.account_id for r in fresh if r.account_id is not None}
+    known_ids: set[int] = set()
+    if ids:
+        known_ids = set(
+            conn.execute(select(_accounts.c.id).where(_accounts.c.id.in_(ids))).scalars()
+        )
+    member_ids = {r.member_id for r in fresh if r.member_id is not None}
+    member_account: dict[int, int] = {}
+    if member_ids:
+        rows = conn.execute(
+            select(_members.c.id, _members.c.account_id).where(_members.c.id.in_(member_ids))
+        )
+        member_account = {row.id: row.account_id for row in rows}
+    resolved = [
+        (r.account_id if r.account_id in known_ids else None)
+        if r.account_id is not None
+        else by_ref.get(r.account_ref or "")
+        for r in fresh
+    ]
+    accounts = {a for a in resolved if a is not None}
+    seen: set[tuple[int, int | None]] = set()
+    if accounts:
+        rows = conn.execute(
+            select(_items.c.account_id, _items.c.member_id).where(
+                _items.c.batch_id == batch_id,
+                _items.c.outcome == ItemOutcome.GRANTED.value,
+                _items.c.account_id.in_(accounts),
+            )
+        )
+        seen = {(row.account_id, row.member_id) for row in rows}
+    allowed = {a: may_grant(a) for a in accounts}
+    decided: list[tuple[int | None, SkipReason | None]] = []
+    for recipient, account_id in zip(fresh, resolved, strict=True):
+        why: SkipReason | None = None
+        if recipient.account_id is None and not (recipient.account_ref or "").strip():
+            why = SkipReason.NO_ACCOUNT
+        elif account_id is None:
+            why = SkipReason.UNKNOWN_ACCOUNT
+        elif recipient.member_id is not None and recipient.member_id not in member_account:
+            why = SkipReason.UNKNOWN_MEMBER
+        elif recipient.member_id is not None and member_account[recipient.member_id] != account_id:
+            why = SkipReason.MEMBER_NOT_IN_ACCOUNT
+        elif (account_id, recipient.member_id) in seen:
+            why = SkipReason.DUPLICATE
+        elif not allowed[account_id]:
+            why = SkipReason.NOT_AUTHORIZED
+        else:
+            seen.add((account_id, recipient.member_id))
+        # An id that names no account is kept as given, so that a rerun can be checked against it.
+        decided.append((recipient.account_id if account_id is None else account_id, why))
+    return decided
+
+
+def _insert_passes(
+    ctx: WriteContext,
+    terms: PassTerms,
+    reason: str,
+    granted: Sequence[tuple[Recipient, int | None]],
+) -> list[int]:
+    """One pass and one grant entry per recipient, in three or four statements."""
+    pending = terms.starts_at is not None and terms.starts_at > ctx.now
+    common = {
+        "template_id": terms.template_id,
+        "label": terms.label
+        or f"{format_units(terms.quantity, terms.metric, terms.currency)} pack",
+        "source": terms.source.value,
+        "metric": terms.metric.value,
+        "currency": terms.currency,
+        "initial_quantity": terms.quantity,
+        "remaining": terms.quantity,
+        "state": (PassState.PENDING if pending else PassState.ACTIVE).value,
+        "starts_at": terms.starts_at,
+        "expires_at": terms.expires_at,
+        "cost_basis_minor": terms.cost_basis_minor,
+        "cost_currency": terms.cost_currency,
+        "first_rate_minor": terms.first_rate_minor,
+        "subsequent_rate_minor": terms.subsequent_rate_minor,
+        "all_services": not (terms.services or terms.categories),
+        "member_cap": terms.member_cap,
+        "priority": terms.priority,
+        "redeemed_count": 0,
+        "last_entry_at": ctx.now,
+        "created_at": ctx.now,
+    }
+    # Within a chunk no two passes have the same holder (duplicates were skipped), so the holder
+    # ties each returned id to its recipient, whatever order the database returns them in; asking
+    # for parameter order instead costs one statement per row on SQLite.
+    rows = [{**common, "account_id": a, "member_id": r.member_id} for r, a in granted]
+    if ctx.conn.dialect.name == "postgresql":
+        # Taking the ids from the sequence first lets the driver send the rows as one pipelined
+        # executemany, several times faster than parsing one INSERT of 500 rows.
+        pass_ids = list(
+            ctx.conn.execute(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence('sessionpacks_passes', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).scalars()
+        )
+        ctx.conn.execute(
+            insert(_passes), [{**row, "id": i} for row, i in zip(rows, pass_ids, strict=True)]
+        )
+    else:
+        made = ctx.conn.execute(
+            insert(_passes).returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id),
+            rows,
+        )
+        by_holder = {(row.account_id, row.member_id): row.id for row in made}
+        pass_ids = [by_holder[(a, r.member_id)] for r, a in granted]
+    ctx.conn.execute(
+        insert(_entries),
+        [
+            {
+                "pass_id": pass_id,
+                "operation_id": ctx.operation_id,
+                "kind": EntryKind.GRANT.value,
+                "delta": terms.quantity,
+                "balance_after": terms.quantity,
+                "redemption_id": None,
+                "member_id": r.member_id,
+                "reason": reason,
+                "created_at": ctx.now,
+            }
+            for pass_id, (r, _) in zip(pass_ids, granted, strict=True)
+        ],
+    )
+    scope: list[dict[str, object]] = [{"service_id": s, "category": None} for s in terms.services]
+    scope += [{"service_id": None, "category": c} for c in terms.categories]
+    if scope:
+        ctx.conn.execute(
+            insert(_applicability), [{"pass_id": p, **s} for p in pass_ids for s in scope]
+        )
+    return pass_ids
+
+
+# -- undoing ---------------------------------------------------------------------------------
+
+
+def open_undo(
+    ctx: WriteContext,
+    authorize: Authorize,
+    batch_id: int,
+    reason: str,
+    allow_removing_manual_credits: bool,
+) -> Opened:
+    batch = _lock_batch(ctx.conn, batch_id)
+    authorize(ctx, "undo_bulk_grant", batch_target(batch_id))
+    terms = codec.loads(PassTerms, batch.terms)
+    if terms.source is Source.GRANT and not allow_removing_manual_credits:
+        raise ManualCreditsProtected(
+            f"bulk grant {batch_id} gave manual credits, and this studio's settings forbid"
+            " taking manual credits back (allow_removing_manual_credits is off)"
+        )
+    if batch.undo_operation_id is not None:
+        raise InvalidState(
+            f"bulk grant {batch_id} was already undone, or is being undone, under another"
+            " idempotency key; repeat that request to finish it"
+        )
+    ctx.conn.execute(
+        update(_batches)
+        .where(_batches.c.id == batch_id)
+        .values(
+            state=BatchState.UNDOING.value, undo_operation_id=ctx.operation_id, undo_reason=reason
+        )
+    )
+    return Opened(batch_id, ctx.operation_id)
+
+
+def undo_chunk(ctx: WriteContext, batch_id: int) -> BulkGrantReport | None:
+    """Take back the next chunk of the batch's passes; the final report once none are left.
+
+    A pass with nothing but its grant entry is voided, as if never given. A pass that was used
+    or corrected keeps its entries and shows as used: what it still holds is taken back with an
+    adjust entry. A pass already deleted or empty is left as it is.
+    """
+    batch = _lock_batch(ctx.conn, batch_id)
+    reason = batch.undo_reason
+    items = ctx.conn.execute(
+        select(_items.c.id, _items.c.pass_id)
+        .where(
+            _items.c.batch_id == batch_id,
+            _items.c.outcome == ItemOutcome.GRANTED.value,
+            _items.c.undone_at.is_(None),
+        )
+        .order_by(_items.c.position)
+        .limit(CHUNK)
+    ).all()
+    if not items:
+        if batch.state == BatchState.UNDOING.value:
+            ctx.conn.execute(
+                update(_batches)
+                .where(_batches.c.id == batch_id)
+                .values(state=BatchState.UNDONE.value, undone_at=ctx.now)
+            )
+            result = report(ctx.conn, batch_id)
+            ctx.enqueue("sessionpacks_bulk_grant_undone", result)
+            return result
+        return report_from_row(batch)
+    pass_ids = [item.pass_id for item in items]
+    locked = {row.id: row for row in lock_passes(ctx.conn, _passes.c.id.in_(pass_ids))}
+    touched = set(
+        ctx.conn.execute(
+            select(_entries.c.pass_id)
+            .where(_entries.c.pass_id.in_(pass_ids), _entries.c.kind != EntryKind.GRANT.value)
+            .distinct()
+        ).scalars()
+    )
+    done: list[dict[str, object]] = []
+    voided: list[int] = []
+    for item in items:
+        row = locked[item.pass_id]
+        taken = 0
+        if row.state == PassState.VOIDED.value or row.remaining == 0:
+            outcome = UndoOutcome.NOTHING_LEFT
+        elif row.id not in touched:
+            append_entry(
+                ctx, row, EntryKind.VOID, -row.remaining, state=PassState.VOIDED, reason=reason
+            )
+            outcome, taken = UndoOutcome.VOIDED, row.remaining
+            voided.append(row.id)
+        else:
+            state = state_for_balance(PassState(row.state), 0)
+            append_entry(ctx, row, EntryKind.ADJUST, -row.remaining, state=state, reason=reason)
+            outcome, taken = UndoOutcome.EMPTIED, row.remaining
+        done.append({"item_id": item.id, "how": outcome.value, "taken": taken})
+    ctx.conn.execute(
+        update(_items)
+        .where(_items.c.id == bindparam("item_id"))
+        .values(undo=bindparam("how"), taken_back=bindparam("taken"), undone_at=ctx.now),
+        done,
+    )
+    if voided:
+        # A deleted pass is nobody's default pack any more.
+        ctx.conn.execute(
+            update(_members)
+            .where(_members.c.default_pass_id.in_(voided))
+            .values(default_pass_id=None)
+        )
+    ctx.conn.execute(
+        update(_batches)
+        .where(_batches.c.id == batch_id)
+        .values(undone=_batches.c.undone + len(items))
+    )
+    return None
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def report(conn: Connection, batch_id: int) -> BulkGrantReport:
+    row = conn.execute(select(_batches).where(_batches.c.id == batch_id)).one_or_none()
+    if row is None:
+        raise NotFound("bulk grant", batch_id)
+    return report_from_row(row)
+
+
+def report_by_key(conn: Connection, key: str) -> BulkGrantReport:
+    row = conn.execute(select(_batches).where(_batches.c.key == key)).one_or_none()
+    if row is None:
+        raise NotFound("bulk grant key", key)
+    return report_from_row(row)
+
+
+def report_from_row(row: Row[Any]) -> BulkGrantReport:
+    return BulkGrantReport(
+        batch_id=row.id,
+        batch_key=row.key,
+        state=BatchState(row.state),
+        terms=codec.loads(PassTerms, row.terms),
+        reason=row.reason,
+        actor_kind=row.actor_kind,
+        actor_id=row.actor_id,
+        channel=Channel(row.channel),
+        processed=row.processed,
+        granted=row.granted,
+        skipped=row.skipped,
+        undone=row.undone,
+        operation_id=row.operation_id,
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        undo_operation_id=row.undo_operation_id,
+        undo_reason=row.undo_reason,
+        undone_at=row.undone_at,
+    )
+
+
+def iter_items(
+    session_factory: sessionmaker[Session], batch_id: int, outcome: ItemOutcome | None
+) -> Iterator[BatchItem]:
+    """The batch's items in order, a page per query, so that no more than a page is held."""
+    after = -1
+    while True:
+        query = select(_items).where(_items.c.batch_id == batch_id, _items.c.position > after)
+        if outcome is not None:
+            query = query.where(_items.c.outcome == outcome.value)
+        with session_factory() as session:
+            rows = session.connection().execute(query.order_by(_items.c.position).limit(PAGE))
+            page = [item_from_row(row) for row in rows]
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
+
+
+def item_from_row(row: Row[Any]) -> BatchItem:
+    return BatchItem(
+        position=row.position,
+        account_ref=row.account_ref,
+        account_id=row.account_id,
+        member_id=row.member_id,
+        outcome=ItemOutcome(row.outcome),
+        why=SkipReason(row.why) if row.why is not None else None,
+        pass_id=row.pass_id,
+        undo=UndoOutcome(row.undo) if row.undo is not None else None,
+        taken_back=row.taken_back,
+    )
+
+
+def _lock_batch(conn: Connection, batch_id: int) -> Row[Any]:
+    row = conn.execute(
+        select(_batches).where(_batches.c.id == batch_id).with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise NotFound("bulk grant", batch_id)
+    return row
