@@ -84,3 +84,29 @@ def test_every_hook_documents_each_parameter_and_who_answers(
         assert "First answer wins." in doc, f"{name} must say that the first answer wins"
     else:
         assert "every plugin is told" in doc, f"{name} must say that every plugin is told"
+
+
+def test_every_hook_is_exercised_by_a_test_and_recorded_by_the_test_plugin() -> None:
+    from pathlib import Path
+
+    from sessionpacks.testing import Recorder
+
+    here = Path(__file__)
+    others = "\n".join(
+        path.read_text() for path in here.parent.glob("test_*.py") if path.name != here.name
+    )
+    names = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)]
+    hooks = [name for name in names if name.startswith("sessionpacks_")]
+    # A test calls or implements the hook by name, or reads its events from the test Recorder.
+    untested = [
+        name
+        for name in hooks
+        if name not in others
+        and f'events_named("{name.removeprefix("sessionpacks_")}")' not in others
+    ]
+    assert untested == []
+    # The recorder stands in for the host in tests: it answers or hears every hook but the
+    # ones a host answers with a policy of its own.
+    host_only = {"sessionpacks_authorize", "sessionpacks_select_passes"}
+    unrecorded = [name for name in hooks if name not in host_only and not hasattr(Recorder, name)]
+    assert unrecorded == []

@@ -23,10 +23,10 @@ from sessionpacks import (
     TaskRequest,
     hookimpl,
 )
-from sessionpacks.messages import ChargeRequest
+from sessionpacks.messages import ChargeRequest, RefundRequest
 from sessionpacks.models import Email, SideEffect, StaffTask
 from sessionpacks.testing import Recorder
-from tests.conftest import Gym
+from tests.conftest import STAFF, Gym
 
 
 def test_without_a_policy_every_write_is_denied(engine: Engine, clock: ManualClock) -> None:
@@ -191,6 +191,16 @@ def test_default_payment_plugin_refuses_clearly(studio: Studio) -> None:
                 idempotency_key="sale-1",
             )
         )
+    with pytest.raises(NoPaymentProvider, match="implements sessionpacks_refund"):
+        studio.hooks.hook.sessionpacks_refund(
+            request=RefundRequest(
+                account_id=1,
+                charge_reference="ch_1",
+                amount_minor=100,
+                currency="EUR",
+                idempotency_key="refund-1",
+            )
+        )
 
 
 def test_recorder_declines_charges_when_told(engine: Engine, clock: ManualClock) -> None:
@@ -222,3 +232,34 @@ def test_a_side_effect_left_claimed_by_a_dead_process_is_retried_after_its_lease
     assert studio.retry_side_effects().delivered == 1
     assert recorder.emails == [message]
     assert studio.retry_side_effects().delivered == 0
+
+
+def test_every_ledger_write_tells_its_event_once_after_commit(
+    engine: Engine, clock: ManualClock
+) -> None:
+    recorder = Recorder()
+    studio = _studio_with(engine, clock, recorder)
+    gym = Gym(studio)
+    family = gym.account()
+    ann = gym.member(family)
+    yoga = gym.service()
+    granted = gym.grant(family, 5)
+    redeemed = gym.redeem(ann, yoga)
+    reversed_ = studio.reverse(
+        redeemed.redemption_id,
+        reason="cancelled",
+        idempotency_key="e1",
+        actor=STAFF,
+        channel="office",
+    )
+    adjusted = studio.adjust(
+        granted.pass_id, 2, reason="goodwill", idempotency_key="e2", actor=STAFF, channel="office"
+    )
+    voided = studio.void(
+        granted.pass_id, reason="sold in error", idempotency_key="e3", actor=STAFF, channel="office"
+    )
+    assert recorder.events_named("granted") == [granted]
+    assert recorder.events_named("redeemed") == [redeemed]
+    assert recorder.events_named("reversed") == [reversed_]
+    assert recorder.events_named("adjusted") == [adjusted]
+    assert recorder.events_named("voided") == [voided]
