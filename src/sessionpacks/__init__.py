@@ -3,7 +3,17 @@
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
-from sessionpacks.enums import Channel, EntryKind, Metric, PassState, Source
+from sessionpacks.enums import (
+    Channel,
+    EntryKind,
+    Metric,
+    PassState,
+    PaymentState,
+    Scope,
+    Source,
+    StartRule,
+    TemplateKind,
+)
 from sessionpacks.errors import (
     ConfigurationError,
     CurrencyMismatch,
@@ -16,10 +26,13 @@ from sessionpacks.errors import (
     NotFound,
     PassUnusable,
     PaymentError,
+    PaymentUnknown,
+    SaleFailed,
     SessionPacksError,
     Unusable,
 )
 from sessionpacks.hookspecs import hookimpl
+from sessionpacks.lifecycle import LifecycleResult
 from sessionpacks.messages import (
     ChargeRequest,
     ChargeResult,
@@ -30,9 +43,12 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.policies import ACTIONS, ALL, RolePolicy
 from sessionpacks.selection import Candidate, SelectionRequest
+from sessionpacks.selling import PassRefundResult, PaymentInfo, SaleResult
 from sessionpacks.settings import Policy, Settings, allow_all
 from sessionpacks.studio import Studio
+from sessionpacks.templates import TemplateInfo
 from sessionpacks.values import (
     Actor,
     Balance,
@@ -50,6 +66,8 @@ from sessionpacks.values import (
 )
 
 __all__ = [
+    "ACTIONS",
+    "ALL",
     "AccountInfo",
     "Actor",
     "Balance",
@@ -70,6 +88,7 @@ __all__ = [
     "InsufficientCredit",
     "InvalidInput",
     "InvalidState",
+    "LifecycleResult",
     "ManualClock",
     "MemberInfo",
     "Metric",
@@ -77,10 +96,14 @@ __all__ = [
     "NotAuthorized",
     "NotFound",
     "PassBalance",
+    "PassRefundResult",
     "PassState",
     "PassTerms",
     "PassUnusable",
     "PaymentError",
+    "PaymentInfo",
+    "PaymentState",
+    "PaymentUnknown",
     "Policy",
     "RedeemResult",
     "RedemptionPart",
@@ -88,15 +111,22 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "RetryReport",
+    "RolePolicy",
+    "SaleFailed",
+    "SaleResult",
+    "Scope",
     "SelectionRequest",
     "ServiceInfo",
     "SessionPacksError",
     "Settings",
     "Source",
+    "StartRule",
     "Studio",
     "SystemClock",
     "Target",
     "TaskRequest",
+    "TemplateInfo",
+    "TemplateKind",
     "Unusable",
     "VerifyProblem",
     "allow_all",

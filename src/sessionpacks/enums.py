@@ -20,6 +20,8 @@ class PassState(str, enum.Enum):
     EXHAUSTED = "exhausted"
     EXPIRED = "expired"
     VOIDED = "voided"
+    # Ended by a refund of its unused part: shown in lists, never usable again.
+    REFUNDED = "refunded"
 
 
 class Source(str, enum.Enum):
@@ -41,6 +43,8 @@ class EntryKind(str, enum.Enum):
     EXPIRE = "expire"
     EXTEND = "extend"
     VOID = "void"
+    # The unused part of a sold pass, given back as money; ends the pass.
+    REFUND = "refund"
 
 
 class Channel(str, enum.Enum):
@@ -58,3 +62,45 @@ class SideEffectState(str, enum.Enum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+
+
+# -- templates and selling (issue 3) -------------------------------------------------------------
+
+
+class TemplateKind(str, enum.Enum):
+    """What staff call the product: a punch pass, a session pack, a recurring plan."""
+
+    PASS = "pass"
+    PACK = "pack"
+    PLAN = "plan"
+
+
+class StartRule(str, enum.Enum):
+    """When a pass made from a template starts."""
+
+    ON_PURCHASE = "on_purchase"
+    ON_DATE = "on_date"
+    ON_FIRST_USE = "on_first_use"
+
+
+class Scope(str, enum.Enum):
+    """Who may use a pass: any member of the account (family pass) or one member (student pass)."""
+
+    ACCOUNT = "account"
+    MEMBER = "member"
+
+
+class PaymentState(str, enum.Enum):
+    """Where a sale's payment stands; every state but ``passed`` and ``refunded`` is unfinished.
+
+    ``pending``: the charge was asked for and its answer is not known (a crash or a timeout);
+    ``charged``: the provider took the money and the pass is not made yet; ``passed``: the pass
+    exists; ``refunded``: the pass could not be made and the charge was given back;
+    ``needs_attention``: the pass could not be made and the refund failed too.
+    """
+
+    PENDING = "pending"
+    CHARGED = "charged"
+    PASSED = "passed"
+    REFUNDED = "refunded"
+    NEEDS_ATTENTION = "needs_attention"

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pluggy
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.database import inserted_id
@@ -31,6 +31,7 @@ from sessionpacks.ledger import append_entry, entries, lock_passes, passes, stat
 from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
+from sessionpacks.validity import expiry_after
 from sessionpacks.values import (
     Balance,
     Consideration,
@@ -231,6 +232,8 @@ def redeem(
     parts = []
     for candidate, units in choice.parts:
         row = choice.rows[candidate.pass_id]
+        if row.starts_on_first_use and row.starts_at is None:
+            _start_on_first_use(ctx, row, occurred_at)
         entry_id, balance_after, at = append_entry(
             ctx,
             row,
@@ -277,6 +280,15 @@ def redeem(
     )
     ctx.enqueue("sessionpacks_redeemed", result)
     return result
+
+
+def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> None:
+    """A pass that starts on first use starts with this redemption, and its validity runs from
+    here; a fixed end it was sold with stays."""
+    expires_at = row.expires_at or expiry_after(at, row.validity_days, row.validity_months)
+    ctx.conn.execute(
+        update(passes).where(passes.c.id == row.id).values(starts_at=at, expires_at=expires_at)
+    )
 
 
 def sessions_counted(metric: Metric, units: int) -> int:
@@ -368,7 +380,9 @@ def _closed_passes(conn: Connection, member: MemberInfo) -> tuple[tuple[int, Unu
         .where(
             passes.c.account_id == member.account_id,
             or_(passes.c.member_id.is_(None), passes.c.member_id == member.id),
-            passes.c.state.not_in((*_OPEN_STATES, PassState.VOIDED.value)),
+            passes.c.state.not_in(
+                (*_OPEN_STATES, PassState.VOIDED.value, PassState.REFUNDED.value)
+            ),
         )
         .order_by(passes.c.id)
     ).all()

@@ -62,6 +62,13 @@ class PassTerms:
     priority: int = 0
     source: Source = Source.GRANT
     template_id: int | None = None
+    # A pass that starts on first use has no starts_at; its first redemption sets the start, and
+    # an expiry ``validity_days`` or ``validity_months`` later (none without either).
+    starts_on_first_use: bool = False
+    validity_days: int | None = None
+    validity_months: int | None = None
+    # Whether unsuspending moves the expiry out by the time the pass spent suspended.
+    extend_on_unsuspend: bool = True
 
 
 @attrs.frozen
