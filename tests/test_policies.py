@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -87,19 +88,19 @@ def test_every_write_asks_the_hook_with_its_action(guarded: Studio, asked: Asked
     )
     keys = iter(range(1000))
 
-    def w(**kw: object) -> dict[str, object]:
+    def w(**kw: object) -> dict[str, Any]:
         return {"idempotency_key": f"k{next(keys)}", "actor": OWNER, "channel": "office", **kw}
 
-    sold = studio.sell(pack.id, family.id, **w())  # type: ignore[arg-type]
-    granted = studio.grant(family.id, PassTerms(quantity=3), reason="gift", **w())  # type: ignore[arg-type]
-    used = studio.redeem(ann.id, yoga.id, **w())  # type: ignore[arg-type]
-    studio.reverse(used.redemption_id, reason="oops", **w())  # type: ignore[arg-type]
-    studio.adjust(granted.pass_id, 1, reason="fix", **w())  # type: ignore[arg-type]
-    studio.suspend(sold.pass_id, reason="injury", **w())  # type: ignore[arg-type]
-    studio.unsuspend(sold.pass_id, reason="back", **w())  # type: ignore[arg-type]
-    studio.extend(sold.pass_id, by=dt.timedelta(days=7), reason="goodwill", **w())  # type: ignore[arg-type]
-    studio.refund(sold.pass_id, reason="moving", **w())  # type: ignore[arg-type]
-    studio.void(granted.pass_id, reason="mistake", **w())  # type: ignore[arg-type]
+    sold = studio.sell(pack.id, family.id, **w())
+    granted = studio.grant(family.id, PassTerms(quantity=3), reason="gift", **w())
+    used = studio.redeem(ann.id, yoga.id, **w())
+    studio.reverse(used.redemption_id, reason="oops", **w())
+    studio.adjust(granted.pass_id, 1, reason="fix", **w())
+    studio.suspend(sold.pass_id, reason="injury", **w())
+    studio.unsuspend(sold.pass_id, reason="back", **w())
+    studio.extend(sold.pass_id, by=dt.timedelta(days=7), reason="goodwill", **w())
+    studio.refund(sold.pass_id, reason="moving", **w())
+    studio.void(granted.pass_id, reason="mistake", **w())
     assert asked.asked == [
         "sell",
         "grant",

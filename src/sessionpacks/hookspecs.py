@@ -42,7 +42,9 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
     """May ``actor`` do ``action`` to ``target``? First answer wins.
 
     :param actor: who asks.
-    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``.
+    :param action: one of :data:`sessionpacks.policies.ACTIONS`: ``sell``, ``grant``,
+        ``bulk_grant``, ``redeem``, ``reverse``, ``adjust``, ``suspend``, ``unsuspend``, ``void``
+        (delete), ``extend``, ``expire``, ``refund``.
     :param target: the account, member or pass acted on, with its account id.
     :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
         default plugin asks the configured policy and denies when there is none.
