@@ -1,7 +1,7 @@
-"""A hypothesis state machine over the ledger: whatever sequence of grants, redemptions,
-reversals, adjustments, voids and replays happens, balances equal ledger sums, nothing is
-negative, a redemption succeeds exactly when the member's usable credit covers it, and a replayed
-idempotency key changes nothing."""
+"""A hypothesis state machine over the ledger: whatever sequence of grants, sales, redemptions,
+reversals, adjustments, voids, refunds, suspensions, extensions and replays happens, balances equal
+ledger sums, nothing is negative, a redemption succeeds exactly when the member's usable credit
+covers it, a sale charges exactly once, and a replayed idempotency key changes nothing."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from sessionpacks import (
     Studio,
     allow_all,
 )
+from sessionpacks.testing import Recorder
 from tests.conftest import STAFF, START, empty_tables
 
 
@@ -46,11 +47,20 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         empty_tables(self.engine)
         self.clock = ManualClock(START)
-        self.studio = Studio(self.engine, settings=Settings(policy=allow_all), clock=self.clock)
+        self.provider = Recorder()
+        self.studio = Studio(
+            self.engine,
+            settings=Settings(policy=allow_all),
+            plugins=[self.provider],
+            clock=self.clock,
+        )
         self.keys = itertools.count(1)
         self.balance: dict[int, int] = {}  # what the model says each pass holds
         self.scope: dict[int, int | None] = {}  # pass -> member it is scoped to
         self.voided: set[int] = set()
+        self.sold: set[int] = set()
+        self.refunded: set[int] = set()
+        self.suspended: set[int] = set()
         self.done: list[tuple[Callable[[], Any], Any]] = []  # calls that may be replayed
 
     @initialize()
@@ -60,6 +70,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.member_ids = [self.studio.add_member(account.id, n).id for n in ("Ann", "Bob")]
         self.service_id = self.studio.add_service(
             "Yoga", category="classes", duration_minutes=60
+        ).id
+        # A year's validity: the machine's clock never reaches it.
+        self.template_id = self.studio.create_template(
+            "5 classes", quantity=5, price_minor=5000, currency="EUR", validity_days=365
         ).id
 
     def _key(self) -> str:
@@ -93,7 +107,8 @@ class LedgerMachine(RuleBasedStateMachine):
         return sum(
             units
             for pass_id, units in self.balance.items()
-            if pass_id not in self.voided and self.scope[pass_id] in (None, member_id)
+            if pass_id not in self.voided | self.suspended | self.refunded
+            and self.scope[pass_id] in (None, member_id)
         )
 
     @rule(target=redemptions, member=st.sampled_from([0, 1]), count=st.integers(1, 4))
@@ -140,8 +155,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
             )
         except InvalidState:
-            # Only a redemption from a deleted pass cannot be given back.
-            assert any(p in self.voided for p in self._passes_of(redemption))
+            # Only a redemption from a deleted or refunded pass cannot be given back.
+            ended = self.voided | self.refunded
+            assert any(p in ended for p in self._passes_of(redemption))
             return
         for pass_id, delta in zip(result.pass_ids, result.deltas, strict=True):
             self.balance[pass_id] += delta
@@ -168,12 +184,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
             )
         except InvalidState:
-            assert pass_id in self.voided
+            assert pass_id in self.voided | self.refunded
             return
         except InvalidInput:
             assert self.balance[pass_id] + delta < 0
             return
-        assert pass_id not in self.voided
+        assert pass_id not in self.voided | self.refunded
         self.balance[pass_id] += delta
 
     @rule(pass_id=passes)
@@ -193,7 +209,108 @@ class LedgerMachine(RuleBasedStateMachine):
             assert pass_id in self.voided
             return
         self.voided.add(pass_id)
+        self.refunded.discard(pass_id)
+        self.suspended.discard(pass_id)
         self.balance[pass_id] = 0
+
+    @rule(target=passes)
+    def sell(self) -> int:
+        key = self._key()
+        charged = len(self.provider.charges)
+        result = self._remember(
+            lambda: self.studio.sell(
+                self.template_id,
+                self.account_id,
+                idempotency_key=key,
+                actor=STAFF,
+                channel="portal",
+            )
+        )
+        assert len(self.provider.charges) == charged + 1
+        self.balance[result.pass_id] = 5
+        self.scope[result.pass_id] = None
+        self.sold.add(result.pass_id)
+        return int(result.pass_id)
+
+    @rule(pass_id=passes)
+    def refund(self, pass_id: int) -> None:
+        key = self._key()
+        refunds = len(self.provider.refunds)
+        try:
+            result = self._remember(
+                lambda: self.studio.refund(
+                    pass_id, reason="property", idempotency_key=key, actor=STAFF, channel="office"
+                )
+            )
+        except InvalidState:
+            assert (
+                pass_id not in self.sold
+                or pass_id in self.voided | self.refunded
+                or self.balance[pass_id] == 0
+            )
+            return
+        assert pass_id in self.sold
+        assert result.units == self.balance[pass_id]
+        assert result.amount_minor == 5000 * result.units // 5
+        assert len(self.provider.refunds) == refunds + 1
+        self.balance[pass_id] = 0
+        self.refunded.add(pass_id)
+        self.suspended.discard(pass_id)
+
+    @rule(pass_id=passes)
+    def suspend(self, pass_id: int) -> None:
+        key = self._key()
+        try:
+            self._remember(
+                lambda: self.studio.suspend(
+                    pass_id, reason="property", idempotency_key=key, actor=STAFF, channel="office"
+                )
+            )
+        except InvalidState:
+            assert (
+                pass_id in self.voided | self.refunded | self.suspended
+                or self.balance[pass_id] == 0
+            )
+            return
+        assert self.balance[pass_id] > 0
+        self.suspended.add(pass_id)
+
+    @rule(pass_id=passes)
+    def unsuspend(self, pass_id: int) -> None:
+        key = self._key()
+        try:
+            self._remember(
+                lambda: self.studio.unsuspend(
+                    pass_id, reason="property", idempotency_key=key, actor=STAFF, channel="office"
+                )
+            )
+        except InvalidState:
+            assert pass_id not in self.suspended
+            return
+        assert pass_id in self.suspended
+        self.suspended.discard(pass_id)
+
+    @rule(pass_id=passes, days=st.integers(1, 400))
+    def extend(self, pass_id: int, days: int) -> None:
+        key = self._key()
+        until = self.clock.now() + dt.timedelta(days=days)
+        try:
+            result = self._remember(
+                lambda: self.studio.extend(
+                    pass_id,
+                    expires_at=until,
+                    reason="property",
+                    idempotency_key=key,
+                    actor=STAFF,
+                    channel="office",
+                )
+            )
+        except InvalidState:
+            assert pass_id in self.voided | self.refunded
+            return
+        # Nothing expired here, so the balance stays.
+        assert (result.delta, result.balance_after) == (0, self.balance[pass_id])
+        assert self.studio.pass_balance(pass_id).expires_at == until
 
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
@@ -222,6 +339,9 @@ class LedgerMachine(RuleBasedStateMachine):
         assert {pid: p.remaining for pid, p in held.items()} == self.balance
         assert all(p.remaining >= 0 for p in held.values())
         assert {pid for pid, p in held.items() if p.state is PassState.VOIDED} == self.voided
+        assert {pid for pid, p in held.items() if p.state is PassState.REFUNDED} == self.refunded
+        assert {pid for pid, p in held.items() if p.state is PassState.SUSPENDED} == self.suspended
+        assert len(self.provider.charges) == len(self.sold)
         assert self.studio.verify() == ()
 
 

@@ -171,3 +171,22 @@ def test_the_studio_uses_role_policy_through_settings(engine: Engine) -> None:
     )
     assert made.quantity == 1
     assert allow_all(NOBODY, "grant", Target("account", 1, 1))
+
+
+def test_expire_asks_the_hook(guarded: Studio, asked: Asked) -> None:
+    family = guarded.add_account("fam", "Family")
+    granted = guarded.grant(
+        family.id,
+        PassTerms(quantity=2, expires_at=START + dt.timedelta(days=1)),
+        reason="r",
+        idempotency_key="g",
+        actor=OWNER,
+        channel="office",
+    )
+    assert isinstance(guarded.clock, ManualClock)
+    guarded.clock.advance(dt.timedelta(days=2))
+    asked.allow.discard("expire")
+    with pytest.raises(NotAuthorized, match="may not expire"):
+        guarded.expire(granted.pass_id, idempotency_key="x", actor=OWNER)
+    assert asked.asked[-1] == "expire"
+    assert guarded.pass_balance(granted.pass_id).remaining == 2
