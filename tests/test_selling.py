@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -352,3 +353,27 @@ def test_sold_passes_record_their_source_and_cost(shop: Studio, pack: TemplateIn
         )
         assert row.template_id == pack.id
         assert row.refundable is True
+
+
+def test_sales_refunds_and_lifecycle_changes_are_told_after_commit(
+    shop: Studio, pack: TemplateInfo, provider: Recorder, clock: ManualClock
+) -> None:
+    family = shop.add_account("fam", "Family")
+    sold = sell(shop, pack, family.id)
+    assert provider.events_named("sold") == [sold]
+    common: dict[str, Any] = {"actor": STAFF, "channel": "office"}
+    suspended = shop.suspend(sold.pass_id, reason="r", idempotency_key="e1", **common)
+    unsuspended = shop.unsuspend(sold.pass_id, reason="r", idempotency_key="e2", **common)
+    extended = shop.extend(
+        sold.pass_id, by=dt.timedelta(days=1), reason="r", idempotency_key="e3", **common
+    )
+    refunded = shop.refund(sold.pass_id, reason="r", idempotency_key="e4", **common)
+    assert provider.events_named("suspended") == [suspended]
+    assert provider.events_named("unsuspended") == [unsuspended]
+    assert provider.events_named("extended") == [extended]
+    assert provider.events_named("refunded") == [refunded]
+    other = sell(shop, pack, family.id, key="sale-2")
+    clock.advance(dt.timedelta(days=91))
+    expired = shop.expire(other.pass_id, idempotency_key="e5", actor=STAFF)
+    assert provider.events_named("expired") == [expired]
+    assert expired.delta == -10

@@ -32,7 +32,6 @@ from sessionpacks.errors import (
     Unusable,
 )
 from sessionpacks.hookspecs import hookimpl
-from sessionpacks.lifecycle import LifecycleResult
 from sessionpacks.messages import (
     ChargeRequest,
     ChargeResult,
@@ -45,7 +44,7 @@ from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
 from sessionpacks.policies import ACTIONS, ALL, RolePolicy
 from sessionpacks.selection import Candidate, SelectionRequest
-from sessionpacks.selling import PassRefundResult, PaymentInfo, SaleResult
+from sessionpacks.selling import PaymentInfo
 from sessionpacks.settings import Policy, Settings, allow_all
 from sessionpacks.studio import Studio
 from sessionpacks.templates import TemplateInfo
@@ -56,11 +55,14 @@ from sessionpacks.values import (
     ExhaustedEvent,
     GrantResult,
     HistoryEntry,
+    LifecycleResult,
     PassBalance,
+    PassRefundResult,
     PassTerms,
     RedeemResult,
     RedemptionPart,
     RedemptionPlan,
+    SaleResult,
     Target,
     VerifyProblem,
 )

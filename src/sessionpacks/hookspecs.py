@@ -28,7 +28,10 @@ if TYPE_CHECKING:
         EntryResult,
         ExhaustedEvent,
         GrantResult,
+        LifecycleResult,
+        PassRefundResult,
         RedeemResult,
+        SaleResult,
         Target,
     )
 
@@ -152,4 +155,57 @@ def sessionpacks_exhausted(event: ExhaustedEvent) -> None:
     """A pass's last unit was used; every plugin is told, after commit.
 
     :param event: the pass, its holder and when.
+    """
+
+
+# -- selling and the life of a pass (issue 3) ----------------------------------------------------
+
+
+@hookspec
+def sessionpacks_sold(result: SaleResult) -> None:
+    """A template was sold: charged, and its pass made; every plugin is told, after commit.
+
+    :param result: the pass, the payment and the provider's charge reference, for a receipt.
+    """
+
+
+@hookspec
+def sessionpacks_refunded(result: PassRefundResult) -> None:
+    """The unused part of a sold pass was refunded and the pass ended; every plugin is told,
+    after commit.
+
+    :param result: the units taken, the amount given back and the provider's refund reference.
+    """
+
+
+@hookspec
+def sessionpacks_suspended(result: LifecycleResult) -> None:
+    """A pass was suspended (frozen); every plugin is told, after commit.
+
+    :param result: the pass and its state.
+    """
+
+
+@hookspec
+def sessionpacks_unsuspended(result: LifecycleResult) -> None:
+    """A pass was unsuspended; every plugin is told, after commit.
+
+    :param result: the pass, its state and its expiry before and after.
+    """
+
+
+@hookspec
+def sessionpacks_extended(result: LifecycleResult) -> None:
+    """A pass's expiry was moved (an expired pass may have reopened); every plugin is told, after
+    commit.
+
+    :param result: the pass, its expiry before and after, and what came back.
+    """
+
+
+@hookspec
+def sessionpacks_expired(result: LifecycleResult) -> None:
+    """A pass expired, forfeiting what it held; every plugin is told, after commit.
+
+    :param result: the pass and what it forfeited (``-delta``).
     """

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 
@@ -20,31 +19,17 @@ from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState
 from sessionpacks.ledger import append_entry, entries, lock_pass, passes
 from sessionpacks.transactions import WriteContext
-from sessionpacks.values import Target
+from sessionpacks.values import LifecycleResult, Target
 
 Authorize = Callable[[WriteContext, str, Target], None]
 
 _ENDED = (PassState.VOIDED.value, PassState.REFUNDED.value)
-
-
-@attrs.frozen
-class LifecycleResult:
-    """What a suspend, unsuspend, extend or expire did to one pass.
-
-    ``entry_id`` is None when no ledger entry was written (a suspension, or an unsuspension that
-    moved no expiry); ``delta`` is what the entry changed the balance by.
-    """
-
-    action: str
-    pass_id: int
-    account_id: int
-    state: PassState
-    expires_at: dt.datetime | None
-    previous_expires_at: dt.datetime | None
-    entry_id: int | None
-    delta: int
-    balance_after: int
-    operation_id: int
+_EVENTS = {
+    "suspend": "sessionpacks_suspended",
+    "unsuspend": "sessionpacks_unsuspended",
+    "extend": "sessionpacks_extended",
+    "expire": "sessionpacks_expired",
+}
 
 
 def suspend(ctx: WriteContext, authorize: Authorize, pass_id: int, reason: str) -> LifecycleResult:
@@ -211,7 +196,7 @@ def _result(
     ctx: WriteContext,
     balance_after: int | None = None,
 ) -> LifecycleResult:
-    return LifecycleResult(
+    result = LifecycleResult(
         action=action,
         pass_id=row.id,
         account_id=row.account_id,
@@ -223,3 +208,5 @@ def _result(
         balance_after=row.remaining + delta if balance_after is None else balance_after,
         operation_id=ctx.operation_id,
     )
+    ctx.enqueue(_EVENTS[action], result)
+    return result

@@ -24,7 +24,15 @@ from sessionpacks.database import inserted_id
 from sessionpacks.enums import SideEffectState
 from sessionpacks.messages import EmailMessage, TaskRequest
 from sessionpacks.models import SideEffect, table
-from sessionpacks.values import EntryResult, ExhaustedEvent, GrantResult, RedeemResult
+from sessionpacks.values import (
+    EntryResult,
+    ExhaustedEvent,
+    GrantResult,
+    LifecycleResult,
+    PassRefundResult,
+    RedeemResult,
+    SaleResult,
+)
 
 log = logging.getLogger("sessionpacks")
 
@@ -38,6 +46,12 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
     "sessionpacks_adjusted": ("result", EntryResult),
     "sessionpacks_voided": ("result", EntryResult),
     "sessionpacks_exhausted": ("event", ExhaustedEvent),
+    "sessionpacks_sold": ("result", SaleResult),
+    "sessionpacks_refunded": ("result", PassRefundResult),
+    "sessionpacks_suspended": ("result", LifecycleResult),
+    "sessionpacks_unsuspended": ("result", LifecycleResult),
+    "sessionpacks_extended": ("result", LifecycleResult),
+    "sessionpacks_expired": ("result", LifecycleResult),
 }
 
 # A delivery that has not finished after this long is taken to have died with its process.

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import directory, granting, templates
 from sessionpacks.clock import Clock
-from sessionpacks.enums import EntryKind, Metric, PassState, PaymentState, Scope, Source
+from sessionpacks.enums import EntryKind, PassState, PaymentState, Scope, Source
 from sessionpacks.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -42,7 +42,7 @@ from sessionpacks.ledger import append_entry, lock_pass
 from sessionpacks.messages import ChargeRequest, RefundRequest
 from sessionpacks.models import Member, Payment, table
 from sessionpacks.transactions import WriteContext, Writer
-from sessionpacks.values import Actor, PassTerms, Target
+from sessionpacks.values import Actor, PassRefundResult, PassTerms, SaleResult, Target
 
 log = logging.getLogger("sessionpacks")
 
@@ -51,26 +51,6 @@ _members = table(Member)
 
 Allow = Callable[[Actor, str, Target], None]
 Authorize = Callable[[WriteContext, str, Target], None]
-
-
-@attrs.frozen
-class SaleResult:
-    """A sold pass and the payment that paid for it."""
-
-    pass_id: int
-    account_id: int
-    member_id: int | None
-    template_id: int
-    payment_id: int
-    charge_reference: str | None
-    amount_minor: int
-    currency: str | None
-    metric: Metric
-    quantity: int
-    starts_at: dt.datetime | None
-    expires_at: dt.datetime | None
-    operation_id: int
-    created_at: dt.datetime
 
 
 @attrs.frozen
@@ -108,21 +88,6 @@ class PaymentInfo:
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
-
-
-@attrs.frozen
-class PassRefundResult:
-    """What a refund gave back: ``units`` left the pass, ``amount_minor`` went to the client."""
-
-    pass_id: int
-    account_id: int
-    units: int
-    amount_minor: int
-    currency: str | None
-    refund_reference: str | None
-    entry_id: int
-    operation_id: int
-    created_at: dt.datetime
 
 
 class Sales:
@@ -316,7 +281,7 @@ class Sales:
                     state=PaymentState.PASSED.value, pass_id=granted.pass_id, updated_at=ctx.now
                 )
             )
-            return SaleResult(
+            result = SaleResult(
                 pass_id=granted.pass_id,
                 account_id=granted.account_id,
                 member_id=granted.member_id,
@@ -332,6 +297,8 @@ class Sales:
                 operation_id=ctx.operation_id,
                 created_at=ctx.now,
             )
+            ctx.enqueue("sessionpacks_sold", result)
+            return result
 
         return self._writer.write(
             "sell",
@@ -493,7 +460,7 @@ def refund(
     ctx.conn.execute(
         update(_members).where(_members.c.default_pass_id == pass_id).values(default_pass_id=None)
     )
-    return PassRefundResult(
+    result = PassRefundResult(
         pass_id=pass_id,
         account_id=row.account_id,
         units=row.remaining,
@@ -504,6 +471,8 @@ def refund(
         operation_id=ctx.operation_id,
         created_at=at,
     )
+    ctx.enqueue("sessionpacks_refunded", result)
+    return result
 
 
 def refund_amount(cost_basis_minor: int, remaining: int, initial_quantity: int) -> int:

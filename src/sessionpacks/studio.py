@@ -54,10 +54,13 @@ from sessionpacks.values import (
     EntryResult,
     GrantResult,
     HistoryEntry,
+    LifecycleResult,
     PassBalance,
+    PassRefundResult,
     PassTerms,
     RedeemResult,
     RedemptionPlan,
+    SaleResult,
     Target,
     VerifyProblem,
 )
@@ -438,7 +441,7 @@ class Studio:
         channel: Channel | str,
         member_id: int | None = None,
         starts_at: dt.datetime | None = None,
-    ) -> selling.SaleResult:
+    ) -> SaleResult:
         """Charge for a template through the payment hook, then make the pass it describes.
 
         A declined charge sells nothing; a failure after the charge refunds it or keeps it for
@@ -466,7 +469,7 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str,
-    ) -> selling.PassRefundResult:
+    ) -> PassRefundResult:
         """End a sold pass, refunding its unused part pro rata to what was paid, rounded down
         (a fraction of a minor unit stays with the studio). The pass becomes ``refunded``."""
         reason = validation.reason(reason)
@@ -476,7 +479,7 @@ class Studio:
             idempotency_key=idempotency_key,
             actor=actor,
             channel=channel,
-            result_type=selling.PassRefundResult,
+            result_type=PassRefundResult,
             work=lambda ctx: selling.refund(
                 ctx, self._authorize, self.hooks, pass_id, reason, idempotency_key
             ),
@@ -502,7 +505,7 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str,
-    ) -> lifecycle.LifecycleResult:
+    ) -> LifecycleResult:
         """Freeze a pass: it cannot be redeemed until :meth:`unsuspend`."""
         reason = validation.reason(reason)
         return self._lifecycle_write(
@@ -522,7 +525,7 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str,
-    ) -> lifecycle.LifecycleResult:
+    ) -> LifecycleResult:
         """End a freeze; by the pass's policy its expiry moves out by the time suspended."""
         reason = validation.reason(reason)
         return self._lifecycle_write(
@@ -544,7 +547,7 @@ class Studio:
         channel: Channel | str,
         expires_at: dt.datetime | None = None,
         by: dt.timedelta | None = None,
-    ) -> lifecycle.LifecycleResult:
+    ) -> LifecycleResult:
         """Move a pass's expiry to ``expires_at``, or out ``by`` a span. An expired pass reopens
         with what its expiry forfeited."""
         reason = validation.reason(reason)
@@ -569,7 +572,7 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str = Channel.SYSTEM,
-    ) -> lifecycle.LifecycleResult:
+    ) -> LifecycleResult:
         """Close a pass past its expiry, recording what it forfeited (for the expiry sweep)."""
         return self._lifecycle_write(
             "expire",
@@ -587,15 +590,15 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str,
-        work: Callable[[WriteContext], lifecycle.LifecycleResult],
-    ) -> lifecycle.LifecycleResult:
+        work: Callable[[WriteContext], LifecycleResult],
+    ) -> LifecycleResult:
         return self._writer.write(
             action,
             arguments,
             idempotency_key=idempotency_key,
             actor=actor,
             channel=channel,
-            result_type=lifecycle.LifecycleResult,
+            result_type=LifecycleResult,
             work=work,
         )
 

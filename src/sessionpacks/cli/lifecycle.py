@@ -19,7 +19,7 @@ from sessionpacks.cli.state import (
     print_json,
     reason_option,
 )
-from sessionpacks.lifecycle import LifecycleResult
+from sessionpacks.values import LifecycleResult
 
 
 @click.command()

@@ -16,7 +16,15 @@ from sessionpacks.messages import (
     RefundResult,
     TaskRequest,
 )
-from sessionpacks.values import EntryResult, ExhaustedEvent, GrantResult, RedeemResult
+from sessionpacks.values import (
+    EntryResult,
+    ExhaustedEvent,
+    GrantResult,
+    LifecycleResult,
+    PassRefundResult,
+    RedeemResult,
+    SaleResult,
+)
 
 
 class FailingSend(RuntimeError):
@@ -108,3 +116,27 @@ class Recorder:
     @hookimpl
     def sessionpacks_exhausted(self, event: ExhaustedEvent) -> None:
         self.events.append(("exhausted", event))
+
+    @hookimpl
+    def sessionpacks_sold(self, result: SaleResult) -> None:
+        self.events.append(("sold", result))
+
+    @hookimpl
+    def sessionpacks_refunded(self, result: PassRefundResult) -> None:
+        self.events.append(("refunded", result))
+
+    @hookimpl
+    def sessionpacks_suspended(self, result: LifecycleResult) -> None:
+        self.events.append(("suspended", result))
+
+    @hookimpl
+    def sessionpacks_unsuspended(self, result: LifecycleResult) -> None:
+        self.events.append(("unsuspended", result))
+
+    @hookimpl
+    def sessionpacks_extended(self, result: LifecycleResult) -> None:
+        self.events.append(("extended", result))
+
+    @hookimpl
+    def sessionpacks_expired(self, result: LifecycleResult) -> None:
+        self.events.append(("expired", result))
