@@ -136,3 +136,14 @@ def test_default_pack(sp: Cli, family: Family) -> None:
     assert cleared["default_pass_id"] is None
     used = sp.json("redeem", str(family.ann), str(family.yoga))
     assert used["parts"][0]["pass_id"] == first
+
+
+def test_assign_a_template(sp: Cli, family: Family) -> None:
+    template_id = add_template(sp, "--days", "30")
+    out = sp.ok("assign", str(template_id), family.ref, "--reason", "prize", "--key", "a1")
+    assert "assigned pass" in out
+    assert "(10 classes) to account 'lee': 10 sessions" in out
+    again = sp.json("assign", str(template_id), family.ref, "--reason", "prize", "--key", "a1")
+    assert sp.json("balance", family.ref)["passes"][0]["pass_id"] == again["pass_id"]
+    failed = sp.fails(*PROVIDER, "refund", str(again["pass_id"]), "--reason", "asked")
+    assert "cannot be refunded" in failed.stderr

@@ -17,6 +17,7 @@ from sessionpacks import (
     ManualClock,
     NoPaymentProvider,
     PassState,
+    PassTerms,
     PaymentError,
     PaymentState,
     PaymentUnknown,
@@ -237,7 +238,7 @@ def test_member_and_account_scope_are_enforced_before_charging(
     )
     with pytest.raises(InvalidInput, match="name the member"):
         sell(shop, student, family.id)
-    with pytest.raises(InvalidInput, match="without a member"):
+    with pytest.raises(InvalidInput, match="give no member"):
         sell(shop, family_pass, family.id, member_id=kid.id)
     assert provider.charges == []
     mine = sell(shop, student, family.id, key="s2", member_id=kid.id)
@@ -377,3 +378,21 @@ def test_sales_refunds_and_lifecycle_changes_are_told_after_commit(
     expired = shop.expire(other.pass_id, idempotency_key="e5", actor=STAFF)
     assert provider.events_named("expired") == [expired]
     assert expired.delta == -10
+
+
+def test_a_key_used_by_another_write_is_refused_before_charging(
+    shop: Studio, pack: TemplateInfo, provider: Recorder, gym: Gym
+) -> None:
+    family = shop.add_account("fam", "Family")
+    shop.grant(
+        family.id,
+        PassTerms(quantity=1),
+        reason="r",
+        idempotency_key="shared",
+        actor=STAFF,
+        channel="office",
+    )
+    with pytest.raises(IdempotencyConflict, match="different grant call"):
+        sell(shop, pack, family.id, key="shared")
+    assert provider.charges == []
+    assert shop.payments() == ()

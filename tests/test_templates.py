@@ -109,8 +109,12 @@ def test_archived_templates_are_hidden_and_cannot_be_sold_or_assigned(
     family = gym.account()
     with pytest.raises(InvalidState, match="archived and cannot be sold"):
         studio.sell(made.id, family.id, idempotency_key="s1", actor=STAFF, channel="office")
-    with pytest.raises(InvalidInput, match="archived"):
+    with pytest.raises(InvalidState, match="archived"):
         studio.template_terms(made.id)
+    with pytest.raises(InvalidState, match="archived"):
+        studio.assign(
+            made.id, family.id, reason="r", idempotency_key="a", actor=STAFF, channel="office"
+        )
 
 
 def test_a_pass_keeps_its_terms_when_the_template_is_archived(studio: Studio, gym: Gym) -> None:
@@ -135,3 +139,31 @@ def test_validity_in_months_follows_the_calendar(studio: Studio, clock: ManualCl
     made = studio.create_template("Month", quantity=8, validity_months=1)
     terms = studio.template_terms(made.id)
     assert terms.expires_at == dt.datetime(2026, 2, 28, 12, tzinfo=dt.timezone.utc)
+
+
+def test_assigning_a_template_grants_its_terms_without_a_charge(studio: Studio, gym: Gym) -> None:
+    family = gym.account()
+    kid = gym.member(family)
+    student = studio.create_template(
+        "Student pass", quantity=8, price_minor=8000, currency="USD", scope="member"
+    )
+    with pytest.raises(InvalidInput, match="name the member"):
+        studio.assign(
+            student.id, family.id, reason="r", idempotency_key="a1", actor=STAFF, channel="office"
+        )
+    assigned = studio.assign(
+        student.id,
+        family.id,
+        member_id=kid.id,
+        reason="paid in cash",
+        idempotency_key="a2",
+        actor=STAFF,
+        channel="office",
+    )
+    assert (assigned.member_id, assigned.quantity) == (kid.id, 8)
+    held = studio.pass_balance(assigned.pass_id)
+    assert (held.label, held.member_id) == ("Student pass", kid.id)
+    with pytest.raises(InvalidState, match="cannot be refunded"):
+        studio.refund(
+            assigned.pass_id, reason="r", idempotency_key="f", actor=STAFF, channel="office"
+        )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import directory, granting, templates
 from sessionpacks.clock import Clock
-from sessionpacks.enums import EntryKind, PassState, PaymentState, Scope, Source
+from sessionpacks.enums import EntryKind, PassState, PaymentState, Source
 from sessionpacks.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -40,7 +40,7 @@ from sessionpacks.errors import (
 )
 from sessionpacks.ledger import append_entry, lock_pass
 from sessionpacks.messages import ChargeRequest, RefundRequest
-from sessionpacks.models import Member, Payment, table
+from sessionpacks.models import Member, Operation, Payment, table
 from sessionpacks.transactions import WriteContext, Writer
 from sessionpacks.values import Actor, PassRefundResult, PassTerms, SaleResult, Target
 
@@ -48,6 +48,7 @@ log = logging.getLogger("sessionpacks")
 
 payments = table(Payment)
 _members = table(Member)
+_operations = table(Operation)
 
 Allow = Callable[[Actor, str, Target], None]
 Authorize = Callable[[WriteContext, str, Target], None]
@@ -162,18 +163,7 @@ class Sales:
                     raise InvalidInput(
                         f"member {member_id} does not belong to account {account_id}"
                     )
-        if template.archived_at is not None:
-            raise InvalidState(
-                f"template {template_id} ({template.name!r}) was archived and cannot be sold"
-            )
-        if template.scope is Scope.MEMBER and member_id is None:
-            raise InvalidInput(
-                f"template {template_id} makes a member (student) pass: name the member"
-            )
-        if template.scope is Scope.ACCOUNT and member_id is not None:
-            raise InvalidInput(
-                f"template {template_id} makes an account (family) pass: sell it without a member"
-            )
+        templates.check_usable(template, member_id, "sold")
         if starts_at is not None and starts_at <= now:
             raise InvalidInput(f"starts_at ({starts_at}) must be in the future")
         terms = granting.check_terms(
@@ -196,6 +186,15 @@ class Sales:
         """The payment row of this sale: the one a previous try left, or a new ``pending`` one."""
         found = self._load(payments.c.idempotency_key == key)
         if found is None:
+            with self._session_factory() as session:
+                used_for = session.execute(
+                    select(_operations.c.action).where(_operations.c.idempotency_key == key)
+                ).scalar_one_or_none()
+            if used_for is not None:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} was already used for a different {used_for} call;"
+                    " use a new key for a new request"
+                )
             now = self._clock.now()
             try:
                 with self._session_factory.begin() as session:
@@ -313,8 +312,6 @@ class Sales:
     def _recover(self, payment: PaymentInfo, error: Exception) -> NoReturn:
         """The pass could not be made after the money was taken: give it back, or keep the
         payment for a retry. Always raises."""
-        if isinstance(error, IdempotencyConflict):
-            raise error
         reason = _describe(error)
         if payment.amount_minor == 0 or payment.charge_reference is None:
             with self._session_factory.begin() as session:

@@ -39,6 +39,7 @@ from sessionpacks.enums import (
 from sessionpacks.errors import (
     ConfigurationError,
     InvalidInput,
+    InvalidState,
     NotAuthorized,
     PassUnusable,
     Unusable,
@@ -423,13 +424,55 @@ class Studio:
     def template_terms(
         self, template_id: int, *, starts_at: dt.datetime | None = None
     ) -> PassTerms:
-        """The terms of a pass made from a template now, for :meth:`grant`: assigning a product
-        to a client without a charge (complimentary, or paid outside sessionpacks)."""
+        """The terms of a pass made from a template now, for :meth:`grant`, to adjust before
+        granting; :meth:`assign` grants them as they are."""
         moment = validation.moment("starts_at", starts_at)
         found = self.template(template_id)
         if found.archived_at is not None:
-            raise InvalidInput(f"template {template_id} was archived and cannot be assigned")
+            raise InvalidState(f"template {template_id} was archived and cannot be assigned")
         return templates.pass_terms(found, self.clock.now(), source=Source.GRANT, starts_at=moment)
+
+    def assign(
+        self,
+        template_id: int,
+        account_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        member_id: int | None = None,
+        starts_at: dt.datetime | None = None,
+    ) -> GrantResult:
+        """Give a client a pass made from a template without charging: complimentary, or paid
+        outside sessionpacks. It is a manual grant (action ``grant``), so it cannot be refunded."""
+        reason = validation.reason(reason)
+        moment = validation.moment("starts_at", starts_at)
+
+        def work(ctx: WriteContext) -> GrantResult:
+            self._authorize(ctx, "grant", Target("account", account_id, account_id))
+            found = templates.get(ctx.conn, template_id)
+            templates.check_usable(found, member_id, "assigned")
+            # The terms are made inside the write, at its moment, so a replay matches the call
+            # and not the clock.
+            terms = templates.pass_terms(found, ctx.now, source=Source.GRANT, starts_at=moment)
+            return granting.grant(ctx, account_id, member_id, granting.check_terms(terms), reason)
+
+        return self._writer.write(
+            "assign",
+            {
+                "template_id": template_id,
+                "account_id": account_id,
+                "member_id": member_id,
+                "starts_at": moment,
+                "reason": reason,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=GrantResult,
+            work=work,
+        )
 
     def sell(
         self,

@@ -237,6 +237,18 @@ def archive(conn: Connection, now: dt.datetime, template_id: int) -> TemplateInf
     return attrs.evolve(found, archived_at=now)
 
 
+def check_usable(template: TemplateInfo, member_id: int | None, done: str) -> None:
+    """Refuse to sell or assign an archived template, or one for the wrong kind of holder."""
+    if template.archived_at is not None:
+        raise InvalidState(
+            f"template {template.id} ({template.name!r}) was archived and cannot be {done}"
+        )
+    if template.scope is Scope.MEMBER and member_id is None:
+        raise InvalidInput(f"template {template.id} makes a member (student) pass: name the member")
+    if template.scope is Scope.ACCOUNT and member_id is not None:
+        raise InvalidInput(f"template {template.id} makes an account (family) pass: give no member")
+
+
 def pass_terms(
     template: TemplateInfo,
     now: dt.datetime,

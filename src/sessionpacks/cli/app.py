@@ -113,6 +113,7 @@ for command in (
     # -- templates, selling, lifecycle (issue 3) --
     products.template,
     products.sell,
+    products.assign,
     products.refund,
     products.payments,
     lifecycle.suspend,

@@ -222,6 +222,50 @@ def sell(
 
 
 @click.command()
+@click.argument("template_id", type=int)
+@click.argument("account_ref")
+@click.option("--member", "member_id", type=int, help="The member of a member (student) pass.")
+@moment_option("--starts", "start", "Date the pass ahead; a date alone means 00:00 UTC that day.")
+@reason_option
+@key_option
+@json_option
+@pass_state
+def assign(
+    state: State,
+    template_id: int,
+    account_ref: str,
+    member_id: int | None,
+    starts: dt.datetime | None,
+    reason: str,
+    key: str | None,
+    as_json: bool,
+) -> None:
+    """Give ACCOUNT_REF a pass made from TEMPLATE_ID without charging: complimentary, or paid
+    outside sessionpacks. Like grant, it cannot be refunded."""
+    holder = state.account(account_ref)
+    granted = state.studio.assign(
+        template_id,
+        holder.id,
+        member_id=member_id,
+        starts_at=starts,
+        reason=reason,
+        idempotency_key=idempotency_key(key, as_json),
+        actor=state.actor,
+        channel=CHANNEL,
+    )
+    if as_json:
+        print_json(granted)
+        return
+    made = state.studio.pass_balance(granted.pass_id)
+    click.echo(
+        f"assigned pass {granted.pass_id} ({made.label}) to account {holder.ref!r}:"
+        f" {output.units(granted.quantity, granted.metric, granted.currency)}"
+    )
+    if made.expires_at:
+        click.echo(f"expires {output.expiry(made.expires_at)} UTC")
+
+
+@click.command()
 @click.argument("pass_id", type=int)
 @reason_option
 @key_option
