@@ -1,7 +1,8 @@
 """A hypothesis state machine over the ledger: whatever sequence of grants, sales, redemptions,
-reversals, adjustments, voids, refunds, suspensions, extensions and replays happens, balances equal
-ledger sums, nothing is negative, a redemption succeeds exactly when the member's usable credit
-covers it, a sale charges exactly once, and a replayed idempotency key changes nothing."""
+reversals, adjustments, voids, refunds, suspensions, extensions, expiries and replays happens,
+balances equal ledger sums, nothing is negative, a redemption succeeds exactly when the member's
+usable credit covers it, a sale charges exactly once, an extended expired pass gets back what it
+forfeited, and a replayed idempotency key changes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -61,6 +62,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.sold: set[int] = set()
         self.refunded: set[int] = set()
         self.suspended: set[int] = set()
+        self.expires: dict[int, dt.datetime | None] = {}  # pass -> its expiry, None: never
+        self.suspended_at: dict[int, dt.datetime] = {}
+        self.forfeited: dict[int, int] = {}  # expired pass -> what its expire entry took
         self.done: list[tuple[Callable[[], Any], Any]] = []  # calls that may be replayed
 
     @initialize()
@@ -101,15 +105,21 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.balance[result.pass_id] = quantity
         self.scope[result.pass_id] = member_id
+        self.expires[result.pass_id] = None
         return int(result.pass_id)
 
     def _usable(self, member_id: int) -> int:
         return sum(
             units
             for pass_id, units in self.balance.items()
-            if pass_id not in self.voided | self.suspended | self.refunded
+            if pass_id not in self.voided | self.suspended | self.refunded | set(self.forfeited)
             and self.scope[pass_id] in (None, member_id)
+            and not self._past_expiry(pass_id)
         )
+
+    def _past_expiry(self, pass_id: int) -> bool:
+        expiry = self.expires[pass_id]
+        return expiry is not None and expiry <= self.clock.now()
 
     @rule(target=redemptions, member=st.sampled_from([0, 1]), count=st.integers(1, 4))
     def redeem(self, member: int, count: int) -> Any:
@@ -211,6 +221,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.voided.add(pass_id)
         self.refunded.discard(pass_id)
         self.suspended.discard(pass_id)
+        self.suspended_at.pop(pass_id, None)
+        self.forfeited.pop(pass_id, None)
         self.balance[pass_id] = 0
 
     @rule(target=passes)
@@ -229,6 +241,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert len(self.provider.charges) == charged + 1
         self.balance[result.pass_id] = 5
         self.scope[result.pass_id] = None
+        self.expires[result.pass_id] = self.clock.now() + dt.timedelta(days=365)
+        assert result.expires_at == self.expires[result.pass_id]
         self.sold.add(result.pass_id)
         return int(result.pass_id)
 
@@ -254,8 +268,11 @@ class LedgerMachine(RuleBasedStateMachine):
         assert result.amount_minor == 5000 * result.units // 5
         assert len(self.provider.refunds) == refunds + 1
         self.balance[pass_id] = 0
+        event("a sold pass was refunded")
         self.refunded.add(pass_id)
         self.suspended.discard(pass_id)
+        self.suspended_at.pop(pass_id, None)
+        self.forfeited.pop(pass_id, None)
 
     @rule(pass_id=passes)
     def suspend(self, pass_id: int) -> None:
@@ -268,12 +285,14 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         except InvalidState:
             assert (
-                pass_id in self.voided | self.refunded | self.suspended
+                pass_id in self.voided | self.refunded | self.suspended | set(self.forfeited)
                 or self.balance[pass_id] == 0
+                or self._past_expiry(pass_id)
             )
             return
         assert self.balance[pass_id] > 0
         self.suspended.add(pass_id)
+        self.suspended_at[pass_id] = self.clock.now()
 
     @rule(pass_id=passes)
     def unsuspend(self, pass_id: int) -> None:
@@ -289,6 +308,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert pass_id in self.suspended
         self.suspended.discard(pass_id)
+        since = self.suspended_at.pop(pass_id)
+        expiry = self.expires[pass_id]
+        if expiry is not None:  # every pass here moves its expiry out by the time suspended
+            self.expires[pass_id] = expiry + (self.clock.now() - since)
 
     @rule(pass_id=passes, days=st.integers(1, 400))
     def extend(self, pass_id: int, days: int) -> None:
@@ -308,9 +331,50 @@ class LedgerMachine(RuleBasedStateMachine):
         except InvalidState:
             assert pass_id in self.voided | self.refunded
             return
-        # Nothing expired here, so the balance stays.
-        assert (result.delta, result.balance_after) == (0, self.balance[pass_id])
+        # An expired pass gets back exactly what its expiry took; any other keeps its balance.
+        back = self.forfeited.pop(pass_id, 0)
+        if back:
+            event("an expired pass reopened with what it forfeited")
+        self.balance[pass_id] += back
+        assert (result.delta, result.balance_after) == (back, self.balance[pass_id])
+        self.expires[pass_id] = until
         assert self.studio.pass_balance(pass_id).expires_at == until
+
+    @rule(data=st.data())
+    def a_pass_runs_out(self, data: st.DataObject) -> None:
+        """Time reaches one pass's expiry and the expiry sweep closes it; rarer by chance alone."""
+        open_with_expiry = sorted(
+            pass_id
+            for pass_id, expiry in self.expires.items()
+            if expiry is not None
+            and pass_id not in self.voided | self.refunded | self.suspended | set(self.forfeited)
+        )
+        if not open_with_expiry:
+            return
+        pass_id = data.draw(st.sampled_from(open_with_expiry))
+        expiry = self.expires[pass_id]
+        assert expiry is not None
+        if expiry > self.clock.now():
+            self.clock.set(expiry)
+        self.expire(pass_id)
+
+    @rule(pass_id=passes)
+    def expire(self, pass_id: int) -> None:
+        key = self._key()
+        try:
+            result = self._remember(
+                lambda: self.studio.expire(pass_id, idempotency_key=key, actor=STAFF)
+            )
+        except InvalidState:
+            assert pass_id in self.voided | self.refunded | self.suspended | set(
+                self.forfeited
+            ) or not self._past_expiry(pass_id)
+            return
+        assert self._past_expiry(pass_id)
+        assert result.delta == -self.balance[pass_id]
+        self.forfeited[pass_id] = self.balance[pass_id]
+        self.balance[pass_id] = 0
+        event("a pass expired")
 
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
@@ -324,6 +388,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(minutes=st.integers(1, 600))
     def time_passes(self, minutes: int) -> None:
         self.clock.advance(dt.timedelta(minutes=minutes))
+
+    @rule(days=st.integers(200, 400))
+    def months_pass(self, days: int) -> None:
+        self.clock.advance(dt.timedelta(days=days))
 
     def _snapshot(self) -> tuple[object, ...]:
         return (
