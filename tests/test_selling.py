@@ -396,3 +396,15 @@ def test_a_key_used_by_another_write_is_refused_before_charging(
         sell(shop, pack, family.id, key="shared")
     assert provider.charges == []
     assert shop.payments() == ()
+
+
+def test_a_replay_returns_the_sale_after_the_template_is_archived(
+    shop: Studio, pack: TemplateInfo, provider: Recorder
+) -> None:
+    family = shop.add_account("fam", "Family")
+    sold = sell(shop, pack, family.id)
+    shop.archive_template(pack.id)
+    assert sell(shop, pack, family.id) == sold
+    assert len(provider.charges) == 1
+    with pytest.raises(InvalidState, match="archived"):
+        sell(shop, pack, family.id, key="sale-2")

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import directory, granting, templates
 from sessionpacks.clock import Clock
-from sessionpacks.enums import EntryKind, PassState, PaymentState, Source
+from sessionpacks.enums import Channel, EntryKind, PassState, PaymentState, Source
 from sessionpacks.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -49,6 +49,7 @@ log = logging.getLogger("sessionpacks")
 payments = table(Payment)
 _members = table(Member)
 _operations = table(Operation)
+_PAID = (PaymentState.CHARGED, PaymentState.NEEDS_ATTENTION)
 
 Allow = Callable[[Actor, str, Target], None]
 Authorize = Callable[[WriteContext, str, Target], None]
@@ -117,7 +118,7 @@ class Sales:
         *,
         key: str,
         actor: Actor,
-        channel: Any,
+        channel: Channel,
     ) -> SaleResult:
         arguments: dict[str, object] = {
             "template_id": template_id,
@@ -125,11 +126,17 @@ class Sales:
             "member_id": member_id,
             "starts_at": starts_at,
         }
-        template, terms = self._check(template_id, account_id, member_id, starts_at)
+        earlier = self._load(payments.c.idempotency_key == key)
+        if earlier is not None and earlier.state is PaymentState.PASSED:
+            # A replay returns the first result, even once the template is archived.
+            return self._replay(arguments, key, actor, channel)
+        # Money already taken is honoured even if the template was archived since.
+        paid = earlier is not None and earlier.state in _PAID
+        template, terms = self._check(template_id, account_id, member_id, starts_at, paid=paid)
         self._allow(actor, "sell", Target("account", account_id, account_id))
         payment = self._payment_for(key, template, account_id, member_id)
-        if payment.state is PaymentState.PASSED:
-            return self._write(arguments, key, actor, channel, template, terms, payment)
+        if payment.state is PaymentState.PASSED:  # a concurrent try finished first
+            return self._replay(arguments, key, actor, channel)
         if payment.state is PaymentState.REFUNDED:
             raise SaleFailed(
                 f"the sale under idempotency key {key!r} failed and its charge was refunded"
@@ -150,8 +157,11 @@ class Sales:
         account_id: int,
         member_id: int | None,
         starts_at: dt.datetime | None,
+        *,
+        paid: bool,
     ) -> tuple[templates.TemplateInfo, PassTerms]:
-        """Everything that can be refused is refused before any money moves."""
+        """Everything that can be refused is refused before any money moves. When the money
+        moved on an earlier try, the template's being archived since does not stop the pass."""
         now = self._clock.now()
         with self._session_factory() as session:
             conn = session.connection()
@@ -163,8 +173,10 @@ class Sales:
                     raise InvalidInput(
                         f"member {member_id} does not belong to account {account_id}"
                     )
-        templates.check_usable(template, member_id, "sold")
-        if starts_at is not None and starts_at <= now:
+        templates.check_usable(
+            attrs.evolve(template, archived_at=None) if paid else template, member_id, "sold"
+        )
+        if starts_at is not None and starts_at <= now and not paid:
             raise InvalidInput(f"starts_at ({starts_at}) must be in the future")
         terms = granting.check_terms(
             templates.pass_terms(template, now, source=Source.SALE, starts_at=starts_at)
@@ -258,7 +270,7 @@ class Sales:
         arguments: dict[str, object],
         key: str,
         actor: Actor,
-        channel: Any,
+        channel: Channel,
         template: templates.TemplateInfo,
         terms: PassTerms,
         payment: PaymentInfo,
@@ -298,6 +310,23 @@ class Sales:
             )
             ctx.enqueue("sessionpacks_sold", result)
             return result
+
+        return self._writer.write(
+            "sell",
+            arguments,
+            idempotency_key=key,
+            actor=actor,
+            channel=channel,
+            result_type=SaleResult,
+            work=work,
+        )
+
+    def _replay(
+        self, arguments: dict[str, object], key: str, actor: Actor, channel: Channel
+    ) -> SaleResult:
+        def work(ctx: WriteContext) -> SaleResult:
+            # The pass and the ``passed`` state commit together, so the operation exists.
+            raise InvalidState(f"sale {key!r} is recorded as passed but its operation is missing")
 
         return self._writer.write(
             "sell",
