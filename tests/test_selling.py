@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sessionpacks import (
@@ -30,6 +33,7 @@ from sessionpacks import (
 )
 from sessionpacks.hookspecs import hookimpl
 from sessionpacks.messages import ChargeRequest, ChargeResult
+from sessionpacks.models import Payment
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.testing import Recorder
 from tests.conftest import STAFF, START, Gym
@@ -408,3 +412,40 @@ def test_a_replay_returns_the_sale_after_the_template_is_archived(
     assert len(provider.charges) == 1
     with pytest.raises(InvalidState, match="archived"):
         sell(shop, pack, family.id, key="sale-2")
+
+
+def test_the_same_sale_sent_at_once_charges_once_and_makes_one_pass(
+    shop: Studio, pack: TemplateInfo, provider: Recorder
+) -> None:
+    family = shop.add_account("fam", "Family")
+    start = threading.Barrier(4)
+
+    def double_tap() -> int:
+        start.wait()
+        return sell(shop, pack, family.id, key="tap").pass_id  # type: ignore[no-any-return]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        made = {f.result() for f in [pool.submit(double_tap) for _ in range(4)]}
+    assert len(made) == 1
+    assert len(provider.charges) == 1
+    assert [p.pass_id for p in shop.passes(family.id)] == list(made)
+    assert [p.state for p in shop.payments()] == [PaymentState.PASSED]
+
+
+def test_a_refund_left_half_done_by_a_dead_process_is_finished_by_retry_payments(
+    shop: Studio, pack: TemplateInfo, provider: Recorder, broken_database: None
+) -> None:
+    family = shop.add_account("fam", "Family")
+    provider.fail_refunds = True
+    with pytest.raises(SaleFailed):
+        sell(shop, pack, family.id)
+    # As if the process died between claiming the refund and recording its answer.
+    with shop.session_factory.begin() as session:
+        session.execute(sa.update(Payment).values(state=PaymentState.REFUNDING.value))
+    with pytest.raises(SaleFailed, match="refunding"):
+        sell(shop, pack, family.id)
+    provider.fail_refunds = False
+    (done,) = shop.retry_payments()
+    assert done.state is PaymentState.REFUNDED
+    assert len(provider.refunds) == 1
+    assert len(provider.charges) == 1

@@ -95,12 +95,16 @@ class PaymentState(str, enum.Enum):
 
     ``pending``: the charge was asked for and its answer is not known (a crash or a timeout);
     ``charged``: the provider took the money and the pass is not made yet; ``passed``: the pass
-    exists; ``refunded``: the pass could not be made and the charge was given back;
-    ``needs_attention``: the pass could not be made and the refund failed too.
+    exists; ``refunding``: the pass could not be made and the refund is under way;
+    ``refunded``: the charge was given back; ``needs_attention``: the refund failed too.
+
+    Each step moves the row only from the states it may follow, so two tries of one sale never
+    both make the pass, or make it and refund it.
     """
 
     PENDING = "pending"
     CHARGED = "charged"
     PASSED = "passed"
+    REFUNDING = "refunding"
     REFUNDED = "refunded"
     NEEDS_ATTENTION = "needs_attention"

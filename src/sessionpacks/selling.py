@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import attrs
 import pluggy
@@ -50,6 +50,16 @@ payments = table(Payment)
 _members = table(Member)
 _operations = table(Operation)
 _PAID = (PaymentState.CHARGED, PaymentState.NEEDS_ATTENTION)
+# The states each step may move a payment from; a row in another state was moved on by another
+# try of the same sale, which then owns it.
+_FOLLOWS = {
+    PaymentState.PENDING: (PaymentState.PENDING,),
+    PaymentState.CHARGED: (PaymentState.PENDING,),
+    PaymentState.PASSED: _PAID,
+    PaymentState.REFUNDING: (*_PAID, PaymentState.REFUNDING),
+    PaymentState.REFUNDED: (PaymentState.REFUNDING,),
+    PaymentState.NEEDS_ATTENTION: (PaymentState.REFUNDING,),
+}
 
 Allow = Callable[[Actor, str, Target], None]
 Authorize = Callable[[WriteContext, str, Target], None]
@@ -137,19 +147,23 @@ class Sales:
         payment = self._payment_for(key, template, account_id, member_id)
         if payment.state is PaymentState.PASSED:  # a concurrent try finished first
             return self._replay(arguments, key, actor, channel)
-        if payment.state is PaymentState.REFUNDED:
+        if payment.state is PaymentState.PENDING:
+            payment = self._charge(payment, template)
+        if payment.state is PaymentState.PASSED:
+            return self._replay(arguments, key, actor, channel)
+        if payment.state in (PaymentState.REFUNDING, PaymentState.REFUNDED):
             raise SaleFailed(
-                f"the sale under idempotency key {key!r} failed and its charge was refunded"
-                f" (payment {payment.id}); use a new key to sell again",
+                f"the sale under idempotency key {key!r} failed and its charge was"
+                f" {payment.state.value} (payment {payment.id}); use a new key to sell again",
                 payment.id,
                 refunded=True,
             )
-        if payment.state is PaymentState.PENDING:
-            payment = self._charge(payment, template)
         try:
             return self._write(arguments, key, actor, channel, template, terms, payment)
         except Exception as error:
             self._recover(payment, error)
+            # Another try of this sale made the pass while this one failed: answer as it did.
+            return self._replay(arguments, key, actor, channel)
 
     def _check(
         self,
@@ -202,7 +216,8 @@ class Sales:
                 used_for = session.execute(
                     select(_operations.c.action).where(_operations.c.idempotency_key == key)
                 ).scalar_one_or_none()
-            if used_for is not None:
+            # "sell": another try of this sale finished meanwhile; its payment row is found below.
+            if used_for is not None and used_for != "sell":
                 raise IdempotencyConflict(
                     f"idempotency key {key!r} was already used for a different {used_for} call;"
                     " use a new key for a new request"
@@ -253,8 +268,7 @@ class Sales:
             answer = self._hooks.hook.sessionpacks_charge(request=request)
         except PaymentError:
             # Declined: nothing was charged and nothing is sold; the row goes too.
-            with self._session_factory.begin() as session:
-                session.execute(delete(payments).where(payments.c.id == payment.id))
+            self._delete(payment, PaymentState.PENDING)
             raise
         except Exception as error:
             self._set(payment, PaymentState.PENDING, last_error=_describe(error))
@@ -285,13 +299,19 @@ class Sales:
                 charge_reference=payment.charge_reference,
                 refundable=template.refundable,
             )
-            ctx.conn.execute(
+            moved = ctx.conn.execute(
                 update(payments)
-                .where(payments.c.id == payment.id)
+                .where(
+                    payments.c.id == payment.id,
+                    payments.c.state.in_([s.value for s in _FOLLOWS[PaymentState.PASSED]]),
+                )
                 .values(
                     state=PaymentState.PASSED.value, pass_id=granted.pass_id, updated_at=ctx.now
                 )
             )
+            if moved.rowcount != 1:
+                # Another try of this sale is refunding the charge: make nothing.
+                raise InvalidState(f"payment {payment.id} is being refunded; nothing was sold")
             result = SaleResult(
                 pass_id=granted.pass_id,
                 account_id=granted.account_id,
@@ -338,13 +358,17 @@ class Sales:
             work=work,
         )
 
-    def _recover(self, payment: PaymentInfo, error: Exception) -> NoReturn:
+    def _recover(self, payment: PaymentInfo, error: Exception) -> None:
         """The pass could not be made after the money was taken: give it back, or keep the
-        payment for a retry. Always raises."""
+        payment for a retry, and raise. Returns only when another try made the pass."""
         reason = _describe(error)
         if payment.amount_minor == 0 or payment.charge_reference is None:
-            with self._session_factory.begin() as session:
-                session.execute(delete(payments).where(payments.c.id == payment.id))
+            self._delete(payment, PaymentState.CHARGED)
+            raise error
+        claimed = self._set(payment, PaymentState.REFUNDING, last_error=reason)
+        if claimed.state is PaymentState.PASSED:
+            return
+        if claimed.state is not PaymentState.REFUNDING:
             raise error
         try:
             reference = self._refund_charge(payment)
@@ -388,13 +412,14 @@ class Sales:
         return str(answer.reference)
 
     def retry_payments(self) -> tuple[PaymentInfo, ...]:
-        """Refund every payment left ``needs_attention``; returns them as they are after."""
+        """Refund every payment left ``needs_attention`` (or ``refunding`` by a process that
+        died); returns them as they are after. The provider sees each refund's key again, so a
+        refund that did go through is not made twice."""
+        stuck = (PaymentState.NEEDS_ATTENTION.value, PaymentState.REFUNDING.value)
         with self._session_factory() as session:
             ids = (
                 session.execute(
-                    select(payments.c.id)
-                    .where(payments.c.state == PaymentState.NEEDS_ATTENTION.value)
-                    .order_by(payments.c.id)
+                    select(payments.c.id).where(payments.c.state.in_(stuck)).order_by(payments.c.id)
                 )
                 .scalars()
                 .all()
@@ -403,10 +428,16 @@ class Sales:
         for payment_id in ids:
             payment = self._load(payments.c.id == payment_id)
             assert payment is not None
+            claimed = self._set(payment, PaymentState.REFUNDING)
+            if claimed.state is not PaymentState.REFUNDING:
+                done.append(claimed)  # a retried sale made the pass meanwhile
+                continue
             try:
                 reference = self._refund_charge(payment)
             except Exception as error:
-                done.append(self._set(payment, payment.state, last_error=_describe(error)))
+                done.append(
+                    self._set(payment, PaymentState.NEEDS_ATTENTION, last_error=_describe(error))
+                )
                 continue
             done.append(self._set(payment, PaymentState.REFUNDED, refund_reference=reference))
         return tuple(done)
@@ -423,18 +454,33 @@ class Sales:
         return None if row is None else PaymentInfo.from_row(row)
 
     def _set(self, payment: PaymentInfo, state: PaymentState, **values: Any) -> PaymentInfo:
+        """Move the payment to ``state`` if it is in one that step may follow; returns the row as
+        it is after, which another try may have moved on instead."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
             session.execute(
                 update(payments)
-                .where(payments.c.id == payment.id)
+                .where(
+                    payments.c.id == payment.id,
+                    payments.c.state.in_([s.value for s in _FOLLOWS[state]]),
+                )
                 .values(state=state.value, updated_at=now, **values)
             )
-        return attrs.evolve(payment, state=state, updated_at=now, **values)
+        found = self._load(payments.c.id == payment.id)
+        assert found is not None
+        return found
+
+    def _delete(self, payment: PaymentInfo, expected: PaymentState) -> None:
+        with self._session_factory.begin() as session:
+            session.execute(
+                delete(payments).where(
+                    payments.c.id == payment.id, payments.c.state == expected.value
+                )
+            )
 
     def _set_safely(self, payment: PaymentInfo, state: PaymentState, **values: object) -> None:
         """Record a new state when the database lets us; when it does not, the row stays
-        ``charged``, which a retry also finishes, so the charge is still not lost."""
+        ``refunding``, which :meth:`retry_payments` finishes, so the charge is still not lost."""
         try:
             self._set(payment, state, **values)
         except Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 import attrs
 
@@ -55,29 +56,35 @@ class Recorder:
     events: list[tuple[str, object]] = attrs.field(factory=list)
     _references: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1))
     _answers: dict[str, str] = attrs.field(factory=dict)
+    # Tests send the same request from several threads at once, as a double tap would.
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def events_named(self, name: str) -> list[object]:
         return [value for event, value in self.events if event == name]
 
     @hookimpl
     def sessionpacks_charge(self, request: ChargeRequest) -> ChargeResult:
-        if request.idempotency_key in self._answers:
-            return ChargeResult(reference=self._answers[request.idempotency_key])
-        if self.decline_charges:
-            raise PaymentError(f"card declined for {request.amount_minor} {request.currency}")
-        self.charges.append(request)
-        reference = self._answers[request.idempotency_key] = f"charge-{next(self._references)}"
-        return ChargeResult(reference=reference)
+        with self._lock:
+            if request.idempotency_key in self._answers:
+                return ChargeResult(reference=self._answers[request.idempotency_key])
+            if self.decline_charges:
+                raise PaymentError(f"card declined for {request.amount_minor} {request.currency}")
+            self.charges.append(request)
+            reference = f"charge-{next(self._references)}"
+            self._answers[request.idempotency_key] = reference
+            return ChargeResult(reference=reference)
 
     @hookimpl
     def sessionpacks_refund(self, request: RefundRequest) -> RefundResult:
-        if request.idempotency_key in self._answers:
-            return RefundResult(reference=self._answers[request.idempotency_key])
-        if self.fail_refunds:
-            raise FailingSend(f"the provider refused to refund {request.charge_reference}")
-        self.refunds.append(request)
-        reference = self._answers[request.idempotency_key] = f"refund-{next(self._references)}"
-        return RefundResult(reference=reference)
+        with self._lock:
+            if request.idempotency_key in self._answers:
+                return RefundResult(reference=self._answers[request.idempotency_key])
+            if self.fail_refunds:
+                raise FailingSend(f"the provider refused to refund {request.charge_reference}")
+            self.refunds.append(request)
+            reference = f"refund-{next(self._references)}"
+            self._answers[request.idempotency_key] = reference
+            return RefundResult(reference=reference)
 
     @hookimpl
     def sessionpacks_send_email(self, message: EmailMessage) -> bool:
