@@ -109,6 +109,7 @@ class BulkMachine(LedgerMachine):
             if pick < 3:
                 self.balance[item.pass_id] = quantity
                 self.scope[item.pass_id] = recipient.member_id
+                self.expires[item.pass_id] = None
                 family_passes.append(item.pass_id)
             else:
                 self.other_balance[item.pass_id] = quantity

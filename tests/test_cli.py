@@ -295,7 +295,7 @@ def test_redeem_without_credit_is_an_error(sp: Cli, family: Family) -> None:
     assert result.stderr == f"error: member {family.ann} has no pass that can pay for 'Yoga'\n"
 
 
-# -- reverse, adjust, void ----------------------------------------------------------------------
+# -- reverse, adjust, delete --------------------------------------------------------------------
 
 
 def test_reverse(sp: Cli, family: Family) -> None:
@@ -325,12 +325,12 @@ def test_adjust_up_and_down(sp: Cli, family: Family) -> None:
     assert "an adjustment of zero" in sp.fails("adjust", str(pass_id), "0", "--reason", "x").stderr
 
 
-def test_void(sp: Cli, family: Family) -> None:
+def test_delete(sp: Cli, family: Family) -> None:
     pass_id = grant(sp, family)
-    out = sp.ok("void", str(pass_id), "--reason", "sold by mistake", "--key", "v1")
-    assert f"voided pass {pass_id}" in out
+    out = sp.ok("delete", str(pass_id), "--reason", "sold by mistake", "--key", "v1")
+    assert f"deleted pass {pass_id}" in out
     assert re.search(rf"{pass_id}\s+-10 sessions\s+0 sessions", out)
-    assert sp.json("void", str(pass_id), "--reason", "sold by mistake", "--key", "v1")[
+    assert sp.json("delete", str(pass_id), "--reason", "sold by mistake", "--key", "v1")[
         "deltas"
     ] == [-10]
     assert passes_of(sp, family.ref) == {}
@@ -514,7 +514,7 @@ def test_bad_arguments_are_usage_errors(sp: Cli, family: Family) -> None:
     result = sp.fails("grant", family.ref, "10", "--reason", "x", "--expires", "soon", code=2)
     assert "'soon' is neither a date" in result.stderr
     assert "'ten' is not a valid integer" in sp.fails("grant", family.ref, "ten", code=2).stderr
-    assert "Missing option '--reason'" in sp.fails("void", "1", code=2).stderr
+    assert "Missing option '--reason'" in sp.fails("delete", "1", code=2).stderr
     assert "'nope'" in sp.fails("grant", family.ref, "1", "--metric", "nope", code=2).stderr
 
 

@@ -20,8 +20,12 @@ from sessionpacks.enums import (
     ItemOutcome,
     Metric,
     PassState,
+    PaymentState,
+    Scope,
     SkipReason,
     Source,
+    StartRule,
+    TemplateKind,
     UndoOutcome,
 )
 from sessionpacks.errors import (
@@ -38,6 +42,8 @@ from sessionpacks.errors import (
     OccurrenceFull,
     PassUnusable,
     PaymentError,
+    PaymentUnknown,
+    SaleFailed,
     SessionPacksError,
     Unusable,
 )
@@ -52,10 +58,13 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.policies import ACTIONS, ALL, RolePolicy
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
+from sessionpacks.selling import PaymentInfo
 from sessionpacks.settings import Policy, Settings, allow_all
 from sessionpacks.studio import Studio
+from sessionpacks.templates import TemplateInfo
 from sessionpacks.values import (
     Actor,
     Balance,
@@ -65,17 +74,22 @@ from sessionpacks.values import (
     ExhaustedEvent,
     GrantResult,
     HistoryEntry,
+    LifecycleResult,
     PassBalance,
+    PassRefundResult,
     PassTerms,
     Recipient,
     RedeemResult,
     RedemptionPart,
     RedemptionPlan,
+    SaleResult,
     Target,
     VerifyProblem,
 )
 
 __all__ = [
+    "ACTIONS",
+    "ALL",
     "AccountInfo",
     "Actor",
     "Balance",
@@ -107,6 +121,7 @@ __all__ = [
     "InvalidInput",
     "InvalidState",
     "ItemOutcome",
+    "LifecycleResult",
     "ManualClock",
     "ManualCreditsProtected",
     "MemberInfo",
@@ -118,10 +133,14 @@ __all__ = [
     "OccurrenceFull",
     "OccurrenceInfo",
     "PassBalance",
+    "PassRefundResult",
     "PassState",
     "PassTerms",
     "PassUnusable",
     "PaymentError",
+    "PaymentInfo",
+    "PaymentState",
+    "PaymentUnknown",
     "Policy",
     "Recipient",
     "RedeemResult",
@@ -131,16 +150,23 @@ __all__ = [
     "RefundResult",
     "ReminderReport",
     "RetryReport",
+    "RolePolicy",
+    "SaleFailed",
+    "SaleResult",
+    "Scope",
     "SelectionRequest",
     "ServiceInfo",
     "SessionPacksError",
     "Settings",
     "SkipReason",
     "Source",
+    "StartRule",
     "Studio",
     "SystemClock",
     "Target",
     "TaskRequest",
+    "TemplateInfo",
+    "TemplateKind",
     "UndoOutcome",
     "Unusable",
     "VerifyProblem",

@@ -28,6 +28,9 @@ _members = table(Member)
 
 Authorize = Callable[[WriteContext, str, Target], None]
 
+# Passes that can never hold credits again, with what staff call what happened to them.
+_ENDED = {PassState.VOIDED.value: "deleted", PassState.REFUNDED.value: "refunded"}
+
 
 def reverse(
     ctx: WriteContext, authorize: Authorize, redemption_id: int, reason: str
@@ -52,10 +55,10 @@ def reverse(
         row.id: row for row in lock_passes(ctx.conn, passes.c.id.in_([t.pass_id for t in taken]))
     }
     for pass_id, row in locked.items():
-        if row.state == PassState.VOIDED.value:
+        if row.state in _ENDED:
             raise InvalidState(
-                f"redemption {redemption_id} used pass {pass_id}, which was deleted;"
-                " its credits cannot be given back"
+                f"redemption {redemption_id} used pass {pass_id}, which was"
+                f" {_ENDED[row.state]}; its credits cannot be given back"
             )
     written = [
         append_entry(
@@ -100,8 +103,8 @@ def adjust(
 ) -> EntryResult:
     row = lock_pass(ctx.conn, pass_id)
     authorize(ctx, "adjust", Target("pass", pass_id, row.account_id))
-    if row.state == PassState.VOIDED.value:
-        raise InvalidState(f"pass {pass_id} was deleted and cannot be adjusted")
+    if row.state in _ENDED:
+        raise InvalidState(f"pass {pass_id} was {_ENDED[row.state]} and cannot be adjusted")
     if delta < 0:
         check_manual_removal(row, allow_removing_manual_credits, "adjusted down")
     if row.remaining + delta < 0:

@@ -57,6 +57,7 @@ class Unusable(enum.Enum):
     EXPIRED = "expired"
     EXHAUSTED = "exhausted"
     VOIDED = "voided (deleted)"
+    REFUNDED = "refunded"
     NOT_STARTED = "not started yet"
     NOT_APPLICABLE = "not valid for this service"
     NOT_USABLE_BY_MEMBER = "not usable by this member"
@@ -95,3 +96,25 @@ class OccurrenceFull(InvalidState):
 
 class ManualCreditsProtected(NotAuthorized):
     """The studio's settings forbid taking back credits that were granted by hand."""
+
+
+# -- selling (issue 3) ---------------------------------------------------------------------------
+
+
+class PaymentUnknown(PaymentError):
+    """The payment provider gave no answer (a timeout, a lost connection): the charge may or may
+    not have happened. Nothing was sold; retry with the same idempotency key, which the provider
+    sees again and so never charges twice."""
+
+
+class SaleFailed(PaymentError):
+    """The charge went through but the pass could not be made.
+
+    ``refunded`` says whether the charge was given back; when it is False the payment is kept in
+    state ``needs_attention`` for :meth:`~sessionpacks.Studio.retry_payments` or a retried sale.
+    """
+
+    def __init__(self, message: str, payment_id: int, refunded: bool) -> None:
+        self.payment_id = payment_id
+        self.refunded = refunded
+        super().__init__(message)

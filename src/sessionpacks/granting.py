@@ -49,6 +49,18 @@ def check_terms(terms: PassTerms) -> PassTerms:
     expires_at = validation.moment("expires_at", terms.expires_at)
     if starts_at and expires_at and expires_at <= starts_at:
         raise InvalidInput(f"expires_at ({expires_at}) must be after starts_at ({starts_at})")
+    if terms.starts_on_first_use and starts_at is not None:
+        raise InvalidInput("a pass that starts on first use has no starts_at")
+    if (terms.validity_days or terms.validity_months) and not terms.starts_on_first_use:
+        raise InvalidInput(
+            "validity_days and validity_months apply to a pass that starts on first use;"
+            " give other passes an expires_at"
+        )
+    if terms.validity_days is not None and terms.validity_months is not None:
+        raise InvalidInput("give validity_days or validity_months, not both")
+    for field in ("validity_days", "validity_months"):
+        if getattr(terms, field) is not None:
+            validation.positive(field, getattr(terms, field))
     for service_id in terms.services:
         validation.positive("service id", service_id)
     for category in terms.categories:
@@ -57,7 +69,14 @@ def check_terms(terms: PassTerms) -> PassTerms:
 
 
 def grant(
-    ctx: WriteContext, account_id: int, member_id: int | None, terms: PassTerms, reason: str
+    ctx: WriteContext,
+    account_id: int,
+    member_id: int | None,
+    terms: PassTerms,
+    reason: str,
+    *,
+    charge_reference: str | None = None,
+    refundable: bool = False,
 ) -> GrantResult:
     directory.get_account(ctx.conn, account_id)
     if member_id is not None:
@@ -102,6 +121,12 @@ def grant(
                     redeemed_count=0,
                     last_entry_at=ctx.now,
                     created_at=ctx.now,
+                    starts_on_first_use=terms.starts_on_first_use,
+                    validity_days=terms.validity_days,
+                    validity_months=terms.validity_months,
+                    extend_on_unsuspend=terms.extend_on_unsuspend,
+                    refundable=refundable,
+                    charge_reference=charge_reference,
                 )
             )
         )

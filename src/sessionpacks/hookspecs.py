@@ -29,7 +29,10 @@ if TYPE_CHECKING:
         EntryResult,
         ExhaustedEvent,
         GrantResult,
+        LifecycleResult,
+        PassRefundResult,
         RedeemResult,
+        SaleResult,
         Target,
     )
 
@@ -43,10 +46,11 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
     """May ``actor`` do ``action`` to ``target``? First answer wins.
 
     :param actor: who asks.
-    :param action: one of ``grant``, ``redeem``, ``reverse``, ``adjust``, ``void``,
-        ``bulk_grant``, ``undo_bulk_grant``; for bookings ``book``, ``enroll``, ``check_in``,
-        ``private_session`` (target: the member) and ``cancel``, ``attend``, ``no_show``
-        (target: the booking).
+    :param action: one of :data:`sessionpacks.policies.ACTIONS`: ``sell``, ``grant``,
+        ``bulk_grant``, ``undo_bulk_grant``, ``redeem``, ``reverse``, ``adjust``, ``suspend``,
+        ``unsuspend``, ``void`` (delete), ``extend``, ``expire``, ``refund``; for bookings
+        ``book``, ``enroll``, ``check_in``, ``private_session`` (target: the member) and
+        ``cancel``, ``attend``, ``no_show`` (target: the booking).
     :param target: the account, member or pass acted on, with its account id.
     :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
         default plugin asks the configured policy and denies when there is none.
@@ -154,6 +158,59 @@ def sessionpacks_exhausted(event: ExhaustedEvent) -> None:
     """A pass's last unit was used; every plugin is told, after commit.
 
     :param event: the pass, its holder and when.
+    """
+
+
+# -- selling and the life of a pass (issue 3) ----------------------------------------------------
+
+
+@hookspec
+def sessionpacks_sold(result: SaleResult) -> None:
+    """A template was sold: charged, and its pass made; every plugin is told, after commit.
+
+    :param result: the pass, the payment and the provider's charge reference, for a receipt.
+    """
+
+
+@hookspec
+def sessionpacks_refunded(result: PassRefundResult) -> None:
+    """The unused part of a sold pass was refunded and the pass ended; every plugin is told,
+    after commit.
+
+    :param result: the units taken, the amount given back and the provider's refund reference.
+    """
+
+
+@hookspec
+def sessionpacks_suspended(result: LifecycleResult) -> None:
+    """A pass was suspended (frozen); every plugin is told, after commit.
+
+    :param result: the pass and its state.
+    """
+
+
+@hookspec
+def sessionpacks_unsuspended(result: LifecycleResult) -> None:
+    """A pass was unsuspended; every plugin is told, after commit.
+
+    :param result: the pass, its state and its expiry before and after.
+    """
+
+
+@hookspec
+def sessionpacks_extended(result: LifecycleResult) -> None:
+    """A pass's expiry was moved (an expired pass may have reopened); every plugin is told, after
+    commit.
+
+    :param result: the pass, its expiry before and after, and what came back.
+    """
+
+
+@hookspec
+def sessionpacks_expired(result: LifecycleResult) -> None:
+    """A pass expired, forfeiting what it held; every plugin is told, after commit.
+
+    :param result: the pass and what it forfeited (``-delta``).
     """
 
 

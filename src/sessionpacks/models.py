@@ -22,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -106,6 +108,35 @@ class Template(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # -- the terms every pass made from the template copies (issue 3) --
+    first_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    subsequent_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # At most one of a duration in days, one in months, or a fixed end; none means no expiry.
+    validity_days: Mapped[int | None] = mapped_column(Integer)
+    validity_months: Mapped[int | None] = mapped_column(Integer)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    start_rule: Mapped[str] = mapped_column(String(16), server_default="on_purchase")
+    start_date: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    all_services: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    scope: Mapped[str] = mapped_column(String(16), server_default="account")
+    member_cap: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(Integer, server_default="0")
+    extend_on_unsuspend: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    refundable: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class TemplateApplicability(Base):
+    """One service or one category a template's passes are valid for, when not valid for all."""
+
+    __tablename__ = "sessionpacks_template_applicability"
+    __table_args__ = (
+        CheckConstraint("(service_id IS NULL) <> (category IS NULL)", name="service_or_category"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_templates.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_services.id"))
+    category: Mapped[str | None] = mapped_column(String(REF_LENGTH))
 
 
 class Pass(Base):
@@ -151,6 +182,17 @@ class Pass(Base):
     # moment is the balance_after of the last entry at or before it.
     last_entry_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # -- lifecycle and selling (issue 3): a pass keeps its own copy of its template's terms --
+    # A pass that starts on first use gets its start, and an expiry this long after it, then.
+    starts_on_first_use: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    validity_days: Mapped[int | None] = mapped_column(Integer)
+    validity_months: Mapped[int | None] = mapped_column(Integer)
+    # Whether unsuspending moves the expiry out by the time spent suspended.
+    extend_on_unsuspend: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    refundable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The payment provider's reference for the charge that paid for a sold pass.
+    charge_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
 
 
 class PassApplicability(Base):
@@ -244,6 +286,36 @@ class SideEffect(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Payment(Base):
+    """One sale's charge, recorded before the provider is asked, so that no charge is ever lost.
+
+    The charge happens outside the ledger transaction (a provider is slow), so this row walks
+    through the states of :class:`~sessionpacks.enums.PaymentState`, each committed on its own; a
+    retried sale with the same idempotency key reads it and carries on where the last try stopped.
+    """
+
+    __tablename__ = "sessionpacks_payments"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_sessionpacks_payments_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_templates.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_members.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))
+    charge_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    refund_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    pass_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class Email(Base):

@@ -29,7 +29,10 @@ from sessionpacks.values import (
     EntryResult,
     ExhaustedEvent,
     GrantResult,
+    LifecycleResult,
+    PassRefundResult,
     RedeemResult,
+    SaleResult,
 )
 
 log = logging.getLogger("sessionpacks")
@@ -46,6 +49,12 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
     "sessionpacks_exhausted": ("event", ExhaustedEvent),
     "sessionpacks_bulk_granted": ("report", BulkGrantReport),
     "sessionpacks_bulk_grant_undone": ("report", BulkGrantReport),
+    "sessionpacks_sold": ("result", SaleResult),
+    "sessionpacks_refunded": ("result", PassRefundResult),
+    "sessionpacks_suspended": ("result", LifecycleResult),
+    "sessionpacks_unsuspended": ("result", LifecycleResult),
+    "sessionpacks_extended": ("result", LifecycleResult),
+    "sessionpacks_expired": ("result", LifecycleResult),
 }
 
 # A delivery that has not finished after this long is taken to have died with its process.

@@ -27,7 +27,11 @@ _operations = table(Operation)
 _redemptions = table(Redemption)
 
 # What the last entry as of a moment says about the pass's state then.
-_STATE_AFTER = {EntryKind.VOID.value: PassState.VOIDED, EntryKind.EXPIRE.value: PassState.EXPIRED}
+_STATE_AFTER = {
+    EntryKind.VOID.value: PassState.VOIDED,
+    EntryKind.EXPIRE.value: PassState.EXPIRED,
+    EntryKind.REFUND.value: PassState.REFUNDED,
+}
 
 
 def _last_entry_id(as_of: dt.datetime) -> sa.ScalarSelect[int]:

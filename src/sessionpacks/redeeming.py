@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pluggy
 import sqlalchemy as sa
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.directory import (
@@ -32,6 +32,7 @@ from sessionpacks.ledger import append_entry, append_redemption, entries, passes
 from sessionpacks.models import Member, PassApplicability, Redemption, Service, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
+from sessionpacks.validity import expiry_after
 from sessionpacks.values import (
     Balance,
     Consideration,
@@ -304,6 +305,8 @@ def redeem(
     parts = []
     for candidate, units in choice.parts:
         row = choice.rows[candidate.pass_id]
+        if row.starts_on_first_use and row.starts_at is None:
+            _start_on_first_use(ctx, row, occurred_at)
         counted = sessions_counted(candidate.metric, units)
         # A pending pass whose start has come becomes active with its first use.
         state = state_for_balance(PassState.ACTIVE, row.remaining - units)
@@ -424,6 +427,15 @@ def written_by(conn: Connection, operation_id: int) -> RedeemResult:
     )
 
 
+def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> None:
+    """A pass that starts on first use starts with this redemption, and its validity runs from
+    here; a fixed end it was sold with stays."""
+    expires_at = row.expires_at or expiry_after(at, row.validity_days, row.validity_months)
+    ctx.conn.execute(
+        update(passes).where(passes.c.id == row.id).values(starts_at=at, expires_at=expires_at)
+    )
+
+
 def sessions_counted(metric: Metric, units: int) -> int:
     """How far a redemption moves "session n of N": by its sessions on a session pack, by one
     on a pack of minutes or money."""
@@ -513,7 +525,9 @@ def _closed_passes(conn: Connection, member: MemberInfo) -> tuple[tuple[int, Unu
         .where(
             passes.c.account_id == member.account_id,
             or_(passes.c.member_id.is_(None), passes.c.member_id == member.id),
-            passes.c.state.not_in((*_OPEN_STATES, PassState.VOIDED.value)),
+            passes.c.state.not_in(
+                (*_OPEN_STATES, PassState.VOIDED.value, PassState.REFUNDED.value)
+            ),
         )
         .order_by(passes.c.id)
     ).all()

@@ -71,6 +71,8 @@ def why_unusable(candidate: Candidate, member_id: int, at: dt.datetime) -> Unusa
     """The first reason ``candidate`` cannot pay for this member at ``at``, or None."""
     if candidate.state is PassState.VOIDED:
         return Unusable.VOIDED
+    if candidate.state is PassState.REFUNDED:
+        return Unusable.REFUNDED
     if candidate.state is PassState.SUSPENDED:
         return Unusable.SUSPENDED
     if candidate.member_id is not None and candidate.member_id != member_id:

@@ -21,8 +21,11 @@ from sessionpacks import (
     directory,
     granting,
     hookspecs,
+    lifecycle,
     reading,
     redeeming,
+    selling,
+    templates,
     validation,
 )
 from sessionpacks import schedule as scheduling
@@ -35,10 +38,23 @@ from sessionpacks.bookings import (
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import READ_ONLY, prepare_engine
 from sessionpacks.defaults import DefaultPlugins
-from sessionpacks.enums import BatchState, Channel, CreditTaken, ItemOutcome, PassState
+from sessionpacks.enums import (
+    BatchState,
+    Channel,
+    CreditTaken,
+    ItemOutcome,
+    Metric,
+    PassState,
+    PaymentState,
+    Scope,
+    Source,
+    StartRule,
+    TemplateKind,
+)
 from sessionpacks.errors import (
     ConfigurationError,
     InvalidInput,
+    InvalidState,
     NotAuthorized,
     PassUnusable,
     Unusable,
@@ -47,7 +63,8 @@ from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.settings import Settings
-from sessionpacks.transactions import WriteContext, Writer
+from sessionpacks.templates import TemplateInfo
+from sessionpacks.transactions import WriteContext, Writer, check_channel, check_key
 from sessionpacks.values import (
     Actor,
     Balance,
@@ -56,11 +73,14 @@ from sessionpacks.values import (
     EntryResult,
     GrantResult,
     HistoryEntry,
+    LifecycleResult,
     PassBalance,
+    PassRefundResult,
     PassTerms,
     Recipient,
     RedeemResult,
     RedemptionPlan,
+    SaleResult,
     Target,
     VerifyProblem,
 )
@@ -107,6 +127,9 @@ class Studio:
             session_factory, self.hooks, self.clock, self.settings.side_effect_attempts
         )
         self._writer = Writer(bind, self.clock, self.outbox, self.settings.transaction_attempts)
+        self._sales = selling.Sales(
+            session_factory, self.hooks, self.clock, self._writer, self._allow
+        )
 
     # -- the directory ---------------------------------------------------------------------
 
@@ -178,6 +201,8 @@ class Studio:
                     raise PassUnusable(pass_id, Unusable.NOT_USABLE_BY_MEMBER)
                 if held.state is PassState.VOIDED:
                     raise PassUnusable(pass_id, Unusable.VOIDED)
+                if held.state is PassState.REFUNDED:
+                    raise PassUnusable(pass_id, Unusable.REFUNDED)
             conn.execute(
                 update(_members).where(_members.c.id == member_id).values(default_pass_id=pass_id)
             )
@@ -505,6 +530,294 @@ class Studio:
         wanted = None if outcome is None else ItemOutcome(outcome)
         self.grant_batch(batch_id)  # an unknown batch fails here, not at the first next()
         return bulk_granting.iter_items(self.session_factory, batch_id, wanted)
+
+    # -- templates and selling (issue 3) ---------------------------------------------------
+
+    def create_template(
+        self,
+        name: str,
+        *,
+        quantity: int,
+        kind: TemplateKind | str = TemplateKind.PACK,
+        metric: Metric | str = Metric.SESSIONS,
+        price_minor: int = 0,
+        currency: str | None = None,
+        first_rate_minor: int | None = None,
+        subsequent_rate_minor: int | None = None,
+        validity_days: int | None = None,
+        validity_months: int | None = None,
+        valid_until: dt.datetime | None = None,
+        start_rule: StartRule | str = StartRule.ON_PURCHASE,
+        start_date: dt.datetime | None = None,
+        services: Iterable[int] = (),
+        categories: Iterable[str] = (),
+        scope: Scope | str = Scope.ACCOUNT,
+        member_cap: int | None = None,
+        priority: int = 0,
+        extend_on_unsuspend: bool = True,
+        refundable: bool = True,
+    ) -> TemplateInfo:
+        """Set up a product once, to sell or assign. See :class:`~sessionpacks.TemplateInfo`."""
+        with self.session_factory.begin() as session:
+            return templates.create(
+                session.connection(),
+                self.clock.now(),
+                name,
+                quantity=quantity,
+                kind=kind,
+                metric=metric,
+                price_minor=price_minor,
+                currency=currency,
+                first_rate_minor=first_rate_minor,
+                subsequent_rate_minor=subsequent_rate_minor,
+                validity_days=validity_days,
+                validity_months=validity_months,
+                valid_until=valid_until,
+                start_rule=start_rule,
+                start_date=start_date,
+                services=tuple(services),
+                categories=tuple(categories),
+                scope=scope,
+                member_cap=member_cap,
+                priority=priority,
+                extend_on_unsuspend=extend_on_unsuspend,
+                refundable=refundable,
+            )
+
+    def template(self, template_id: int) -> TemplateInfo:
+        return self._read(lambda conn: templates.get(conn, template_id))
+
+    def templates(self, *, include_archived: bool = False) -> tuple[TemplateInfo, ...]:
+        return self._read(lambda conn: templates.listing(conn, include_archived))
+
+    def archive_template(self, template_id: int) -> TemplateInfo:
+        """Stop selling a template. Passes already made from it keep every term they copied."""
+        with self.session_factory.begin() as session:
+            return templates.archive(session.connection(), self.clock.now(), template_id)
+
+    def template_terms(
+        self, template_id: int, *, starts_at: dt.datetime | None = None
+    ) -> PassTerms:
+        """The terms of a pass made from a template now, for :meth:`grant`, to adjust before
+        granting; :meth:`assign` grants them as they are."""
+        moment = validation.moment("starts_at", starts_at)
+        found = self.template(template_id)
+        if found.archived_at is not None:
+            raise InvalidState(f"template {template_id} was archived and cannot be assigned")
+        return templates.pass_terms(found, self.clock.now(), source=Source.GRANT, starts_at=moment)
+
+    def assign(
+        self,
+        template_id: int,
+        account_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        member_id: int | None = None,
+        starts_at: dt.datetime | None = None,
+    ) -> GrantResult:
+        """Give a client a pass made from a template without charging: complimentary, or paid
+        outside sessionpacks. It is a manual grant (action ``grant``), so it cannot be refunded."""
+        reason = validation.reason(reason)
+        moment = validation.moment("starts_at", starts_at)
+
+        def work(ctx: WriteContext) -> GrantResult:
+            self._authorize(ctx, "grant", Target("account", account_id, account_id))
+            found = templates.get(ctx.conn, template_id)
+            templates.check_usable(found, member_id, "assigned")
+            # The terms are made inside the write, at its moment, so a replay matches the call
+            # and not the clock.
+            terms = templates.pass_terms(found, ctx.now, source=Source.GRANT, starts_at=moment)
+            return granting.grant(ctx, account_id, member_id, granting.check_terms(terms), reason)
+
+        return self._writer.write(
+            "assign",
+            {
+                "template_id": template_id,
+                "account_id": account_id,
+                "member_id": member_id,
+                "starts_at": moment,
+                "reason": reason,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=GrantResult,
+            work=work,
+        )
+
+    def sell(
+        self,
+        template_id: int,
+        account_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        member_id: int | None = None,
+        starts_at: dt.datetime | None = None,
+    ) -> SaleResult:
+        """Charge for a template through the payment hook, then make the pass it describes.
+
+        A declined charge sells nothing; a failure after the charge refunds it or keeps it for
+        retry (:class:`~sessionpacks.errors.SaleFailed`). Retrying with the same idempotency key
+        never charges twice. ``starts_at`` dates the pass ahead instead of the template's rule.
+        """
+        check_key(idempotency_key)
+        door = check_channel(channel)
+        moment = validation.moment("starts_at", starts_at)
+        return self._sales.sell(
+            template_id,
+            account_id,
+            member_id,
+            moment,
+            key=idempotency_key,
+            actor=actor,
+            channel=door,
+        )
+
+    def refund(
+        self,
+        pass_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> PassRefundResult:
+        """End a sold pass, refunding its unused part pro rata to what was paid, rounded down
+        (a fraction of a minor unit stays with the studio). The pass becomes ``refunded``."""
+        reason = validation.reason(reason)
+        return self._writer.write(
+            "refund",
+            {"pass_id": pass_id, "reason": reason},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=PassRefundResult,
+            work=lambda ctx: selling.refund(
+                ctx, self._authorize, self.hooks, pass_id, reason, idempotency_key
+            ),
+        )
+
+    def payments(
+        self, *, state: PaymentState | str | None = None
+    ) -> tuple[selling.PaymentInfo, ...]:
+        """The sales' payments, oldest first; ``state="needs_attention"`` lists the lost ones."""
+        return self._sales.payments(None if state is None else PaymentState(state))
+
+    def retry_payments(self) -> tuple[selling.PaymentInfo, ...]:
+        """Refund the charges of sales that failed and whose refund failed too."""
+        return self._sales.retry_payments()
+
+    # -- lifecycle (issue 3) ---------------------------------------------------------------
+
+    def suspend(
+        self,
+        pass_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> LifecycleResult:
+        """Freeze a pass: it cannot be redeemed until :meth:`unsuspend`."""
+        reason = validation.reason(reason)
+        return self._lifecycle_write(
+            "suspend",
+            {"pass_id": pass_id, "reason": reason},
+            idempotency_key,
+            actor,
+            channel,
+            lambda ctx: lifecycle.suspend(ctx, self._authorize, pass_id, reason),
+        )
+
+    def unsuspend(
+        self,
+        pass_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> LifecycleResult:
+        """End a freeze; by the pass's policy its expiry moves out by the time suspended."""
+        reason = validation.reason(reason)
+        return self._lifecycle_write(
+            "unsuspend",
+            {"pass_id": pass_id, "reason": reason},
+            idempotency_key,
+            actor,
+            channel,
+            lambda ctx: lifecycle.unsuspend(ctx, self._authorize, pass_id, reason),
+        )
+
+    def extend(
+        self,
+        pass_id: int,
+        *,
+        reason: str,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        expires_at: dt.datetime | None = None,
+        by: dt.timedelta | None = None,
+    ) -> LifecycleResult:
+        """Move a pass's expiry to ``expires_at``, or out ``by`` a span. An expired pass reopens
+        with what its expiry forfeited."""
+        reason = validation.reason(reason)
+        moment = validation.moment("expires_at", expires_at)
+        if (moment is None) == (by is None):
+            raise InvalidInput("give either expires_at or by, not both and not neither")
+        if by is not None and (not isinstance(by, dt.timedelta) or by <= dt.timedelta(0)):
+            raise InvalidInput(f"by must be a positive timedelta, got {by!r}")
+        return self._lifecycle_write(
+            "extend",
+            {"pass_id": pass_id, "reason": reason, "expires_at": moment, "by": _seconds(by)},
+            idempotency_key,
+            actor,
+            channel,
+            lambda ctx: lifecycle.extend(ctx, self._authorize, pass_id, moment, by, reason),
+        )
+
+    def expire(
+        self,
+        pass_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str = Channel.SYSTEM,
+    ) -> LifecycleResult:
+        """Close a pass past its expiry, recording what it forfeited (for the expiry sweep)."""
+        return self._lifecycle_write(
+            "expire",
+            {"pass_id": pass_id},
+            idempotency_key,
+            actor,
+            channel,
+            lambda ctx: lifecycle.expire(ctx, self._authorize, pass_id),
+        )
+
+    def _lifecycle_write(
+        self,
+        action: str,
+        arguments: dict[str, object],
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        work: Callable[[WriteContext], LifecycleResult],
+    ) -> LifecycleResult:
+        return self._writer.write(
+            action,
+            arguments,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=LifecycleResult,
+            work=work,
+        )
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -961,11 +1274,17 @@ class Studio:
             return query(conn)
 
     def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
-        allowed = self.hooks.hook.sessionpacks_authorize(
-            actor=ctx.actor, action=action, target=target
-        )
+        self._allow(ctx.actor, action, target)
+
+    def _allow(self, actor: Actor, action: str, target: Target) -> None:
+        allowed = self.hooks.hook.sessionpacks_authorize(actor=actor, action=action, target=target)
         if not allowed:
             raise NotAuthorized(
-                f"{ctx.actor.kind} {ctx.actor.id!r} may not {action} {target.kind} {target.id}"
+                f"{actor.kind} {actor.id!r} may not {action} {target.kind} {target.id}"
                 " (the authorization hook said no)"
             )
+
+
+def _seconds(span: dt.timedelta | None) -> int | None:
+    """A span as whole seconds, to fingerprint an extend call."""
+    return None if span is None else int(span.total_seconds())

@@ -111,11 +111,7 @@ class Writer:
         """
         check_key(idempotency_key)
         fingerprint = _fingerprint(action, arguments)
-        try:
-            door = Channel(channel)
-        except ValueError:
-            choices = ", ".join(c.value for c in Channel)
-            raise InvalidInput(f"unknown channel {channel!r}; use one of {choices}") from None
+        door = check_channel(channel)
         for attempt in range(1, self._attempts + 1):
             try:
                 return self._attempt(
@@ -251,6 +247,14 @@ def check_key(key: object) -> None:
         raise InvalidInput("an idempotency key is required: a non-empty string per request")
     if len(key) > REF_LENGTH:
         raise InvalidInput(f"an idempotency key is at most {REF_LENGTH} characters long")
+
+
+def check_channel(channel: Channel | str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError:
+        choices = ", ".join(c.value for c in Channel)
+        raise InvalidInput(f"unknown channel {channel!r}; use one of {choices}") from None
 
 
 def _fingerprint(action: str, arguments: Mapping[str, object]) -> str:

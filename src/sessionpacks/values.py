@@ -72,6 +72,13 @@ class PassTerms:
     priority: int = 0
     source: Source = Source.GRANT
     template_id: int | None = None
+    # A pass that starts on first use has no starts_at; its first redemption sets the start, and
+    # an expiry ``validity_days`` or ``validity_months`` later (none without either).
+    starts_on_first_use: bool = False
+    validity_days: int | None = None
+    validity_months: int | None = None
+    # Whether unsuspending moves the expiry out by the time the pass spent suspended.
+    extend_on_unsuspend: bool = True
 
 
 @attrs.frozen
@@ -274,3 +281,61 @@ class BatchItem:
     pass_id: int | None
     undo: UndoOutcome | None
     taken_back: int | None
+
+
+# -- selling and the life of a pass (issue 3) ----------------------------------------------------
+
+
+@attrs.frozen
+class SaleResult:
+    """A sold pass and the payment that paid for it."""
+
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    template_id: int
+    payment_id: int
+    charge_reference: str | None
+    amount_minor: int
+    currency: str | None
+    metric: Metric
+    quantity: int
+    starts_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    operation_id: int
+    created_at: dt.datetime
+
+
+@attrs.frozen
+class PassRefundResult:
+    """What a refund gave back: ``units`` left the pass, ``amount_minor`` went to the client."""
+
+    pass_id: int
+    account_id: int
+    units: int
+    amount_minor: int
+    currency: str | None
+    refund_reference: str | None
+    entry_id: int
+    operation_id: int
+    created_at: dt.datetime
+
+
+@attrs.frozen
+class LifecycleResult:
+    """What a suspend, unsuspend, extend or expire did to one pass.
+
+    ``entry_id`` is None when no ledger entry was written (a suspension, or an unsuspension that
+    moved no expiry); ``delta`` is what the entry changed the balance by.
+    """
+
+    action: str
+    pass_id: int
+    account_id: int
+    state: PassState
+    expires_at: dt.datetime | None
+    previous_expires_at: dt.datetime | None
+    entry_id: int | None
+    delta: int
+    balance_after: int
+    operation_id: int

@@ -7,7 +7,17 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from sessionpacks.cli import bookings, bulk, credits, db, records, reports, walkthrough
+from sessionpacks.cli import (
+    bookings,
+    bulk,
+    credits,
+    db,
+    lifecycle,
+    products,
+    records,
+    reports,
+    walkthrough,
+)
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
@@ -61,9 +71,19 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     callback=_check_url,
     help="The SQLAlchemy URL of the database, such as postgresql+psycopg://user@host/db.",
 )
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    envvar="SESSIONPACKS_PLUGINS",
+    show_envvar=True,
+    metavar="MODULE:NAME",
+    help="A sessionpacks plugin to register, such as your payment provider for sell and refund;"
+    " a class is instantiated without arguments. Repeat for several.",
+)
 @click.version_option(package_name="sessionpacks")
 @click.pass_context
-def cli(ctx: click.Context, url: str) -> None:
+def cli(ctx: click.Context, url: str, plugins: tuple[str, ...]) -> None:
     """Prepaid credits from the command line: accounts, passes, redemptions and their ledger.
 
     The command line is a host of its own. Whoever runs it holds the database credentials, so it
@@ -80,7 +100,7 @@ def cli(ctx: click.Context, url: str) -> None:
 
     New here? Run `sessionpacks walkthrough`.
     """
-    state = State(url)
+    state = State(url, plugins)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -95,7 +115,6 @@ for command in (
     credits.redeem,
     credits.reverse,
     credits.adjust,
-    credits.void,
     bulk.bulk_grant,
     reports.balance,
     reports.history,
@@ -103,6 +122,17 @@ for command in (
     reports.retry,
     walkthrough.walkthrough,
     *bookings.COMMANDS,
+    # -- templates, selling, lifecycle (issue 3) --
+    products.template,
+    products.sell,
+    products.assign,
+    products.refund,
+    products.payments,
+    lifecycle.suspend,
+    lifecycle.unsuspend,
+    lifecycle.extend,
+    lifecycle.delete,
+    lifecycle.default_pack,
 ):
     cli.add_command(command)
 

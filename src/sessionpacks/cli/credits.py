@@ -258,7 +258,7 @@ def reverse(state: State, redemption_id: int, reason: str, key: str | None, as_j
         actor=state.actor,
         channel=CHANNEL,
     )
-    _show_entries(state, result, f"reversed redemption {redemption_id}", as_json)
+    show_entries(state, result, f"reversed redemption {redemption_id}", as_json)
 
 
 # A negative DELTA looks like an option to click; unknown options are kept as arguments instead.
@@ -281,28 +281,10 @@ def adjust(
         actor=state.actor,
         channel=CHANNEL,
     )
-    _show_entries(state, result, f"adjusted pass {pass_id}", as_json)
+    show_entries(state, result, f"adjusted pass {pass_id}", as_json)
 
 
-@click.command()
-@click.argument("pass_id", type=int)
-@reason_option
-@key_option
-@json_option
-@pass_state
-def void(state: State, pass_id: int, reason: str, key: str | None, as_json: bool) -> None:
-    """Delete PASS_ID: what remains is voided and the pass is hidden; its history stays."""
-    result = state.studio.void(
-        pass_id,
-        reason=reason,
-        idempotency_key=idempotency_key(key, as_json),
-        actor=state.actor,
-        channel=CHANNEL,
-    )
-    _show_entries(state, result, f"voided pass {pass_id}", as_json)
-
-
-def _show_entries(state: State, result: EntryResult, done: str, as_json: bool) -> None:
+def show_entries(state: State, result: EntryResult, done: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
         return

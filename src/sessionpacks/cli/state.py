@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import importlib
 import json
 import os
 import uuid
@@ -38,8 +39,9 @@ class State:
     studio allows every action and records each write as actor ``cli:<OS user name>``.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, plugins: tuple[str, ...] = ()) -> None:
         self.url = url
+        self.plugin_specs = plugins
         self._engine: Engine | None = None
         self._studio: Studio | None = None
         self.actor = Actor(kind="cli", id=os_user())
@@ -76,7 +78,11 @@ class State:
     @property
     def studio(self) -> Studio:
         if self._studio is None:
-            self._studio = Studio(self.engine(), settings=Settings(policy=allow_all))
+            self._studio = Studio(
+                self.engine(),
+                settings=Settings(policy=allow_all),
+                plugins=[load_plugin(spec) for spec in self.plugin_specs],
+            )
         return self._studio
 
     def account(self, ref: str) -> AccountInfo:
@@ -87,6 +93,24 @@ class State:
             self._engine.dispose()
             self._engine = None
             self._studio = None
+
+
+def load_plugin(spec: str) -> object:
+    """The plugin named ``module:attribute``; a class is instantiated without arguments. This is
+    how the command line gets a payment provider for ``sell`` and ``refund``."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise click.BadParameter(
+            f"{spec!r} is not module:attribute, such as mystudio.payments:StripePayments",
+            param_hint="'--plugin'",
+        )
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise click.BadParameter(
+            f"cannot load plugin {spec!r}: {error}", param_hint="'--plugin'"
+        ) from error
+    return found() if isinstance(found, type) else found
 
 
 def os_user() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 import attrs
 
@@ -21,7 +22,10 @@ from sessionpacks.values import (
     EntryResult,
     ExhaustedEvent,
     GrantResult,
+    LifecycleResult,
+    PassRefundResult,
     RedeemResult,
+    SaleResult,
 )
 
 
@@ -36,32 +40,52 @@ class Recorder:
     :param decline_charges: raise :class:`~sessionpacks.errors.PaymentError` on every charge.
     :param fail_emails: raise :class:`FailingSend` on every email, until set back to False.
     :param fail_tasks: the same for staff tasks.
+    :param fail_refunds: raise :class:`FailingSend` on every refund, until set back to False.
+
+    Like a real provider, it honours idempotency keys: a charge or refund whose key it has seen
+    returns the first answer and is not recorded again.
     """
 
     decline_charges: bool = False
     fail_emails: bool = False
     fail_tasks: bool = False
+    fail_refunds: bool = False
     charges: list[ChargeRequest] = attrs.field(factory=list)
     refunds: list[RefundRequest] = attrs.field(factory=list)
     emails: list[EmailMessage] = attrs.field(factory=list)
     tasks: list[TaskRequest] = attrs.field(factory=list)
     events: list[tuple[str, object]] = attrs.field(factory=list)
     _references: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1))
+    _answers: dict[str, str] = attrs.field(factory=dict)
+    # Tests send the same request from several threads at once, as a double tap would.
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def events_named(self, name: str) -> list[object]:
         return [value for event, value in self.events if event == name]
 
     @hookimpl
     def sessionpacks_charge(self, request: ChargeRequest) -> ChargeResult:
-        if self.decline_charges:
-            raise PaymentError(f"card declined for {request.amount_minor} {request.currency}")
-        self.charges.append(request)
-        return ChargeResult(reference=f"charge-{next(self._references)}")
+        with self._lock:
+            if request.idempotency_key in self._answers:
+                return ChargeResult(reference=self._answers[request.idempotency_key])
+            if self.decline_charges:
+                raise PaymentError(f"card declined for {request.amount_minor} {request.currency}")
+            self.charges.append(request)
+            reference = f"charge-{next(self._references)}"
+            self._answers[request.idempotency_key] = reference
+            return ChargeResult(reference=reference)
 
     @hookimpl
     def sessionpacks_refund(self, request: RefundRequest) -> RefundResult:
-        self.refunds.append(request)
-        return RefundResult(reference=f"refund-{next(self._references)}")
+        with self._lock:
+            if request.idempotency_key in self._answers:
+                return RefundResult(reference=self._answers[request.idempotency_key])
+            if self.fail_refunds:
+                raise FailingSend(f"the provider refused to refund {request.charge_reference}")
+            self.refunds.append(request)
+            reference = f"refund-{next(self._references)}"
+            self._answers[request.idempotency_key] = reference
+            return RefundResult(reference=reference)
 
     @hookimpl
     def sessionpacks_send_email(self, message: EmailMessage) -> bool:
@@ -100,6 +124,30 @@ class Recorder:
     @hookimpl
     def sessionpacks_exhausted(self, event: ExhaustedEvent) -> None:
         self.events.append(("exhausted", event))
+
+    @hookimpl
+    def sessionpacks_sold(self, result: SaleResult) -> None:
+        self.events.append(("sold", result))
+
+    @hookimpl
+    def sessionpacks_refunded(self, result: PassRefundResult) -> None:
+        self.events.append(("refunded", result))
+
+    @hookimpl
+    def sessionpacks_suspended(self, result: LifecycleResult) -> None:
+        self.events.append(("suspended", result))
+
+    @hookimpl
+    def sessionpacks_unsuspended(self, result: LifecycleResult) -> None:
+        self.events.append(("unsuspended", result))
+
+    @hookimpl
+    def sessionpacks_extended(self, result: LifecycleResult) -> None:
+        self.events.append(("extended", result))
+
+    @hookimpl
+    def sessionpacks_expired(self, result: LifecycleResult) -> None:
+        self.events.append(("expired", result))
 
     # -- bulk grants
 

@@ -1,0 +1,192 @@
+"""Permissions: every write asks the authorization hook with its action name, and RolePolicy
+allows what a role lists and denies everything else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from sessionpacks import (
+    ACTIONS,
+    ALL,
+    Actor,
+    ConfigurationError,
+    ManualClock,
+    NotAuthorized,
+    PassTerms,
+    RolePolicy,
+    Settings,
+    Studio,
+    Target,
+    allow_all,
+)
+from sessionpacks.testing import Recorder
+from tests.conftest import START
+
+OWNER = Actor("staff", "olga", roles=("owner",))
+DESK = Actor("staff", "dan", roles=("front_desk",))
+TRAINER = Actor("staff", "tina", roles=("trainer",))
+NOBODY = Actor("member", "m1")
+
+POLICY = RolePolicy({"owner": ALL, "front_desk": {"sell", "redeem"}, "trainer": {"redeem"}})
+
+
+def test_role_policy_allows_what_a_role_lists_and_denies_the_rest() -> None:
+    target = Target("pass", 1, 1)
+    assert all(POLICY(OWNER, action, target) for action in ACTIONS)
+    assert POLICY(DESK, "sell", target)
+    assert POLICY(DESK, "redeem", target)
+    assert not POLICY(DESK, "refund", target)
+    assert POLICY(TRAINER, "redeem", target)
+    assert not POLICY(TRAINER, "sell", target)
+    assert not POLICY(NOBODY, "redeem", target)
+    assert not POLICY(Actor("staff", "x", roles=("janitor",)), "redeem", target)
+
+
+def test_unknown_actions_in_a_policy_are_refused_at_once() -> None:
+    with pytest.raises(ConfigurationError, match="unknown actions 'sel'"):
+        RolePolicy({"front_desk": {"sel", "redeem"}})
+    with pytest.raises(ConfigurationError, match="not a string"):
+        RolePolicy({"trainer": "redeem"})
+
+
+class Asked:
+    """A policy that records what it was asked, and allows only what it is told to."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.allow: set[str] = set(ACTIONS)
+
+    def __call__(self, actor: Actor, action: str, target: Target) -> bool:
+        self.asked.append(action)
+        return action in self.allow
+
+
+@pytest.fixture
+def asked() -> Asked:
+    return Asked()
+
+
+@pytest.fixture
+def guarded(engine: Engine, asked: Asked) -> Studio:
+    return Studio(
+        engine, settings=Settings(policy=asked), plugins=[Recorder()], clock=ManualClock(START)
+    )
+
+
+def test_every_write_asks_the_hook_with_its_action(guarded: Studio, asked: Asked) -> None:
+    studio = guarded
+    family = studio.add_account("fam", "Family")
+    ann = studio.add_member(family.id, "Ann")
+    yoga = studio.add_service("Yoga", category="yoga", duration_minutes=60)
+    pack = studio.create_template(
+        "Pack", quantity=5, price_minor=500, currency="EUR", validity_days=30
+    )
+    keys = iter(range(1000))
+
+    def w(**kw: object) -> dict[str, Any]:
+        return {"idempotency_key": f"k{next(keys)}", "actor": OWNER, "channel": "office", **kw}
+
+    sold = studio.sell(pack.id, family.id, **w())
+    granted = studio.grant(family.id, PassTerms(quantity=3), reason="gift", **w())
+    used = studio.redeem(ann.id, yoga.id, **w())
+    studio.reverse(used.redemption_id, reason="oops", **w())
+    studio.adjust(granted.pass_id, 1, reason="fix", **w())
+    studio.suspend(sold.pass_id, reason="injury", **w())
+    studio.unsuspend(sold.pass_id, reason="back", **w())
+    studio.extend(sold.pass_id, by=dt.timedelta(days=7), reason="goodwill", **w())
+    studio.refund(sold.pass_id, reason="moving", **w())
+    studio.void(granted.pass_id, reason="mistake", **w())
+    assert asked.asked == [
+        "sell",
+        "grant",
+        "redeem",
+        "reverse",
+        "adjust",
+        "suspend",
+        "unsuspend",
+        "extend",
+        "refund",
+        "void",
+    ]
+
+
+WRITES: dict[str, Callable[[Studio, int, int], object]] = {
+    "sell": lambda s, acct, pid: s.sell(
+        s.templates()[0].id, acct, idempotency_key="x", actor=DESK, channel="office"
+    ),
+    "refund": lambda s, acct, pid: s.refund(
+        pid, reason="r", idempotency_key="x", actor=DESK, channel="office"
+    ),
+    "suspend": lambda s, acct, pid: s.suspend(
+        pid, reason="r", idempotency_key="x", actor=DESK, channel="office"
+    ),
+    "extend": lambda s, acct, pid: s.extend(
+        pid, by=dt.timedelta(days=1), reason="r", idempotency_key="x", actor=DESK, channel="office"
+    ),
+    "void": lambda s, acct, pid: s.void(
+        pid, reason="r", idempotency_key="x", actor=DESK, channel="office"
+    ),
+}
+
+
+@pytest.mark.parametrize("action", sorted(WRITES))
+def test_a_denied_write_changes_nothing(guarded: Studio, asked: Asked, action: str) -> None:
+    family = guarded.add_account("fam", "Family")
+    pack = guarded.create_template(
+        "Pack", quantity=5, price_minor=500, currency="EUR", validity_days=30
+    )
+    sold = guarded.sell(pack.id, family.id, idempotency_key="s", actor=OWNER, channel="office")
+    asked.allow.discard(action)
+    before = guarded.passes(family.id)
+    with pytest.raises(NotAuthorized, match=f"may not {action}"):
+        WRITES[action](guarded, family.id, sold.pass_id)
+    assert guarded.passes(family.id) == before
+    assert len(guarded.payments()) == 1
+
+
+def test_the_studio_uses_role_policy_through_settings(engine: Engine) -> None:
+    studio = Studio(engine, settings=Settings(policy=POLICY), clock=ManualClock(START))
+    family = studio.add_account("fam", "Family")
+    with pytest.raises(NotAuthorized):
+        studio.grant(
+            family.id,
+            PassTerms(quantity=1),
+            reason="r",
+            idempotency_key="g",
+            actor=DESK,
+            channel="office",
+        )
+    made = studio.grant(
+        family.id,
+        PassTerms(quantity=1),
+        reason="r",
+        idempotency_key="g2",
+        actor=OWNER,
+        channel="office",
+    )
+    assert made.quantity == 1
+    assert allow_all(NOBODY, "grant", Target("account", 1, 1))
+
+
+def test_expire_asks_the_hook(guarded: Studio, asked: Asked) -> None:
+    family = guarded.add_account("fam", "Family")
+    granted = guarded.grant(
+        family.id,
+        PassTerms(quantity=2, expires_at=START + dt.timedelta(days=1)),
+        reason="r",
+        idempotency_key="g",
+        actor=OWNER,
+        channel="office",
+    )
+    assert isinstance(guarded.clock, ManualClock)
+    guarded.clock.advance(dt.timedelta(days=2))
+    asked.allow.discard("expire")
+    with pytest.raises(NotAuthorized, match="may not expire"):
+        guarded.expire(granted.pass_id, idempotency_key="x", actor=OWNER)
+    assert asked.asked[-1] == "expire"
+    assert guarded.pass_balance(granted.pass_id).remaining == 2
