@@ -25,6 +25,7 @@ from sessionpacks import (
 )
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
 from sessionpacks.models import Base, Member
+from sessionpacks.reading import verify
 from sessionpacks.values import GrantResult
 
 # Which environment variable holds the server's URL, per --database choice.
@@ -91,10 +92,17 @@ def empty_tables(engine: Engine) -> None:
 
 
 @pytest.fixture
-def engine(migrated_engine: Engine) -> Engine:
-    """The test database with every sessionpacks table empty."""
+def engine(migrated_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The test database with every sessionpacks table empty.
+
+    Whatever a test did, every cached balance must still equal the sum of its ledger entries
+    afterwards; only a test marked ``tampers`` (it corrupts a balance on purpose) is exempt.
+    """
     empty_tables(migrated_engine)
-    return migrated_engine
+    yield migrated_engine
+    if request.node.get_closest_marker("tampers") is None:
+        with migrated_engine.connect() as conn:
+            assert verify(conn) == (), "the ledger and the cached balances disagree"
 
 
 @pytest.fixture

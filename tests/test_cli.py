@@ -440,6 +440,7 @@ def test_verify_agrees(sp: Cli, family: Family) -> None:
     assert sp.json("verify") == []
 
 
+@pytest.mark.tampers
 def test_verify_names_a_tampered_pass(sp: Cli, family: Family, engine: Engine) -> None:
     grant(sp, family)
     tampered = grant(sp, family)

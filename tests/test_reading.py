@@ -81,6 +81,7 @@ def test_totals_by_metric_and_currency(gym: Gym) -> None:
     }
 
 
+@pytest.mark.tampers
 def test_verify_names_a_pass_whose_cached_balance_was_tampered_with(gym: Gym) -> None:
     family = gym.account()
     ann = gym.member(family)
