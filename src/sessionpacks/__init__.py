@@ -10,6 +10,7 @@ from sessionpacks.bookings import (
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BookingState,
     Channel,
@@ -36,6 +37,13 @@ from sessionpacks.errors import (
     SessionPacksError,
     Unusable,
 )
+from sessionpacks.expiry import (
+    ExpiredPass,
+    ExpiryReport,
+    ForfeitedValue,
+    end_of_local_day,
+    forfeited_value,
+)
 from sessionpacks.hookspecs import hookimpl
 from sessionpacks.messages import (
     ChargeRequest,
@@ -47,9 +55,11 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.reminders import NoticeKind, PassReminderReport, SentNotice
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
 from sessionpacks.settings import Policy, Settings, allow_all
+from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.studio import Studio
 from sessionpacks.values import (
     Actor,
@@ -84,10 +94,14 @@ __all__ = [
     "ConfigurationError",
     "CreditTaken",
     "CurrencyMismatch",
+    "DueWorkReport",
     "EmailMessage",
     "EntryKind",
     "EntryResult",
     "ExhaustedEvent",
+    "ExpiredPass",
+    "ExpiryReport",
+    "ForfeitedValue",
     "GrantResult",
     "HistoryEntry",
     "HoldState",
@@ -101,10 +115,12 @@ __all__ = [
     "NoPaymentProvider",
     "NotAuthorized",
     "NotFound",
+    "NoticeKind",
     "OccurrenceCancelled",
     "OccurrenceFull",
     "OccurrenceInfo",
     "PassBalance",
+    "PassReminderReport",
     "PassState",
     "PassTerms",
     "PassUnusable",
@@ -118,6 +134,7 @@ __all__ = [
     "ReminderReport",
     "RetryReport",
     "SelectionRequest",
+    "SentNotice",
     "ServiceInfo",
     "SessionPacksError",
     "Settings",
@@ -125,11 +142,15 @@ __all__ = [
     "Studio",
     "SystemClock",
     "Target",
+    "TaskInfo",
     "TaskRequest",
+    "TaskState",
     "Unusable",
     "VerifyProblem",
     "allow_all",
     "create_engine",
+    "end_of_local_day",
+    "forfeited_value",
     "hookimpl",
     "prepare_engine",
     "upgrade",

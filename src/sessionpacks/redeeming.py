@@ -29,6 +29,7 @@ from sessionpacks.errors import (
     Unusable,
 )
 from sessionpacks.ledger import append_entry, append_redemption, entries, passes, state_for_balance
+from sessionpacks.messages import TaskRequest
 from sessionpacks.models import PassApplicability, Redemption, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
@@ -281,6 +282,8 @@ def redeem(
                     at=at,
                 ),
             )
+            if ctx.last_session_tasks:
+                ctx.enqueue("sessionpacks_create_task", last_session_task(row, choice.member))
     assert redemption_id is not None  # a choice without a problem has at least one part
     result = RedeemResult(
         redemption_id=redemption_id,
@@ -351,6 +354,18 @@ def written_by(conn: Connection, operation_id: int) -> RedeemResult:
         occurrence_ref=first.occurrence_ref,
         occurred_at=first.occurred_at,
         operation_id=operation_id,
+    )
+
+
+def last_session_task(row: Row[Any], member: MemberInfo) -> TaskRequest:
+    """The staff to-do when a pack's last unit is used: time to offer the client a new one."""
+    label = row.label or f"pass {row.id}"
+    return TaskRequest(
+        title=f"{member.name} used the last of {label}",
+        body=f"Pass {row.id} ({label}) of account {row.account_id} has nothing left after"
+        f" {member.name}'s redemption. Offer a new pack.",
+        account_id=row.account_id,
+        pass_id=row.id,
     )
 
 

@@ -1,0 +1,214 @@
+"""The expiry sweep: every pass whose expiry has come loses what it holds, with one entry each.
+
+The sweep works in batches of passes ordered by id. Each batch is one write (one operation row,
+one transaction): it locks its passes, writes their expire entries in one multi-row insert and
+marks them expired in one update. A sweep killed part-way leaves whole batches done or not done,
+and the next run finds only what is still due, so running it again is always safe.
+
+A redemption locks the same pass rows, so the two take turns: a pass emptied by a redemption just
+before the sweep locks it is still expired, with nothing forfeited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.engine import Row
+
+from sessionpacks.enums import EntryKind, PassState
+from sessionpacks.errors import InvalidInput
+from sessionpacks.ledger import entries, passes
+from sessionpacks.messages import TaskRequest
+from sessionpacks.transactions import WriteContext
+
+# The states a sweep expires. A suspended pass keeps its units until it is unsuspended (issue 3
+# pushes its expiry out); an exhausted pass is expired too, with a zero entry, so that every pass
+# past its expiry reads "expired" and has exactly one expire entry.
+DUE_STATES = (PassState.PENDING.value, PassState.ACTIVE.value, PassState.EXHAUSTED.value)
+
+
+@attrs.frozen
+class ExpiredPass:
+    """One pass the sweep expired: the units it forfeited and what they had cost (breakage)."""
+
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    units: int
+    value_minor: int
+    currency: str | None
+    at: dt.datetime
+
+
+@attrs.frozen
+class ExpiryBatch:
+    """What one batch (one transaction) of the sweep expired."""
+
+    expired: tuple[ExpiredPass, ...]
+
+
+@attrs.frozen
+class ForfeitedValue:
+    currency: str | None
+    value_minor: int
+
+
+@attrs.frozen
+class ExpiryReport:
+    """What a sweep did: every pass it expired, in id order, and how many batches it took."""
+
+    expired: tuple[ExpiredPass, ...]
+    batches: int
+
+    @property
+    def units(self) -> int:
+        return sum(e.units for e in self.expired)
+
+    @property
+    def value(self) -> tuple[ForfeitedValue, ...]:
+        """Breakage per cost currency (passes without a cost basis count under None)."""
+        totals: dict[str | None, int] = {}
+        for e in self.expired:
+            totals[e.currency] = totals.get(e.currency, 0) + e.value_minor
+        return tuple(
+            ForfeitedValue(c, v) for c, v in sorted(totals.items(), key=lambda i: i[0] or "")
+        )
+
+
+def forfeited_value(cost_basis_minor: int, initial_quantity: int, units: int) -> int:
+    """What ``units`` of a pass had cost: the cost basis pro rata, rounded down to a whole minor
+    unit (so breakage never counts more than was paid), and never more than the whole cost basis
+    (units added by an adjustment beyond the initial quantity were not paid for)."""
+    if units <= 0 or cost_basis_minor <= 0:
+        return 0
+    return min(cost_basis_minor, cost_basis_minor * units // initial_quantity)
+
+
+def _lock_due(ctx: WriteContext, now: dt.datetime, batch_size: int) -> Sequence[Any]:
+    """The next batch of due passes, locked until commit, in id order like every other locker.
+
+    A plain FOR UPDATE, not SKIP LOCKED: a pass that a redemption holds is waited for rather than
+    skipped, so one run leaves nothing due behind. When the lock is granted the row is read again
+    (READ COMMITTED), so a pass another sweep expired meanwhile drops out of the batch.
+    """
+    return ctx.conn.execute(
+        select(
+            passes.c.id,
+            passes.c.account_id,
+            passes.c.member_id,
+            passes.c.label,
+            passes.c.remaining,
+            passes.c.initial_quantity,
+            passes.c.cost_basis_minor,
+            passes.c.cost_currency,
+            passes.c.expires_at,
+            passes.c.last_entry_at,
+        )
+        .where(passes.c.state.in_(DUE_STATES), passes.c.expires_at <= now)
+        .order_by(passes.c.id)
+        .limit(batch_size)
+        .with_for_update()
+    ).all()
+
+
+# Every pass of a batch takes the same change: nothing left, expired, and its newest entry at
+# its expiry (or later, if an entry was written after it: entry times never go backwards).
+_EXPIRE_PASSES = (
+    update(passes)
+    .where(passes.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        remaining=0,
+        state=PassState.EXPIRED.value,
+        last_entry_at=case(
+            (passes.c.last_entry_at > passes.c.expires_at, passes.c.last_entry_at),
+            else_=passes.c.expires_at,
+        ),
+    )
+)
+_INSERT_ENTRIES = insert(entries)
+
+
+def expire_batch(
+    ctx: WriteContext, now: dt.datetime, batch_size: int, *, tasks: bool
+) -> ExpiryBatch:
+    """Expire up to ``batch_size`` due passes in the caller's transaction."""
+    rows = _lock_due(ctx, now, batch_size)
+    if not rows:
+        return ExpiryBatch(expired=())
+    expired = []
+    written = []
+    for row in rows:
+        at = max(row.expires_at, row.last_entry_at)
+        value = forfeited_value(row.cost_basis_minor, row.initial_quantity, row.remaining)
+        expired.append(
+            ExpiredPass(
+                pass_id=row.id,
+                account_id=row.account_id,
+                member_id=row.member_id,
+                units=row.remaining,
+                value_minor=value,
+                currency=row.cost_currency,
+                at=at,
+            )
+        )
+        written.append(
+            {
+                "pass_id": row.id,
+                "operation_id": ctx.operation_id,
+                "kind": EntryKind.EXPIRE.value,
+                "delta": -row.remaining,
+                "balance_after": 0,
+                "redemption_id": None,
+                "member_id": None,
+                "number": None,
+                "reason": "expired",
+                "value_minor": value,
+                "created_at": at,
+            }
+        )
+    changed = ctx.conn.execute(_EXPIRE_PASSES, {"ids": [row.id for row in rows]})
+    if changed.rowcount != len(rows):  # cannot happen while the rows are locked
+        raise RuntimeError(f"expected to expire {len(rows)} passes, changed {changed.rowcount}")
+    ctx.conn.execute(_INSERT_ENTRIES, written)
+    if tasks:
+        for row, done in zip(rows, expired, strict=True):
+            if done.units > 0:
+                ctx.enqueue("sessionpacks_create_task", expiry_task(row, done))
+    return ExpiryBatch(expired=tuple(expired))
+
+
+def expiry_task(row: Row[Any], done: ExpiredPass) -> TaskRequest:
+    label = row.label or f"pass {row.id}"
+    return TaskRequest(
+        title=f"{label} expired with {done.units} unused",
+        body=f"Pass {row.id} ({label}) of account {row.account_id} expired on"
+        f" {done.at:%Y-%m-%d %H:%M} UTC; {done.units} units were forfeited. Follow up with the"
+        " client: offer a new pack, or extend this one.",
+        account_id=row.account_id,
+        pass_id=row.id,
+    )
+
+
+def end_of_local_day(day: dt.date, timezone: str) -> dt.datetime:
+    """The UTC moment a pass "valid through ``day``" expires: midnight at the end of that day in
+    the studio's zone (so a pass valid through 31 March in Sydney expires at 13:00 UTC that day).
+    """
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise InvalidInput(f"give a date (not a datetime) for the last valid day, got {day!r}")
+    zone = studio_zone(timezone)
+    next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return next_day.astimezone(dt.timezone.utc)
+
+
+def studio_zone(timezone: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"unknown time zone {timezone!r}: give an IANA name such as Europe/Paris"
+        ) from None
