@@ -7,7 +7,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from sessionpacks.cli import bookings, credits, db, records, reports, walkthrough
+from sessionpacks.cli import bookings, credits, db, due, records, reports, walkthrough
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
@@ -102,6 +102,7 @@ for command in (
     reports.retry,
     walkthrough.walkthrough,
     *bookings.COMMANDS,
+    *due.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -405,7 +405,7 @@ enroll = _visit_command(
 
 @click.group()
 def reminders() -> None:
-    """Reminders of private sessions, sent once each."""
+    """Reminders, each sent once: private sessions (send) and passes (passes)."""
 
 
 @reminders.command("send")
