@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import uuid
 from collections.abc import Callable, Iterable
@@ -45,6 +46,7 @@ from sessionpacks.errors import (
     Unusable,
 )
 from sessionpacks.expiry import ExpiryBatch, ExpiryReport, expire_batch
+from sessionpacks.expiry import written_by as expiry_written_by
 from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
 from sessionpacks.reminders import (
@@ -840,23 +842,29 @@ class Studio:
         moment = validation.moment("now", now) or self.clock.now()
         run = idempotency_key or f"expire:{uuid.uuid4()}"
         expired: list[ExpiryBatch] = []
-        number = 0
+        number = after = 0
         while max_batches is None or number < max_batches:
             number += 1
             batch = self._writer.write(
                 "expire",
-                {"now": moment, "batch_size": batch_size, "batch": number},
+                {"now": moment, "batch_size": batch_size, "batch": number, "after": after},
                 idempotency_key=f"{run}:{number}",
                 actor=Actor.system(),
                 channel=Channel.SYSTEM,
                 result_type=ExpiryBatch,
-                work=lambda ctx: expire_batch(
-                    ctx, moment, batch_size, tasks=self.settings.task_on_expiry
+                work=functools.partial(
+                    expire_batch,
+                    now=moment,
+                    batch_size=batch_size,
+                    after=after,
+                    tasks=self.settings.task_on_expiry,
                 ),
+                replay=expiry_written_by,
             )
             if not batch.expired:
                 break
             expired.append(batch)
+            after = batch.expired[-1].pass_id
         return ExpiryReport(
             expired=tuple(e for batch in expired for e in batch.expired), batches=len(expired)
         )
