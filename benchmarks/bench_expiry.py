@@ -195,11 +195,16 @@ class RawSweep:
         )
         operation_id = cursor.fetchone()[0] if returning else cursor.lastrowid
         lock = "" if self.dialect == "sqlite" else " FOR UPDATE"
+        div = "DIV" if self.dialect == "mariadb" else "/"
+        value = (
+            "CASE WHEN remaining >= initial_quantity THEN cost_basis_minor"
+            f" ELSE cost_basis_minor * remaining {div} initial_quantity END"
+        )
+        newest = "CASE WHEN last_entry_at > expires_at THEN last_entry_at ELSE expires_at END"
         cursor.execute(
             # The same columns the library reads: what a report of the sweep needs.
-            "SELECT id, account_id, member_id, label, remaining, initial_quantity,"
-            " cost_basis_minor, cost_currency, expires_at, last_entry_at FROM sessionpacks_passes"
-            " WHERE state IN ('pending', 'active', 'exhausted')"
+            f"SELECT id, account_id, member_id, remaining, {value}, cost_currency, {newest},"
+            " label FROM sessionpacks_passes WHERE state IN ('pending', 'active', 'exhausted')"
             f" AND expires_at <= {m} AND id > {m} ORDER BY id LIMIT {BATCH}{lock}",
             (now, after),
         )
@@ -213,21 +218,16 @@ class RawSweep:
         ids = [row[0] for row in rows]
         marks = ", ".join([m] * len(ids))
         # Like the library, the database computes the entries from the locked rows.
-        div = "DIV" if self.dialect == "mariadb" else "/"
         cursor.execute(
             "INSERT INTO sessionpacks_ledger_entries (pass_id, operation_id, kind, delta,"
             " balance_after, reason, value_minor, created_at)"
-            f" SELECT id, {m}, 'expire', -remaining, 0, 'expired',"
-            " CASE WHEN remaining >= initial_quantity THEN cost_basis_minor"
-            f" ELSE cost_basis_minor * remaining {div} initial_quantity END,"
-            " CASE WHEN last_entry_at > expires_at THEN last_entry_at ELSE expires_at END"
+            f" SELECT id, {m}, 'expire', -remaining, 0, 'expired', {value}, {newest}"
             f" FROM sessionpacks_passes WHERE id IN ({marks})",
             [operation_id, *ids],
         )
         cursor.execute(
             "UPDATE sessionpacks_passes SET remaining = 0, state = 'expired',"
-            " last_entry_at = CASE WHEN last_entry_at > expires_at THEN last_entry_at"
-            f" ELSE expires_at END WHERE id IN ({marks})",
+            f" last_entry_at = {newest} WHERE id IN ({marks})",
             ids,
         )
         if self.dialect == "sqlite":
