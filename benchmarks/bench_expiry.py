@@ -216,19 +216,23 @@ class RawSweep:
                 self.conn.rollback()
             return []
         ids = [row[0] for row in rows]
-        marks = ", ".join([m] * len(ids))
+        # Like the library: one array parameter on PostgreSQL, a list of them elsewhere.
+        if self.dialect == "postgresql":
+            listed, params = "id = ANY(%s)", [ids]
+        else:
+            listed, params = f"id IN ({', '.join([m] * len(ids))})", ids
         # Like the library, the database computes the entries from the locked rows.
         cursor.execute(
             "INSERT INTO sessionpacks_ledger_entries (pass_id, operation_id, kind, delta,"
             " balance_after, reason, value_minor, created_at)"
             f" SELECT id, {m}, 'expire', -remaining, 0, 'expired', {value}, {newest}"
-            f" FROM sessionpacks_passes WHERE id IN ({marks})",
-            [operation_id, *ids],
+            f" FROM sessionpacks_passes WHERE {listed}",
+            [operation_id, *params],
         )
         cursor.execute(
             "UPDATE sessionpacks_passes SET remaining = 0, state = 'expired',"
-            f" last_entry_at = {newest} WHERE id IN ({marks})",
-            ids,
+            f" last_entry_at = {newest} WHERE {listed}",
+            params,
         )
         if self.dialect == "sqlite":
             cursor.execute("COMMIT")

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.enums import EntryKind, PassState
@@ -114,15 +115,23 @@ _NEWEST = case(
     (passes.c.last_entry_at > passes.c.expires_at, passes.c.last_entry_at),
     else_=passes.c.expires_at,
 )
-_EXPIRE_PASSES = (
-    update(passes)
-    .where(passes.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        remaining=0,
-        state=PassState.EXPIRED.value,
-        last_entry_at=_NEWEST,
+
+
+def _listed(dialect: str) -> sa.ColumnElement[bool]:
+    """The passes of the batch. PostgreSQL takes the ids as one array: 500 separate
+    parameters would cost more to build and send than the statement takes to run."""
+    if dialect == "postgresql":
+        return passes.c.id == sa.any_(bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))
+    return passes.c.id.in_(bindparam("ids", expanding=True))
+
+
+@functools.cache
+def _expire_passes(dialect: str) -> sa.Update:
+    return (
+        update(passes)
+        .where(_listed(dialect))
+        .values(remaining=0, state=PassState.EXPIRED.value, last_entry_at=_NEWEST)
     )
-)
 
 
 def _value(dialect: str) -> sa.ColumnElement[int]:
@@ -185,7 +194,7 @@ def _insert_entries(dialect: str) -> sa.Insert:
             sa.literal("expired", entries.c.reason.type),
             value,
             _NEWEST,
-        ).where(passes.c.id.in_(bindparam("ids", expanding=True))),
+        ).where(_listed(dialect)),
     )
 
 
@@ -208,7 +217,7 @@ def expire_batch(
         ExpiredPass(pass_id, account_id, member_id, units, value, currency, at)
         for pass_id, account_id, member_id, units, value, currency, at, _ in rows
     ]
-    changed = ctx.conn.execute(_EXPIRE_PASSES, {"ids": ids})
+    changed = ctx.conn.execute(_expire_passes(ctx.conn.dialect.name), {"ids": ids})
     if changed.rowcount != len(rows):  # cannot happen while the rows are locked
         raise RuntimeError(f"expected to expire {len(rows)} passes, changed {changed.rowcount}")
     if tasks:
