@@ -118,11 +118,28 @@ _NEWEST = case(
 
 
 def _listed(dialect: str) -> sa.ColumnElement[bool]:
-    """The passes of the batch. PostgreSQL takes the ids as one array: 500 separate
-    parameters would cost more to build and send than the statement takes to run."""
+    """The passes of the batch, as few parameters as each database allows: building and
+    sending 500 separate ones costs more than the statement takes to run.
+
+    PostgreSQL takes the ids as one array. SQLite runs one writer at a time (each write holds
+    the database's lock from its first statement), so nothing can change between the batch's
+    select and its writes, and the batch is simply the due passes in its id range.
+    """
     if dialect == "postgresql":
         return passes.c.id == sa.any_(bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))
+    if dialect == "sqlite":
+        return sa.and_(
+            passes.c.id.between(bindparam("first"), bindparam("last")),
+            passes.c.state.in_(DUE_STATES),
+            passes.c.expires_at <= bindparam("now", type_=passes.c.expires_at.type),
+        )
     return passes.c.id.in_(bindparam("ids", expanding=True))
+
+
+def _batch(dialect: str, ids: list[int], now: dt.datetime) -> dict[str, object]:
+    if dialect == "sqlite":
+        return {"first": ids[0], "last": ids[-1], "now": now}
+    return {"ids": ids}
 
 
 @functools.cache
@@ -209,15 +226,15 @@ def expire_batch(
     ids = [row[0] for row in rows]
     # The entries first, computed by the database from the locked rows in one statement, then
     # the passes emptied: no per-pass parameters cross the wire.
-    ctx.conn.execute(
-        _insert_entries(ctx.conn.dialect.name), {"ids": ids, "operation": ctx.operation_id}
-    )
+    dialect = ctx.conn.dialect.name
+    batch = _batch(dialect, ids, now)
+    ctx.conn.execute(_insert_entries(dialect), {**batch, "operation": ctx.operation_id})
     # Positional: building 500 results per batch is a visible part of the sweep's time.
     expired = [
         ExpiredPass(pass_id, account_id, member_id, units, value, currency, at)
         for pass_id, account_id, member_id, units, value, currency, at, _ in rows
     ]
-    changed = ctx.conn.execute(_expire_passes(ctx.conn.dialect.name), {"ids": ids})
+    changed = ctx.conn.execute(_expire_passes(dialect), batch)
     if changed.rowcount != len(rows):  # cannot happen while the rows are locked
         raise RuntimeError(f"expected to expire {len(rows)} passes, changed {changed.rowcount}")
     if tasks:
