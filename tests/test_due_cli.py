@@ -4,6 +4,7 @@ clock, so moments are given with --now."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -75,3 +76,18 @@ def test_time_commands_refuse_bad_input(sp: Cli) -> None:
     assert "unknown task" in sp.fails("tasks", "done", "12345").stderr
     assert "--batch-size" in sp.fails("expire", "--batch-size", "0", code=2).stderr
     assert "time zone" in sp.fails("expire", "--now", "2026-01-01T10:00:00", code=2).stderr
+
+
+def test_a_date_alone_is_a_day_in_the_studio_timezone(sp: Cli) -> None:
+    sp.ok("account", "add", "kim", "Jo Kim")
+    expiry = (dt.datetime.now(UTC) + dt.timedelta(days=30)).date()
+    sp.json(
+        "--timezone", "Australia/Sydney", "grant", "kim", "3", "--expires", expiry.isoformat(),
+        "--reason", "trial",
+    )  # fmt: skip
+    expected = dt.datetime.combine(
+        expiry + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo("Australia/Sydney")
+    ).astimezone(UTC)
+    (held,) = sp.json("balance", "kim")["passes"]
+    assert dt.datetime.fromisoformat(held["expires_at"]) == expected
+    assert "Mars/Olympus" in sp.fails("--timezone", "Mars/Olympus", "tasks", "list", code=2).stderr

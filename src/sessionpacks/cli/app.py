@@ -11,6 +11,7 @@ from sessionpacks.cli import bookings, credits, db, due, records, reports, walkt
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
+from sessionpacks.expiry import studio_zone
 
 # What each database says when a table or column is missing: the schema is absent or older.
 _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
@@ -51,6 +52,14 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        studio_zone(value)
+    except SessionPacksError as error:
+        raise click.BadParameter(str(error)) from error
+    return value
+
+
 @click.group(cls=_Group)
 @click.option(
     "--url",
@@ -61,9 +70,19 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     callback=_check_url,
     help="The SQLAlchemy URL of the database, such as postgresql+psycopg://user@host/db.",
 )
+@click.option(
+    "--timezone",
+    envvar="SESSIONPACKS_TIMEZONE",
+    show_envvar=True,
+    default="UTC",
+    show_default=True,
+    callback=_check_zone,
+    help="The studio's IANA time zone, such as Europe/Paris: it decides when a date alone"
+    " (--expires 2026-03-31) begins and ends.",
+)
 @click.version_option(package_name="sessionpacks")
 @click.pass_context
-def cli(ctx: click.Context, url: str) -> None:
+def cli(ctx: click.Context, url: str, timezone: str) -> None:
     """Prepaid credits from the command line: accounts, passes, redemptions and their ledger.
 
     The command line is a host of its own. Whoever runs it holds the database credentials, so it
@@ -75,12 +94,13 @@ def cli(ctx: click.Context, url: str) -> None:
     first result and changes nothing. Reads and writes take --json.
 
     Moments are ISO 8601 with a zone (2026-03-31T18:00:00+02:00, or Z for UTC); a date alone is
-    taken in UTC: --expires 2026-03-31 means valid through that whole day, --as-of 2026-03-31
-    means at the close of that day, --starts 2026-03-01 means from the start of that day.
+    a day in the studio's --timezone (UTC unless set): --expires 2026-03-31 means valid through
+    that whole day, --as-of 2026-03-31 means at the close of that day, --starts 2026-03-01 means
+    from the start of that day.
 
     New here? Run `sessionpacks walkthrough`.
     """
-    state = State(url)
+    state = State(url, timezone)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

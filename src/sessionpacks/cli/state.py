@@ -38,8 +38,9 @@ class State:
     studio allows every action and records each write as actor ``cli:<OS user name>``.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timezone: str = "UTC") -> None:
         self.url = url
+        self.timezone = timezone
         self._engine: Engine | None = None
         self._studio: Studio | None = None
         self.actor = Actor(kind="cli", id=os_user())
@@ -76,7 +77,10 @@ class State:
     @property
     def studio(self) -> Studio:
         if self._studio is None:
-            self._studio = Studio(self.engine(), settings=Settings(policy=allow_all))
+            self._studio = Studio(
+                self.engine(),
+                settings=Settings(policy=allow_all, studio_timezone=self.timezone),
+            )
         return self._studio
 
     def account(self, ref: str) -> AccountInfo:
