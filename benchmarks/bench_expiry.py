@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sessionpacks import ManualClock, Settings, Studio, allow_all, create_engine, migrate
+from sessionpacks.database import inserted_id
 from sessionpacks.models import Account, Base, LedgerEntry, Member, Operation, Pass
 
 ENV_URLS = {
@@ -77,21 +78,23 @@ def fresh_library(url: str) -> Engine:
 def seed(engine: Engine, ref: str, n: int) -> None:
     """N active passes of one account, each with its grant entry, all due at SWEEP_AT."""
     with engine.begin() as conn:
-        account_id = conn.execute(
-            sa.insert(ACCOUNTS).values(ref=ref, name=ref, created_at=GRANTED_AT)
-        ).inserted_primary_key[0]
-        operation_id = conn.execute(
-            sa.insert(OPERATIONS).values(
-                idempotency_key=f"seed-{ref}",
-                action="grant",
-                fingerprint="-",
-                actor_kind="system",
-                actor_id="bench",
-                channel="system",
-                result="",
-                created_at=GRANTED_AT,
+        account_id = inserted_id(
+            conn.execute(sa.insert(ACCOUNTS).values(ref=ref, name=ref, created_at=GRANTED_AT))
+        )
+        operation_id = inserted_id(
+            conn.execute(
+                sa.insert(OPERATIONS).values(
+                    idempotency_key=f"seed-{ref}",
+                    action="grant",
+                    fingerprint="-",
+                    actor_kind="system",
+                    actor_id="bench",
+                    channel="system",
+                    result="",
+                    created_at=GRANTED_AT,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(PASSES.c.id), 0))).scalar_one()
     for start in range(0, n, SEED_CHUNK):
         size = min(SEED_CHUNK, n - start)
@@ -257,13 +260,13 @@ def raw_connection(name: str, url: str) -> Any:
         )  # fmt: skip
     import pymysql
 
-    conn = pymysql.connect(
+    server: Any = pymysql.connect(
         host=parsed.host or "localhost", port=parsed.port or 3306, user=parsed.username or "",
         password=parsed.password or "", database=parsed.database or "", autocommit=False,
     )  # fmt: skip
-    with conn.cursor() as cursor:
+    with server.cursor() as cursor:
         cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
-    return conn
+    return server
 
 
 # -- the run -------------------------------------------------------------------------------
