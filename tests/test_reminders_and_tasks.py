@@ -219,3 +219,17 @@ def test_run_due_work_does_everything_due(
     again = studio.run_due_work()
     assert (again.expired, again.pass_reminders, again.appointment_reminders) == (0, 0, 0)
     assert studio.verify() == ()
+
+
+def test_passes_with_nobody_to_write_to_do_not_hold_back_the_rest(
+    studio: Studio, gym: Gym, engine: Engine
+) -> None:
+    account = gym.account()
+    for _ in range(5):
+        gym.grant(account, 4, member=gym.member(account), expires_at=START + dt.timedelta(days=3))
+    reachable = studio.add_member(account.id, "Fay", email="fay@example.com")
+    last = gym.grant(account, 4, member=reachable, expires_at=START + dt.timedelta(days=3))
+    report = studio.send_pass_reminders(batch_size=2)
+    assert [(s.pass_id, s.kind) for s in report.sent] == [(last.pass_id, NoticeKind.EXPIRING_SOON)]
+    assert sent_emails(engine) == [("fay@example.com", f"{studio.pass_balance(last.pass_id).label}"
+                                    f" expires on 2026-01-08")]  # fmt: skip

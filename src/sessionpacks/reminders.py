@@ -95,52 +95,64 @@ def _criteria(kind: NoticeKind, rules: ReminderRules, now: dt.datetime) -> Any |
     return None
 
 
-def send_pass_reminders(
-    ctx: WriteContext, rules: ReminderRules, now: dt.datetime, limit: int
-) -> PassReminderReport:
-    """Send up to ``limit`` due reminders of each kind in the caller's transaction."""
-    sent: list[SentNotice] = []
-    for kind in NoticeKind:
-        criteria = _criteria(kind, rules, now)
-        if criteria is None:
-            continue
-        due = [
-            row.id
-            for row in ctx.conn.execute(
-                select(passes.c.id)
-                .where(criteria, _not_noticed(kind))
-                .order_by(passes.c.id)
-                .limit(limit)
+@attrs.frozen
+class ReminderBatch:
+    """What one batch of one kind sent, and the highest pass id it looked at (None: no more)."""
+
+    sent: tuple[SentNotice, ...]
+    last_pass_id: int | None
+
+
+def send_batch(
+    ctx: WriteContext,
+    kind: NoticeKind,
+    rules: ReminderRules,
+    now: dt.datetime,
+    limit: int,
+    after: int,
+) -> ReminderBatch:
+    """Send the due reminders of one kind among the next ``limit`` candidate passes with ids above
+    ``after``, in the caller's transaction. Batches go on by id, so passes with nobody to write
+    to never hold back the ones after them."""
+    criteria = _criteria(kind, rules, now)
+    if criteria is None:
+        return ReminderBatch(sent=(), last_pass_id=None)
+    due = list(
+        ctx.conn.execute(
+            select(passes.c.id)
+            .where(passes.c.id > after, criteria, _not_noticed(kind))
+            .order_by(passes.c.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if not due:
+        return ReminderBatch(sent=(), last_pass_id=None)
+    # Lock, then look for notices again in a new statement (a new snapshot under READ
+    # COMMITTED): a sweep that held these passes first has committed its notices by now.
+    locked = lock_passes(ctx.conn, passes.c.id.in_(due), criteria)
+    noticed = set(
+        ctx.conn.execute(
+            select(notices.c.pass_id).where(
+                notices.c.pass_id.in_([row.id for row in locked]),
+                notices.c.kind == kind.value,
             )
-        ]
-        if not due:
-            continue
-        # Lock, then look for notices again in a new statement (a new snapshot under READ
-        # COMMITTED): a sweep that held these passes first has committed its notices by now.
-        locked = lock_passes(ctx.conn, passes.c.id.in_(due), criteria)
-        noticed = set(
-            ctx.conn.execute(
-                select(notices.c.pass_id).where(
-                    notices.c.pass_id.in_([row.id for row in locked]),
-                    notices.c.kind == kind.value,
-                )
-            ).scalars()
-        )
-        addresses = _addresses(ctx.conn, locked)
-        claimed = [row for row in locked if row.id not in noticed and addresses.get(row.id)]
-        if not claimed:
-            continue
+        ).scalars()
+    )
+    addresses = _addresses(ctx.conn, locked)
+    claimed = [row for row in locked if row.id not in noticed and addresses.get(row.id)]
+    if claimed:
         ctx.conn.execute(
             insert(notices),
             [{"pass_id": row.id, "kind": kind.value, "created_at": ctx.now} for row in claimed],
         )
-        for row in claimed:
-            for to, name in addresses[row.id]:
-                ctx.enqueue("sessionpacks_send_email", _message(kind, row, to, name))
-            sent.append(
-                SentNotice(pass_id=row.id, kind=kind, to=tuple(to for to, _ in addresses[row.id]))
-            )
-    return PassReminderReport(sent=tuple(sent))
+    sent = []
+    for row in claimed:
+        for to, name in addresses[row.id]:
+            ctx.enqueue("sessionpacks_send_email", _message(kind, row, to, name))
+        sent.append(
+            SentNotice(pass_id=row.id, kind=kind, to=tuple(to for to, _ in addresses[row.id]))
+        )
+    return ReminderBatch(sent=tuple(sent), last_pass_id=due[-1])
 
 
 def _addresses(conn: Connection, rows: Iterable[Row[Any]]) -> dict[int, list[tuple[str, str]]]:

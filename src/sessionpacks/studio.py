@@ -50,10 +50,12 @@ from sessionpacks.expiry import written_by as expiry_written_by
 from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
 from sessionpacks.reminders import (
+    NoticeKind,
     PassReminderReport,
+    ReminderBatch,
     ReminderRules,
     SentNotice,
-    send_pass_reminders,
+    send_batch,
 )
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.settings import Settings
@@ -884,19 +886,35 @@ class Studio:
         )
         run = f"pass-reminders:{uuid.uuid4()}"
         sent: list[SentNotice] = []
-        for number in itertools.count(1):
-            report = self._writer.write(
-                "pass_reminders",
-                {"now": moment, "batch_size": batch_size, "batch": number},
-                idempotency_key=f"{run}:{number}",
-                actor=Actor.system(),
-                channel=Channel.SYSTEM,
-                result_type=PassReminderReport,
-                work=lambda ctx: send_pass_reminders(ctx, rules, moment, batch_size),
-            )
-            if not report.sent:
-                break
-            sent.extend(report.sent)
+        for kind in NoticeKind:
+            after = 0
+            for number in itertools.count(1):
+                batch = self._writer.write(
+                    "pass_reminders",
+                    {
+                        "now": moment,
+                        "kind": kind,
+                        "batch_size": batch_size,
+                        "batch": number,
+                        "after": after,
+                    },
+                    idempotency_key=f"{run}:{kind.value}:{number}",
+                    actor=Actor.system(),
+                    channel=Channel.SYSTEM,
+                    result_type=ReminderBatch,
+                    work=functools.partial(
+                        send_batch,
+                        kind=kind,
+                        rules=rules,
+                        now=moment,
+                        limit=batch_size,
+                        after=after,
+                    ),
+                )
+                sent.extend(batch.sent)
+                if batch.last_pass_id is None:
+                    break
+                after = batch.last_pass_id
         return PassReminderReport(sent=tuple(sent))
 
     def run_due_work(self, now: dt.datetime | None = None) -> DueWorkReport:
