@@ -207,3 +207,25 @@ def test_delete_voids_the_rest_hides_the_pass_and_keeps_its_entries(
     ):
         with pytest.raises(InvalidState):
             restore()
+
+
+def test_expiring_one_pass_values_its_breakage_as_the_sweep_does(gym: Gym) -> None:
+    family = gym.account()
+    by_hand = gym.grant(
+        family, 10, cost_basis_minor=9000, cost_currency="EUR", expires_at=START + dt.timedelta(1)
+    )
+    swept = gym.grant(
+        family, 10, cost_basis_minor=9000, cost_currency="EUR", expires_at=START + dt.timedelta(1)
+    )
+    gym.redeem(gym.member(family), gym.service(), pass_id=by_hand.pass_id, count=3)
+    gym.redeem(gym.member(family), gym.service(), pass_id=swept.pass_id, count=3)
+    gym.studio.clock.advance(dt.timedelta(days=2))  # type: ignore[attr-defined]
+    gym.studio.expire(by_hand.pass_id, idempotency_key="expire-1", actor=STAFF)
+    gym.studio.expire_due()
+
+    def breakage(pass_id: int) -> int | None:
+        (entry,) = [h for h in gym.studio.history(pass_id=pass_id) if h.kind.value == "expire"]
+        assert entry.delta == -7
+        return entry.value_minor
+
+    assert breakage(by_hand.pass_id) == breakage(swept.pass_id) == 6300

@@ -10,6 +10,7 @@ from sessionpacks.bookings import (
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BatchState,
     BookingState,
@@ -47,6 +48,13 @@ from sessionpacks.errors import (
     SessionPacksError,
     Unusable,
 )
+from sessionpacks.expiry import (
+    ExpiredPass,
+    ExpiryReport,
+    ForfeitedValue,
+    end_of_local_day,
+    forfeited_value,
+)
 from sessionpacks.hookspecs import hookimpl
 from sessionpacks.messages import (
     ChargeRequest,
@@ -59,10 +67,12 @@ from sessionpacks.messages import (
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
 from sessionpacks.policies import ACTIONS, ALL, RolePolicy
+from sessionpacks.reminders import NoticeKind, PassReminderReport, SentNotice
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
 from sessionpacks.selling import PaymentInfo
 from sessionpacks.settings import Policy, Settings, allow_all
+from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.studio import Studio
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.values import (
@@ -109,10 +119,14 @@ __all__ = [
     "ConfigurationError",
     "CreditTaken",
     "CurrencyMismatch",
+    "DueWorkReport",
     "EmailMessage",
     "EntryKind",
     "EntryResult",
     "ExhaustedEvent",
+    "ExpiredPass",
+    "ExpiryReport",
+    "ForfeitedValue",
     "GrantResult",
     "HistoryEntry",
     "HoldState",
@@ -129,11 +143,13 @@ __all__ = [
     "NoPaymentProvider",
     "NotAuthorized",
     "NotFound",
+    "NoticeKind",
     "OccurrenceCancelled",
     "OccurrenceFull",
     "OccurrenceInfo",
     "PassBalance",
     "PassRefundResult",
+    "PassReminderReport",
     "PassState",
     "PassTerms",
     "PassUnusable",
@@ -155,6 +171,7 @@ __all__ = [
     "SaleResult",
     "Scope",
     "SelectionRequest",
+    "SentNotice",
     "ServiceInfo",
     "SessionPacksError",
     "Settings",
@@ -164,7 +181,9 @@ __all__ = [
     "Studio",
     "SystemClock",
     "Target",
+    "TaskInfo",
     "TaskRequest",
+    "TaskState",
     "TemplateInfo",
     "TemplateKind",
     "UndoOutcome",
@@ -172,6 +191,8 @@ __all__ = [
     "VerifyProblem",
     "allow_all",
     "create_engine",
+    "end_of_local_day",
+    "forfeited_value",
     "hookimpl",
     "prepare_engine",
     "upgrade",

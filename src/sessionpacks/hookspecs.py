@@ -48,7 +48,8 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
     :param actor: who asks.
     :param action: one of :data:`sessionpacks.policies.ACTIONS`: ``sell``, ``grant``,
         ``bulk_grant``, ``undo_bulk_grant``, ``redeem``, ``reverse``, ``adjust``, ``suspend``,
-        ``unsuspend``, ``void`` (delete), ``extend``, ``expire``, ``refund``; for bookings
+        ``unsuspend``, ``void`` (delete), ``extend``, ``expire``, ``refund``, ``complete_task``;
+        for bookings
         ``book``, ``enroll``, ``check_in``, ``private_session`` (target: the member) and
         ``cancel``, ``attend``, ``no_show`` (target: the booking).
     :param target: the account, member or pass acted on, with its account id.
@@ -83,6 +84,9 @@ def sessionpacks_refund(request: RefundRequest) -> RefundResult | None:
 def sessionpacks_send_email(message: EmailMessage) -> bool | None:
     """Send an email, after the transaction that caused it committed. First answer wins.
 
+    Besides booking emails, these are the pass reminders (expiring soon, low balance, last
+    session used), each sent once per pass; see :doc:`scheduling`.
+
     :param message: the recipient, subject and body.
     :return: ``True`` once sent. Raising keeps the email for a later retry. The default plugin
         logs the message and keeps it in the ``sessionpacks_emails`` table.
@@ -93,9 +97,14 @@ def sessionpacks_send_email(message: EmailMessage) -> bool | None:
 def sessionpacks_create_task(task: TaskRequest) -> bool | None:
     """Create a to-do for staff, after the transaction that caused it committed. First answer wins.
 
+    sessionpacks asks for one when a redemption uses the last unit of a pass
+    (``Settings.task_on_last_session``) and when the expiry sweep expires a pass that still held
+    units (``Settings.task_on_expiry``); see :doc:`scheduling`.
+
     :param task: the title, the text and what it is about.
     :return: ``True`` once created. Raising keeps the task for a later retry. The default plugin
-        keeps it in the ``sessionpacks_tasks`` table that the office pages show.
+        keeps it in the ``sessionpacks_tasks`` table that the office pages show, open until
+        :meth:`sessionpacks.Studio.complete_task`.
     """
 
 

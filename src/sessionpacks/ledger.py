@@ -66,6 +66,7 @@ def append_entry(
     reason: str | None = None,
     redeemed: int = 0,
     number: int | None = None,
+    value_minor: int | None = None,
 ) -> tuple[int, int, dt.datetime]:
     """Change a locked pass by ``delta`` and write the entry that says so, in one transaction.
 
@@ -99,6 +100,7 @@ def append_entry(
                 "member_id": member_id,
                 "reason": reason,
                 "number": number,
+                "value_minor": value_minor,
                 "created_at": at,
             },
         )

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState
+from sessionpacks.expiry import forfeited_value
 from sessionpacks.ledger import append_entry, entries, lock_pass, passes
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import LifecycleResult, Target
@@ -148,6 +149,8 @@ def expire(ctx: WriteContext, authorize: Authorize, pass_id: int) -> LifecycleRe
         -row.remaining,
         state=PassState.EXPIRED,
         reason=f"expired at {row.expires_at:%Y-%m-%d %H:%M} UTC",
+        # Breakage, valued as the expiry sweep values it.
+        value_minor=forfeited_value(row.cost_basis_minor, row.initial_quantity, row.remaining),
     )
     return _result(
         "expire",

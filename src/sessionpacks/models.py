@@ -153,6 +153,8 @@ class Pass(Base):
         CheckConstraint("cost_basis_minor >= 0", name="cost_basis_not_negative"),
         CheckConstraint("redeemed_count >= 0", name="redeemed_count_not_negative"),
         Index("ix_sessionpacks_passes_account_state", "account_id", "state"),
+        # The expiry sweep's and the reminders' search: open passes by expiry.
+        Index("ix_sessionpacks_passes_state_expires", "state", "expires_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -267,6 +269,9 @@ class LedgerEntry(Base):
     # On a redeem entry, "session n" of the pass when it was written.
     number: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(500))
+    # On an expire entry, what the forfeited units had cost (breakage), in the pass's
+    # ``cost_currency`` minor units; None on every other kind.
+    value_minor: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -343,6 +348,18 @@ class StaffTask(Base):
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Notice(Base):
+    """A reminder that went out for a pass: unique per pass and kind, so it goes out once."""
+
+    __tablename__ = "sessionpacks_notices"
+    __table_args__ = (sa.UniqueConstraint("pass_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class Occurrence(Base):

@@ -38,6 +38,7 @@ ACTIONS: tuple[str, ...] = (
     "expire",
     "refund",
     "undo_bulk_grant",
+    "complete_task",
     # bookings
     "book",
     "enroll",

@@ -231,6 +231,7 @@ def _history_entry(row: Row[Any]) -> HistoryEntry:
         service_id=row.service_id,
         number=int(row.counted_number) if counts else None,
         of=row.initial_quantity if counts and row.metric == Metric.SESSIONS.value else None,
+        value_minor=row.value_minor,
     )
 
 

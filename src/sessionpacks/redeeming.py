@@ -29,6 +29,7 @@ from sessionpacks.errors import (
     Unusable,
 )
 from sessionpacks.ledger import append_entry, append_redemption, entries, passes, state_for_balance
+from sessionpacks.messages import TaskRequest
 from sessionpacks.models import Member, PassApplicability, Redemption, Service, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
 from sessionpacks.transactions import WriteContext
@@ -354,6 +355,8 @@ def redeem(
                     at=at,
                 ),
             )
+            if ctx.last_session_tasks:
+                ctx.enqueue("sessionpacks_create_task", last_session_task(row, choice.member))
     assert redemption_id is not None  # a choice without a problem has at least one part
     result = RedeemResult(
         redemption_id=redemption_id,
@@ -433,6 +436,18 @@ def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> No
     expires_at = row.expires_at or expiry_after(at, row.validity_days, row.validity_months)
     ctx.conn.execute(
         update(passes).where(passes.c.id == row.id).values(starts_at=at, expires_at=expires_at)
+    )
+
+
+def last_session_task(row: Row[Any], member: MemberInfo) -> TaskRequest:
+    """The staff to-do when a pack's last unit is used: time to offer the client a new one."""
+    label = row.label or f"pass {row.id}"
+    return TaskRequest(
+        title=f"{member.name} used the last of {label}",
+        body=f"Pass {row.id} ({label}) of account {row.account_id} has nothing left after"
+        f" {member.name}'s redemption. Offer a new pack.",
+        account_id=row.account_id,
+        pass_id=row.id,
     )
 
 

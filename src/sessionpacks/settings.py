@@ -25,6 +25,11 @@ def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> 
         raise ValueError(f"{attribute.name} must be at least 1, got {value}")
 
 
+def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be zero (off) or more, got {value}")
+
+
 @attrs.frozen
 class Settings:
     """How a studio runs sessionpacks.
@@ -39,6 +44,14 @@ class Settings:
         ``grant``, one by one or in bulk) may be taken back, by a negative adjustment with a
         reason, a delete, or undoing a bulk grant. Off, each of those is refused with
         :class:`~sessionpacks.errors.ManualCreditsProtected`. They are never refunded.
+    :param expiring_soon_days: how many days ahead of its expiry a pass's holder is reminded;
+        0 sends no expiring-soon reminder.
+    :param low_balance_units: a pass of sessions whose balance falls to this many or fewer (but
+        not to zero) sends a low-balance reminder; 0 sends none.
+    :param last_session_reminder: email the holder when the last session of a pack is used.
+    :param task_on_last_session: create a staff task when the last session of a pack is used.
+    :param task_on_expiry: create a staff task when a pack expires with credit left (the Power
+        Diary setting).
     """
 
     policy: Policy | None = None
@@ -46,3 +59,8 @@ class Settings:
     transaction_attempts: int = attrs.field(default=8, validator=_positive)
     side_effect_attempts: int = attrs.field(default=10, validator=_positive)
     allow_removing_manual_credits: bool = True
+    expiring_soon_days: int = attrs.field(default=7, validator=_not_negative)
+    low_balance_units: int = attrs.field(default=1, validator=_not_negative)
+    last_session_reminder: bool = True
+    task_on_last_session: bool = True
+    task_on_expiry: bool = True

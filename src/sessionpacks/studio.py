@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -25,6 +26,7 @@ from sessionpacks import (
     reading,
     redeeming,
     selling,
+    staff_tasks,
     templates,
     validation,
 )
@@ -38,6 +40,7 @@ from sessionpacks.bookings import (
 from sessionpacks.clock import Clock, SystemClock
 from sessionpacks.database import READ_ONLY, prepare_engine
 from sessionpacks.defaults import DefaultPlugins
+from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BatchState,
     Channel,
@@ -59,10 +62,21 @@ from sessionpacks.errors import (
     PassUnusable,
     Unusable,
 )
+from sessionpacks.expiry import ExpiryBatch, ExpiryReport, expire_batch
+from sessionpacks.expiry import written_by as expiry_written_by
 from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
+from sessionpacks.reminders import (
+    NoticeKind,
+    PassReminderReport,
+    ReminderBatch,
+    ReminderRules,
+    SentNotice,
+    send_batch,
+)
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.settings import Settings
+from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.transactions import WriteContext, Writer, check_channel, check_key
 from sessionpacks.values import (
@@ -126,7 +140,13 @@ class Studio:
         self.outbox = Outbox(
             session_factory, self.hooks, self.clock, self.settings.side_effect_attempts
         )
-        self._writer = Writer(bind, self.clock, self.outbox, self.settings.transaction_attempts)
+        self._writer = Writer(
+            bind,
+            self.clock,
+            self.outbox,
+            self.settings.transaction_attempts,
+            last_session_tasks=self.settings.task_on_last_session,
+        )
         self._sales = selling.Sales(
             session_factory, self.hooks, self.clock, self._writer, self._allow
         )
@@ -1264,6 +1284,159 @@ class Studio:
             self.account(account_id)
         return self._read(
             lambda conn: booking_rules.history(conn, member_id=member_id, account_id=account_id)
+        )
+
+    # -- time: expiry, pass reminders, staff tasks, all due work -----------------------------
+
+    def expire_due(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        batch_size: int = 500,
+        max_batches: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> ExpiryReport:
+        """The expiry sweep: expire every pass whose expiry is at or before ``now`` (default: the
+        clock's now), writing one expire entry per pass with the units and the value forfeited.
+
+        Each batch of ``batch_size`` passes is one transaction and one operation (actor system,
+        channel system, key ``<idempotency_key>:<batch number>``). Run twice, the second run
+        finds nothing; killed part-way, a new run finishes the rest. ``max_batches`` bounds the
+        work of one run. With the same ``idempotency_key`` a repeated run returns the same report.
+        """
+        validation.positive("batch_size", batch_size)
+        if max_batches is not None:
+            validation.positive("max_batches", max_batches)
+        moment = validation.moment("now", now) or self.clock.now()
+        run = idempotency_key or f"expire:{uuid.uuid4()}"
+        expired: list[ExpiryBatch] = []
+        number = after = 0
+        while max_batches is None or number < max_batches:
+            number += 1
+            batch = self._writer.write(
+                "expire",
+                {"now": moment, "batch_size": batch_size, "batch": number, "after": after},
+                idempotency_key=f"{run}:{number}",
+                actor=Actor.system(),
+                channel=Channel.SYSTEM,
+                result_type=ExpiryBatch,
+                work=functools.partial(
+                    expire_batch,
+                    now=moment,
+                    batch_size=batch_size,
+                    after=after,
+                    tasks=self.settings.task_on_expiry,
+                ),
+                replay=expiry_written_by,
+            )
+            if not batch.expired:
+                break
+            expired.append(batch)
+            after = batch.expired[-1].pass_id
+        return ExpiryReport(
+            expired=tuple(e for batch in expired for e in batch.expired), batches=len(expired)
+        )
+
+    def send_pass_reminders(
+        self, now: dt.datetime | None = None, *, batch_size: int = 500
+    ) -> PassReminderReport:
+        """Email the expiring-soon, low-balance and last-session reminders that are due, each
+        once per pass however often and however concurrently this runs (see Settings for which
+        are on and their thresholds)."""
+        validation.positive("batch_size", batch_size)
+        moment = validation.moment("now", now) or self.clock.now()
+        rules = ReminderRules(
+            expiring_soon_days=self.settings.expiring_soon_days,
+            low_balance_units=self.settings.low_balance_units,
+            last_session=self.settings.last_session_reminder,
+        )
+        run = f"pass-reminders:{uuid.uuid4()}"
+        sent: list[SentNotice] = []
+        for kind in NoticeKind:
+            after = 0
+            for number in itertools.count(1):
+                batch = self._writer.write(
+                    "pass_reminders",
+                    {
+                        "now": moment,
+                        "kind": kind,
+                        "batch_size": batch_size,
+                        "batch": number,
+                        "after": after,
+                    },
+                    idempotency_key=f"{run}:{kind.value}:{number}",
+                    actor=Actor.system(),
+                    channel=Channel.SYSTEM,
+                    result_type=ReminderBatch,
+                    work=functools.partial(
+                        send_batch,
+                        kind=kind,
+                        rules=rules,
+                        now=moment,
+                        limit=batch_size,
+                        after=after,
+                    ),
+                )
+                sent.extend(batch.sent)
+                if batch.last_pass_id is None:
+                    break
+                after = batch.last_pass_id
+        return PassReminderReport(sent=tuple(sent))
+
+    def run_due_work(self, now: dt.datetime | None = None) -> DueWorkReport:
+        """Everything time-based that is due, in one call for cron or a periodic task: expiry,
+        pass reminders, appointment reminders, and side effects that failed or were never sent.
+
+        Expiry goes first, so that a pass expiring today gets no expiring-soon reminder. Each
+        part is safe to run again, so a run that dies part-way is simply run again.
+        """
+        moment = validation.moment("now", now) or self.clock.now()
+        expiry = self.expire_due(moment)
+        # Auto-renewal and recurring plans (issue 5, items 4 and 5) plug in here, once templates
+        # and selling exist: renew what was used up or expired above, then grant due plan periods.
+        pass_reminders = self.send_pass_reminders(moment)
+        appointment_reminders = self.send_due_reminders()
+        retried = self.retry_side_effects()
+        return DueWorkReport(
+            expired=len(expiry.expired),
+            units_forfeited=expiry.units,
+            pass_reminders=len(pass_reminders.sent),
+            appointment_reminders=appointment_reminders.sent,
+            side_effects_delivered=retried.delivered,
+            side_effects_failed=retried.failed,
+            renewed=0,
+        )
+
+    def tasks(
+        self, *, state: TaskState | str | None = None, account_id: int | None = None
+    ) -> tuple[TaskInfo, ...]:
+        """The staff tasks the default task plugin keeps, oldest first; ``state`` open or done."""
+        wanted = staff_tasks.task_state(state)
+        return self._read(lambda conn: staff_tasks.list_tasks(conn, wanted, account_id))
+
+    def complete_task(
+        self,
+        task_id: int,
+        *,
+        actor: Actor,
+        channel: Channel | str = Channel.OFFICE,
+        idempotency_key: str | None = None,
+    ) -> TaskInfo:
+        """Mark a staff task done. Completing a done task changes nothing."""
+
+        def work(ctx: WriteContext) -> TaskInfo:
+            task = staff_tasks.complete(ctx.conn, task_id, ctx.now)
+            self._authorize(ctx, "complete_task", Target("task", task_id, task.account_id or 0))
+            return task
+
+        return self._writer.write(
+            "complete_task",
+            {"task_id": task_id},
+            idempotency_key=idempotency_key or f"complete-task:{task_id}",
+            actor=actor,
+            channel=channel,
+            result_type=TaskInfo,
+            work=work,
         )
 
     # -- internals -------------------------------------------------------------------------

@@ -47,6 +47,8 @@ class WriteContext:
     operation_id: int
     outbox: Outbox
     side_effects: list[Claimed] = attrs.field(factory=list)
+    # Settings.task_on_last_session: a redemption that empties a pass also creates a staff task.
+    last_session_tasks: bool = False
 
     def enqueue(self, hook: str, value: object) -> None:
         """Send ``value`` through ``hook`` once this write has committed."""
@@ -74,7 +76,10 @@ class Writer:
         clock: Clock,
         outbox: Outbox,
         attempts: int,
+        *,
+        last_session_tasks: bool = False,
     ) -> None:
+        self._last_session_tasks = last_session_tasks
         self._engine = engine
         self._clock = clock
         self._outbox = outbox
@@ -159,7 +164,15 @@ class Writer:
             except sa.exc.IntegrityError:
                 transaction.rollback()
                 return self._replay(conn, action, fingerprint, key, result_type, replay)
-            context = WriteContext(conn, now, actor, channel, operation_id, self._outbox)
+            context = WriteContext(
+                conn,
+                now,
+                actor,
+                channel,
+                operation_id,
+                self._outbox,
+                last_session_tasks=self._last_session_tasks,
+            )
             try:
                 result = work(context)
                 if replay is None:

@@ -220,6 +220,8 @@ class HistoryEntry:
     # "session n of N" for a redemption that still counts; None otherwise.
     number: int | None
     of: int | None
+    # On an expire entry, what the forfeited units had cost (breakage), in minor units.
+    value_minor: int | None = None
 
 
 @attrs.frozen

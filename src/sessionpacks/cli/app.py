@@ -12,6 +12,7 @@ from sessionpacks.cli import (
     bulk,
     credits,
     db,
+    due,
     lifecycle,
     products,
     records,
@@ -21,6 +22,7 @@ from sessionpacks.cli import (
 from sessionpacks.cli.state import UPGRADE_HINT, Failure, State
 from sessionpacks.database import DEFAULT_URL
 from sessionpacks.errors import SessionPacksError
+from sessionpacks.expiry import studio_zone
 
 # What each database says when a table or column is missing: the schema is absent or older.
 _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
@@ -61,6 +63,14 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        studio_zone(value)
+    except SessionPacksError as error:
+        raise click.BadParameter(str(error)) from error
+    return value
+
+
 @click.group(cls=_Group)
 @click.option(
     "--url",
@@ -81,9 +91,19 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     help="A sessionpacks plugin to register, such as your payment provider for sell and refund;"
     " a class is instantiated without arguments. Repeat for several.",
 )
+@click.option(
+    "--timezone",
+    envvar="SESSIONPACKS_TIMEZONE",
+    show_envvar=True,
+    default="UTC",
+    show_default=True,
+    callback=_check_zone,
+    help="The studio's IANA time zone, such as Europe/Paris: it decides when a date alone"
+    " (--expires 2026-03-31) begins and ends.",
+)
 @click.version_option(package_name="sessionpacks")
 @click.pass_context
-def cli(ctx: click.Context, url: str, plugins: tuple[str, ...]) -> None:
+def cli(ctx: click.Context, url: str, plugins: tuple[str, ...], timezone: str) -> None:
     """Prepaid credits from the command line: accounts, passes, redemptions and their ledger.
 
     The command line is a host of its own. Whoever runs it holds the database credentials, so it
@@ -95,12 +115,13 @@ def cli(ctx: click.Context, url: str, plugins: tuple[str, ...]) -> None:
     first result and changes nothing. Reads and writes take --json.
 
     Moments are ISO 8601 with a zone (2026-03-31T18:00:00+02:00, or Z for UTC); a date alone is
-    taken in UTC: --expires 2026-03-31 means valid through that whole day, --as-of 2026-03-31
-    means at the close of that day, --starts 2026-03-01 means from the start of that day.
+    a day in the studio's --timezone (UTC unless set): --expires 2026-03-31 means valid through
+    that whole day, --as-of 2026-03-31 means at the close of that day, --starts 2026-03-01 means
+    from the start of that day.
 
     New here? Run `sessionpacks walkthrough`.
     """
-    state = State(url, plugins)
+    state = State(url, plugins, timezone)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -133,6 +154,7 @@ for command in (
     lifecycle.extend,
     lifecycle.delete,
     lifecycle.default_pack,
+    *due.COMMANDS,
 ):
     cli.add_command(command)
 

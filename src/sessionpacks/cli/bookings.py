@@ -10,7 +10,7 @@ import click
 
 from sessionpacks.bookings import BookingResult
 from sessionpacks.cli import output
-from sessionpacks.cli.moments import moment_option, parse
+from sessionpacks.cli.moments import moment_option, parse, zone_of
 from sessionpacks.cli.state import (
     CHANNEL,
     Failure,
@@ -26,13 +26,13 @@ from sessionpacks.schedule import BookingPolicy
 
 
 def _moment(ctx: click.Context, param: click.Parameter, value: str) -> dt.datetime:
-    return parse(value, "start")
+    return parse(value, "start", zone_of(ctx))
 
 
 def _optional_moment(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> dt.datetime | None:
-    return None if value is None else parse(value, "start")
+    return None if value is None else parse(value, "start", zone_of(ctx))
 
 
 pass_option = click.option(
@@ -405,7 +405,7 @@ enroll = _visit_command(
 
 @click.group()
 def reminders() -> None:
-    """Reminders of private sessions, sent once each."""
+    """Reminders, each sent once: private sessions (send) and passes (passes)."""
 
 
 @reminders.command("send")

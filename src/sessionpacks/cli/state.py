@@ -39,9 +39,10 @@ class State:
     studio allows every action and records each write as actor ``cli:<OS user name>``.
     """
 
-    def __init__(self, url: str, plugins: tuple[str, ...] = ()) -> None:
+    def __init__(self, url: str, plugins: tuple[str, ...] = (), timezone: str = "UTC") -> None:
         self.url = url
         self.plugin_specs = plugins
+        self.timezone = timezone
         self._engine: Engine | None = None
         self._studio: Studio | None = None
         self.actor = Actor(kind="cli", id=os_user())
@@ -80,7 +81,7 @@ class State:
         if self._studio is None:
             self._studio = Studio(
                 self.engine(),
-                settings=Settings(policy=allow_all),
+                settings=Settings(policy=allow_all, studio_timezone=self.timezone),
                 plugins=[load_plugin(spec) for spec in self.plugin_specs],
             )
         return self._studio
