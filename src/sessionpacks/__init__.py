@@ -12,6 +12,7 @@ from sessionpacks.database import create_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
 from sessionpacks.enums import (
     BatchState,
+    Billing,
     BookingState,
     Channel,
     CreditTaken,
@@ -21,10 +22,12 @@ from sessionpacks.enums import (
     Metric,
     PassState,
     PaymentState,
+    RenewalState,
     Scope,
     SkipReason,
     Source,
     StartRule,
+    SubscriptionState,
     TemplateKind,
     UndoOutcome,
 )
@@ -58,7 +61,9 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.plans import SubscriptionInfo
 from sessionpacks.policies import ACTIONS, ALL, RolePolicy
+from sessionpacks.renewals import RenewalFailure, RenewalInfo, RenewalReport
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
 from sessionpacks.selling import PaymentInfo
@@ -67,6 +72,7 @@ from sessionpacks.studio import Studio
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.values import (
     Actor,
+    AutoRenewResult,
     Balance,
     BatchItem,
     BulkGrantReport,
@@ -78,6 +84,7 @@ from sessionpacks.values import (
     PassBalance,
     PassRefundResult,
     PassTerms,
+    PlanPeriodResult,
     Recipient,
     RedeemResult,
     RedemptionPart,
@@ -92,9 +99,11 @@ __all__ = [
     "ALL",
     "AccountInfo",
     "Actor",
+    "AutoRenewResult",
     "Balance",
     "BatchItem",
     "BatchState",
+    "Billing",
     "BookingPass",
     "BookingPolicy",
     "BookingRecord",
@@ -141,6 +150,7 @@ __all__ = [
     "PaymentInfo",
     "PaymentState",
     "PaymentUnknown",
+    "PlanPeriodResult",
     "Policy",
     "Recipient",
     "RedeemResult",
@@ -149,6 +159,10 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "ReminderReport",
+    "RenewalFailure",
+    "RenewalInfo",
+    "RenewalReport",
+    "RenewalState",
     "RetryReport",
     "RolePolicy",
     "SaleFailed",
@@ -162,6 +176,8 @@ __all__ = [
     "Source",
     "StartRule",
     "Studio",
+    "SubscriptionInfo",
+    "SubscriptionState",
     "SystemClock",
     "Target",
     "TaskRequest",

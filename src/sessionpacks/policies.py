@@ -38,6 +38,10 @@ ACTIONS: tuple[str, ...] = (
     "expire",
     "refund",
     "undo_bulk_grant",
+    # plans and renewals
+    "renew",
+    "subscribe",
+    "cancel_subscription",
     # bookings
     "book",
     "enroll",
