@@ -113,15 +113,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sessionpacks_renewals_state", table_name="sessionpacks_renewals")
+    # Dropping a table drops its indexes; MariaDB refuses to drop one a foreign key needs first.
     op.drop_table("sessionpacks_renewals")
-    op.drop_index(
-        "ix_sessionpacks_plan_subscriptions_due", table_name="sessionpacks_plan_subscriptions"
-    )
-    op.drop_index(
-        op.f("ix_sessionpacks_plan_subscriptions_account_id"),
-        table_name="sessionpacks_plan_subscriptions",
-    )
     op.drop_table("sessionpacks_plan_subscriptions")
     with op.batch_alter_table("sessionpacks_passes") as batch:
         batch.drop_column("auto_renew")
