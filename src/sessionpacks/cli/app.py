@@ -13,6 +13,7 @@ from sessionpacks.cli import (
     credits,
     db,
     lifecycle,
+    plans,
     products,
     records,
     reports,
@@ -133,6 +134,8 @@ for command in (
     lifecycle.extend,
     lifecycle.delete,
     lifecycle.default_pack,
+    # -- plans and renewals (issue 5) --
+    *plans.COMMANDS,
 ):
     cli.add_command(command)
 
