@@ -11,6 +11,7 @@ asked with the same key and the pass is sold at most once. A declined charge lea
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -22,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sessionpacks import selling
 from sessionpacks.enums import Channel, PassState, RenewalState
 from sessionpacks.errors import SessionPacksError
+from sessionpacks.hookspecs import hookimpl
 from sessionpacks.models import Pass, Renewal, table
 from sessionpacks.transactions import WriteContext, Writer
-from sessionpacks.values import Actor, AutoRenewResult, PlanPeriodResult
+from sessionpacks.values import Actor, AutoRenewResult, ExhaustedEvent, PlanPeriodResult
 
 renewals = table(Renewal)
 _passes = table(Pass)
@@ -79,7 +81,9 @@ class RenewalReport:
     failures: tuple[RenewalFailure, ...]
 
 
-def due_passes(conn: Connection, now: dt.datetime) -> tuple[int, ...]:
+def due_passes(
+    conn: Connection, now: dt.datetime, *criteria: sa.ColumnElement[bool]
+) -> tuple[int, ...]:
     """Auto-renewing passes used up or past their expiry (whether or not the expiry sweep has
     closed them yet) that have no finished renewal and have failures left."""
     settled = exists().where(
@@ -102,10 +106,15 @@ def due_passes(conn: Connection, now: dt.datetime) -> tuple[int, ...]:
                     ),
                 ),
                 ~settled,
+                *criteria,
             )
             .order_by(_passes.c.id)
         ).scalars()
     )
+
+
+def is_due(conn: Connection, pass_id: int, now: dt.datetime) -> bool:
+    return pass_id in due_passes(conn, now, _passes.c.id == pass_id)
 
 
 def listing(conn: Connection, state: RenewalState | None) -> tuple[RenewalInfo, ...]:
@@ -211,3 +220,20 @@ def _failed(
                 updated_at=now,
             )
         )
+
+
+class RenewOnExhaust:
+    """Sells an auto-renewing pass again as soon as the redemption that used it up commits.
+
+    It listens to ``sessionpacks_exhausted``, which waits in the outbox written in the
+    redemption's own transaction: the charge never runs inside that transaction, and a process
+    that dies before it leaves the event for :meth:`~sessionpacks.Studio.retry_side_effects`
+    (and the pass for :meth:`~sessionpacks.Studio.renew_due`).
+    """
+
+    def __init__(self, renew: Callable[[int], object]) -> None:
+        self._renew = renew
+
+    @hookimpl
+    def sessionpacks_exhausted(self, event: ExhaustedEvent) -> None:
+        self._renew(event.pass_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -95,6 +96,7 @@ from sessionpacks.values import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("sessionpacks")
 _members = table(Member)
 
 
@@ -138,6 +140,9 @@ class Studio:
         self._writer = Writer(bind, self.clock, self.outbox, self.settings.transaction_attempts)
         self._sales = selling.Sales(
             session_factory, self.hooks, self.clock, self._writer, self._allow
+        )
+        self.hooks.register(
+            renewing.RenewOnExhaust(self._renew_exhausted), name="sessionpacks.auto_renew"
         )
 
     # -- the directory ---------------------------------------------------------------------
@@ -912,6 +917,16 @@ class Studio:
             except SessionPacksError as error:
                 failures.append(renewing.RenewalFailure("pass", pass_id, str(error)))
         return renewing.RenewalReport(tuple(done), tuple(sold), tuple(failures))
+
+    def _renew_exhausted(self, pass_id: int) -> None:
+        now = self.clock.now()
+        if not self._read(lambda conn: renewing.is_due(conn, pass_id, now)):
+            return
+        try:
+            renewing.renew_pass(self.session_factory, self._sales, self._writer, now, pass_id)
+        except SessionPacksError:
+            # Recorded on the renewal as failed; renew_due tries it again.
+            log.warning("auto-renewal of pass %s failed", pass_id, exc_info=True)
 
     def _renew_studio_plan(
         self, subscription_id: int, moment: dt.datetime, system: Actor
