@@ -3,6 +3,7 @@ the host's billing or by the sweep, charged once per period."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 from collections.abc import Generator
 from typing import Any
@@ -19,6 +20,7 @@ from sessionpacks import (
     ManualClock,
     NotAuthorized,
     PassState,
+    PaymentError,
     PlanPeriodResult,
     Settings,
     Studio,
@@ -323,3 +325,43 @@ def test_subscribing_and_renewing_ask_the_policy(engine: Engine, clock: ManualCl
     with pytest.raises(NotAuthorized, match="subscribe"):
         subscribe(club, template, family.id, billing="external")
     assert club.subscriptions() == ()
+
+
+def test_a_declined_subscription_subscribes_nothing(club: Studio, provider: Recorder) -> None:
+    template = plan(club)
+    family = club.add_account("fam", "Family")
+    provider.decline_charges = True
+    with pytest.raises(PaymentError, match="declined"):
+        subscribe(club, template, family.id)
+    assert club.subscriptions() == ()
+    assert club.passes(family.id) == ()
+
+
+def test_concurrent_sweeps_charge_each_period_once(
+    engine: Engine, clock: ManualClock, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("one writer at a time on SQLite")
+    provider, calls = Recorder(), ChargeCalls()
+    clubs = [
+        Studio(engine, settings=Settings(policy=allow_all), plugins=[provider, calls], clock=clock)
+        for _ in range(2)
+    ]
+    template = plan(clubs[0], period_days=7, period_months=None, rollover=True)
+    started = []
+    for n in range(4):
+        family = clubs[0].add_account(f"fam-{n}", "Family")
+        started.append(subscribe(clubs[0], template, family.id, key=f"sub-{n}"))
+    clock.advance(dt.timedelta(days=7))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda club: club.renew_due(), clubs))
+    renewed = {
+        (r.subscription_id, r.period_number, r.pass_id) for rep in reports for r in rep.plans
+    }
+    assert len({r[0] for r in renewed}) == 4
+    assert len({r[2] for r in renewed}) == 4  # one new pass per subscription
+    assert len(provider.charges) == 8  # four first periods and four second ones
+    for first in started:
+        assert clubs[0].subscription(first.subscription_id).period_number == 2
+        assert clubs[0].pass_balance(first.pass_id).remaining == 0
+        assert len(clubs[0].passes(first.account_id)) == 2
