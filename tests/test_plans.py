@@ -241,6 +241,8 @@ def test_the_studio_charges_each_period_once(
     assert len(calls.keys) == 1
     assert club.renew_due().plans == ()  # nothing due yet
     clock.advance(dt.timedelta(days=7))
+    with pytest.raises(InvalidState, match="billed by the studio"):
+        renew(club, first.subscription_id)  # a free period would give away what is charged
     report = club.renew_due()
     (renewed,) = report.plans
     assert (renewed.period_number, renewed.expired, report.failures) == (2, 4, ())

@@ -248,6 +248,12 @@ def renew(
         return _unchanged(ctx, sub)
     if sub.state != SubscriptionState.ACTIVE.value:
         raise InvalidState(f"subscription {subscription_id} is {sub.state} and cannot be renewed")
+    if sold_pass_id is None and sub.billing == Billing.STUDIO.value:
+        # A renewal without a sale would give a studio-billed period away.
+        raise InvalidState(
+            f"subscription {subscription_id} is billed by the studio: renew_due charges and"
+            " renews it; renew_plan is for plans the host bills itself"
+        )
     if sub.period_end > ctx.now:
         raise InvalidState(
             f"subscription {subscription_id} is in period {sub.period_number}, which runs until"
