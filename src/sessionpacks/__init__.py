@@ -13,6 +13,7 @@ from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BatchState,
+    Billing,
     BookingState,
     Channel,
     CreditTaken,
@@ -22,10 +23,12 @@ from sessionpacks.enums import (
     Metric,
     PassState,
     PaymentState,
+    RenewalState,
     Scope,
     SkipReason,
     Source,
     StartRule,
+    SubscriptionState,
     TemplateKind,
     UndoOutcome,
 )
@@ -66,8 +69,10 @@ from sessionpacks.messages import (
 )
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
+from sessionpacks.plans import SubscriptionInfo
 from sessionpacks.policies import ACTIONS, ALL, RolePolicy
 from sessionpacks.reminders import NoticeKind, PassReminderReport, SentNotice
+from sessionpacks.renewals import RenewalFailure, RenewalInfo, RenewalReport
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.selection import Candidate, SelectionRequest
 from sessionpacks.selling import PaymentInfo
@@ -77,6 +82,7 @@ from sessionpacks.studio import Studio
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.values import (
     Actor,
+    AutoRenewResult,
     Balance,
     BatchItem,
     BulkGrantReport,
@@ -88,6 +94,7 @@ from sessionpacks.values import (
     PassBalance,
     PassRefundResult,
     PassTerms,
+    PlanPeriodResult,
     Recipient,
     RedeemResult,
     RedemptionPart,
@@ -102,9 +109,11 @@ __all__ = [
     "ALL",
     "AccountInfo",
     "Actor",
+    "AutoRenewResult",
     "Balance",
     "BatchItem",
     "BatchState",
+    "Billing",
     "BookingPass",
     "BookingPolicy",
     "BookingRecord",
@@ -157,6 +166,7 @@ __all__ = [
     "PaymentInfo",
     "PaymentState",
     "PaymentUnknown",
+    "PlanPeriodResult",
     "Policy",
     "Recipient",
     "RedeemResult",
@@ -165,6 +175,10 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "ReminderReport",
+    "RenewalFailure",
+    "RenewalInfo",
+    "RenewalReport",
+    "RenewalState",
     "RetryReport",
     "RolePolicy",
     "SaleFailed",
@@ -179,6 +193,8 @@ __all__ = [
     "Source",
     "StartRule",
     "Studio",
+    "SubscriptionInfo",
+    "SubscriptionState",
     "SystemClock",
     "Target",
     "TaskInfo",

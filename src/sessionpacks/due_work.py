@@ -7,10 +7,7 @@ import attrs
 
 @attrs.frozen
 class DueWorkReport:
-    """Counts of what one run did.
-
-    ``renewed`` stays 0 until auto-renewal and recurring plans exist; it is where they report.
-    """
+    """Counts of what one run did; ``renewed`` counts plan periods and auto-renewed passes."""
 
     expired: int
     units_forfeited: int
@@ -19,3 +16,4 @@ class DueWorkReport:
     side_effects_delivered: int
     side_effects_failed: int
     renewed: int
+    renewals_failed: int

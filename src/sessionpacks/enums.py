@@ -172,3 +172,24 @@ class PaymentState(str, enum.Enum):
     REFUNDING = "refunding"
     REFUNDED = "refunded"
     NEEDS_ATTENTION = "needs_attention"
+
+
+class Billing(str, enum.Enum):
+    """Who takes a plan's money each period: the studio through the payment hook, or the host's
+    own billing, which calls the renewal when a period is paid."""
+
+    STUDIO = "studio"
+    EXTERNAL = "external"
+
+
+class SubscriptionState(str, enum.Enum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class RenewalState(str, enum.Enum):
+    """An automatic re-sale of a used-up or expired pass."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
     from sessionpacks.selection import Candidate, SelectionRequest
     from sessionpacks.values import (
         Actor,
+        AutoRenewResult,
         BulkGrantReport,
         EntryResult,
         ExhaustedEvent,
         GrantResult,
         LifecycleResult,
         PassRefundResult,
+        PlanPeriodResult,
         RedeemResult,
         SaleResult,
         Target,
@@ -178,6 +180,24 @@ def sessionpacks_sold(result: SaleResult) -> None:
     """A template was sold: charged, and its pass made; every plugin is told, after commit.
 
     :param result: the pass, the payment and the provider's charge reference, for a receipt.
+    """
+
+
+@hookspec
+def sessionpacks_renewed(result: PlanPeriodResult) -> None:
+    """A plan began a period: by subscribing, by the host's billing renewing it, or by the
+    sweep; every plugin is told, after commit.
+
+    :param result: the period, its new pass, and what rolled over or expired from the last one.
+    """
+
+
+@hookspec
+def sessionpacks_auto_renewed(result: AutoRenewResult) -> None:
+    """A used-up or expired auto-renewing pass was sold again (charged through the payment
+    hook); every plugin is told, after commit.
+
+    :param result: the old pass, the new one and the payment.
     """
 
 

@@ -123,6 +123,14 @@ class Template(Base):
     priority: Mapped[int] = mapped_column(Integer, server_default="0")
     extend_on_unsuspend: Mapped[bool] = mapped_column(Boolean, server_default=true())
     refundable: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Recurring plans: the period each pass of the plan lasts, and what unused credits do at its
+    # end (expire, or roll over into the next period up to rollover_cap).
+    period_days: Mapped[int | None] = mapped_column(Integer)
+    period_months: Mapped[int | None] = mapped_column(Integer)
+    rollover: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    rollover_cap: Mapped[int | None] = mapped_column(BigInteger)
+    # Sell a new pass of this template when a sold one is used up or expires.
+    auto_renew: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class TemplateApplicability(Base):
@@ -195,6 +203,8 @@ class Pass(Base):
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The payment provider's reference for the charge that paid for a sold pass.
     charge_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    # Copied from the template at the sale: sell this pass again when it is used up or expires.
+    auto_renew: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class PassApplicability(Base):
@@ -484,6 +494,49 @@ class GrantBatchItem(Base):
     taken_back: Mapped[int | None] = mapped_column(BigInteger)
     undo: Mapped[str | None] = mapped_column(String(16))
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlanSubscription(Base):
+    """An account's (or member's) recurring plan: the period it is in and that period's pass.
+
+    ``billing`` says who takes the money each period: ``studio`` (the payment hook, renewed by
+    the sweep) or ``external`` (the host's billing, which calls the renewal when it is paid).
+    """
+
+    __tablename__ = "sessionpacks_plan_subscriptions"
+    __table_args__ = (Index("ix_sessionpacks_plan_subscriptions_due", "state", "period_end"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_members.id"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_templates.id"))
+    billing: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    # Period n runs from started_at + (n-1) periods to started_at + n periods, counted from the
+    # first start so that monthly periods keep their day of the month.
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    period_number: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    current_pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Renewal(Base):
+    """The automatic sale that replaces one used-up or expired auto-renewing pass."""
+
+    __tablename__ = "sessionpacks_renewals"
+    __table_args__ = (Index("ix_sessionpacks_renewals_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    new_pass_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_passes.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 def table(model: type[Base]) -> Table:

@@ -25,12 +25,14 @@ from sessionpacks.enums import SideEffectState
 from sessionpacks.messages import EmailMessage, TaskRequest
 from sessionpacks.models import SideEffect, table
 from sessionpacks.values import (
+    AutoRenewResult,
     BulkGrantReport,
     EntryResult,
     ExhaustedEvent,
     GrantResult,
     LifecycleResult,
     PassRefundResult,
+    PlanPeriodResult,
     RedeemResult,
     SaleResult,
 )
@@ -55,6 +57,8 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
     "sessionpacks_unsuspended": ("result", LifecycleResult),
     "sessionpacks_extended": ("result", LifecycleResult),
     "sessionpacks_expired": ("result", LifecycleResult),
+    "sessionpacks_renewed": ("result", PlanPeriodResult),
+    "sessionpacks_auto_renewed": ("result", AutoRenewResult),
 }
 
 # A delivery that has not finished after this long is taken to have died with its process.

@@ -39,6 +39,10 @@ ACTIONS: tuple[str, ...] = (
     "refund",
     "undo_bulk_grant",
     "complete_task",
+    # plans and renewals
+    "renew",
+    "subscribe",
+    "cancel_subscription",
     # bookings
     "book",
     "enroll",

@@ -40,7 +40,7 @@ from sessionpacks.errors import (
 )
 from sessionpacks.ledger import append_entry, lock_pass
 from sessionpacks.messages import ChargeRequest, RefundRequest
-from sessionpacks.models import Member, Operation, Payment, table
+from sessionpacks.models import Member, Operation, Pass, Payment, table
 from sessionpacks.transactions import WriteContext, Writer
 from sessionpacks.values import Actor, PassRefundResult, PassTerms, SaleResult, Target
 
@@ -48,6 +48,7 @@ log = logging.getLogger("sessionpacks")
 
 payments = table(Payment)
 _members = table(Member)
+_passes = table(Pass)
 _operations = table(Operation)
 _PAID = (PaymentState.CHARGED, PaymentState.NEEDS_ATTENTION)
 # The states each step may move a payment from; a row in another state was moved on by another
@@ -129,7 +130,10 @@ class Sales:
         key: str,
         actor: Actor,
         channel: Channel,
+        expires_at: dt.datetime | None = None,
     ) -> SaleResult:
+        """``expires_at`` (internal, for a plan's period) replaces the template's expiry; it is
+        not part of the call's fingerprint, as the plan derives it from the key."""
         arguments: dict[str, object] = {
             "template_id": template_id,
             "account_id": account_id,
@@ -143,6 +147,8 @@ class Sales:
         # Money already taken is honoured even if the template was archived since.
         paid = earlier is not None and earlier.state in _PAID
         template, terms = self._check(template_id, account_id, member_id, starts_at, paid=paid)
+        if expires_at is not None:
+            terms = attrs.evolve(terms, expires_at=expires_at)
         self._allow(actor, "sell", Target("account", account_id, account_id))
         payment = self._payment_for(key, template, account_id, member_id)
         if payment.state is PaymentState.PASSED:  # a concurrent try finished first
@@ -299,6 +305,10 @@ class Sales:
                 charge_reference=payment.charge_reference,
                 refundable=template.refundable,
             )
+            if template.auto_renew:
+                ctx.conn.execute(
+                    update(_passes).where(_passes.c.id == granted.pass_id).values(auto_renew=True)
+                )
             moved = ctx.conn.execute(
                 update(payments)
                 .where(

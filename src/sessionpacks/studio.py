@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import itertools
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -23,6 +25,7 @@ from sessionpacks import (
     granting,
     hookspecs,
     lifecycle,
+    plans,
     reading,
     redeeming,
     selling,
@@ -30,6 +33,7 @@ from sessionpacks import (
     templates,
     validation,
 )
+from sessionpacks import renewals as renewing
 from sessionpacks import schedule as scheduling
 from sessionpacks.bookings import (
     BookingRecord,
@@ -43,15 +47,18 @@ from sessionpacks.defaults import DefaultPlugins
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BatchState,
+    Billing,
     Channel,
     CreditTaken,
     ItemOutcome,
     Metric,
     PassState,
     PaymentState,
+    RenewalState,
     Scope,
     Source,
     StartRule,
+    SubscriptionState,
     TemplateKind,
 )
 from sessionpacks.errors import (
@@ -60,6 +67,7 @@ from sessionpacks.errors import (
     InvalidState,
     NotAuthorized,
     PassUnusable,
+    SessionPacksError,
     Unusable,
 )
 from sessionpacks.expiry import ExpiryBatch, ExpiryReport, expire_batch
@@ -81,6 +89,7 @@ from sessionpacks.templates import TemplateInfo
 from sessionpacks.transactions import WriteContext, Writer, check_channel, check_key
 from sessionpacks.values import (
     Actor,
+    AutoRenewResult,
     Balance,
     BatchItem,
     BulkGrantReport,
@@ -91,6 +100,7 @@ from sessionpacks.values import (
     PassBalance,
     PassRefundResult,
     PassTerms,
+    PlanPeriodResult,
     Recipient,
     RedeemResult,
     RedemptionPlan,
@@ -100,6 +110,7 @@ from sessionpacks.values import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("sessionpacks")
 _members = table(Member)
 
 
@@ -149,6 +160,9 @@ class Studio:
         )
         self._sales = selling.Sales(
             session_factory, self.hooks, self.clock, self._writer, self._allow
+        )
+        self.hooks.register(
+            renewing.RenewOnExhaust(self._renew_exhausted), name="sessionpacks.auto_renew"
         )
 
     # -- the directory ---------------------------------------------------------------------
@@ -576,6 +590,11 @@ class Studio:
         priority: int = 0,
         extend_on_unsuspend: bool = True,
         refundable: bool = True,
+        period_days: int | None = None,
+        period_months: int | None = None,
+        rollover: bool = False,
+        rollover_cap: int | None = None,
+        auto_renew: bool = False,
     ) -> TemplateInfo:
         """Set up a product once, to sell or assign. See :class:`~sessionpacks.TemplateInfo`."""
         with self.session_factory.begin() as session:
@@ -602,6 +621,11 @@ class Studio:
                 priority=priority,
                 extend_on_unsuspend=extend_on_unsuspend,
                 refundable=refundable,
+                period_days=period_days,
+                period_months=period_months,
+                rollover=rollover,
+                rollover_cap=rollover_cap,
+                auto_renew=auto_renew,
             )
 
     def template(self, template_id: int) -> TemplateInfo:
@@ -731,6 +755,242 @@ class Studio:
     def retry_payments(self) -> tuple[selling.PaymentInfo, ...]:
         """Refund the charges of sales that failed and whose refund failed too."""
         return self._sales.retry_payments()
+
+    # -- recurring plans and auto-renewal (issue 5) ------------------------------------------
+
+    def subscribe(
+        self,
+        template_id: int,
+        account_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        member_id: int | None = None,
+        billing: Billing | str = Billing.STUDIO,
+    ) -> PlanPeriodResult:
+        """Start a plan now, in its first period, with a pass of the plan's credits.
+
+        ``billing="studio"`` charges each period through the payment hook like a sale (the first
+        now; later ones from :meth:`renew_due`). ``billing="external"`` takes no money: the host's
+        own billing calls :meth:`renew_plan` when each further period is paid.
+        """
+        check_key(idempotency_key)
+        door = check_channel(channel)
+        mode = _billing(billing)
+        arguments: dict[str, object] = {
+            "template_id": template_id,
+            "account_id": account_id,
+            "member_id": member_id,
+            "billing": mode.value,
+        }
+        if mode is Billing.EXTERNAL:
+            return self._writer.write(
+                "subscribe",
+                arguments,
+                idempotency_key=idempotency_key,
+                actor=actor,
+                channel=door,
+                result_type=PlanPeriodResult,
+                work=lambda ctx: plans.start(
+                    ctx,
+                    self._authorize,
+                    template_id,
+                    account_id,
+                    member_id,
+                    mode,
+                    started_at=ctx.now,
+                ),
+            )
+        # Everything refusable is refused before the charge.
+        template = self._read(
+            lambda conn: plans.check_plan(conn, template_id, account_id, member_id)
+        )
+        self._allow(actor, "subscribe", Target("account", account_id, account_id))
+        now = self.clock.now()
+        sale = self._sales.sell(
+            template_id,
+            account_id,
+            member_id,
+            None,
+            key=f"sessionpacks-subscribe:{idempotency_key}",
+            actor=actor,
+            channel=door,
+            expires_at=plans.period_bounds(template, now, 1)[1],
+        )
+        return self._writer.write(
+            "subscribe",
+            arguments,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=door,
+            result_type=PlanPeriodResult,
+            work=lambda ctx: plans.start(
+                ctx,
+                self._authorize,
+                template_id,
+                account_id,
+                member_id,
+                mode,
+                started_at=sale.created_at,
+                sold_pass_id=sale.pass_id,
+                sold_until=sale.expires_at,
+                payment_id=sale.payment_id,
+            ),
+        )
+
+    def renew_plan(
+        self,
+        subscription_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        period_paid_until: dt.datetime | None = None,
+    ) -> PlanPeriodResult:
+        """Begin a plan's next period, once the current one has ended: for the host's billing,
+        when a period is paid. The last period's unused credits roll over (up to the cap) or
+        expire, and a pass of the plan's credits opens the new one.
+
+        ``period_paid_until`` (the end of the period the payment covers) makes the call
+        idempotent per period whatever the key: when the subscription already runs to that date,
+        nothing changes and the result says ``renewed=False``.
+        """
+        paid_until = validation.moment("period_paid_until", period_paid_until)
+        return self._writer.write(
+            "renew_plan",
+            {"subscription_id": subscription_id, "period_paid_until": paid_until},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=PlanPeriodResult,
+            work=lambda ctx: plans.renew(
+                ctx, self._authorize, subscription_id, period_paid_until=paid_until
+            ),
+        )
+
+    def cancel_subscription(
+        self,
+        subscription_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> plans.SubscriptionInfo:
+        """Stop a plan: no further periods are renewed or charged. The current period's pass
+        keeps its credits until the period ends."""
+        return self._writer.write(
+            "cancel_subscription",
+            {"subscription_id": subscription_id},
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=plans.SubscriptionInfo,
+            work=lambda ctx: plans.cancel(ctx, self._authorize, subscription_id),
+        )
+
+    def subscription(self, subscription_id: int) -> plans.SubscriptionInfo:
+        return self._read(lambda conn: plans.get(conn, subscription_id))
+
+    def subscriptions(
+        self,
+        *,
+        account_id: int | None = None,
+        state: SubscriptionState | str | None = None,
+    ) -> tuple[plans.SubscriptionInfo, ...]:
+        wanted = None if state is None else _choice(SubscriptionState, "state", state)
+        return self._read(lambda conn: plans.listing(conn, account_id, wanted))
+
+    def renewals(
+        self, *, state: RenewalState | str | None = None
+    ) -> tuple[renewing.RenewalInfo, ...]:
+        """The automatic re-sales of auto-renewing passes; ``state="failed"`` lists the
+        declined ones, with the reason."""
+        wanted = None if state is None else _choice(RenewalState, "state", state)
+        return self._read(lambda conn: renewing.listing(conn, wanted))
+
+    def renew_due(self, now: dt.datetime | None = None) -> renewing.RenewalReport:
+        """Renew every studio-billed plan whose period has ended (charging the new period) and
+        sell again every auto-renewing pass that is used up or past its expiry.
+
+        Safe to run from several processes at once and to run again after a crash: each charge
+        has an idempotency key made from the subscription and period, or from the old pass, so it
+        is never taken twice. ``now`` (default: the studio's clock) decides what is due.
+        """
+        moment = validation.moment("now", now) or self.clock.now()
+        system = Actor.system()
+        done: list[PlanPeriodResult] = []
+        sold: list[AutoRenewResult] = []
+        failures: list[renewing.RenewalFailure] = []
+        for subscription_id in self._read(lambda conn: plans.due(conn, moment, Billing.STUDIO)):
+            try:
+                renewed = self._renew_studio_plan(subscription_id, moment, system)
+            except SessionPacksError as error:
+                failures.append(renewing.RenewalFailure("plan", subscription_id, str(error)))
+            else:
+                if renewed is not None:
+                    done.append(renewed)
+        for pass_id in self._read(lambda conn: renewing.due_passes(conn, moment)):
+            try:
+                sold.append(
+                    renewing.renew_pass(
+                        self.session_factory, self._sales, self._writer, moment, pass_id
+                    )
+                )
+            except SessionPacksError as error:
+                failures.append(renewing.RenewalFailure("pass", pass_id, str(error)))
+        return renewing.RenewalReport(tuple(done), tuple(sold), tuple(failures))
+
+    def _renew_exhausted(self, pass_id: int) -> None:
+        now = self.clock.now()
+        if not self._read(lambda conn: renewing.is_due(conn, pass_id, now)):
+            return
+        try:
+            renewing.renew_pass(self.session_factory, self._sales, self._writer, now, pass_id)
+        except SessionPacksError:
+            # Recorded on the renewal as failed; renew_due tries it again.
+            log.warning("auto-renewal of pass %s failed", pass_id, exc_info=True)
+
+    def _renew_studio_plan(
+        self, subscription_id: int, moment: dt.datetime, system: Actor
+    ) -> PlanPeriodResult | None:
+        sub = self.subscription(subscription_id)
+        template = self.template(sub.template_id)
+        # Another sweep may have renewed it since the list of due plans was read: charging the
+        # period after that one now would take money for a period that has not begun.
+        if plans.period_bounds(template, sub.started_at, sub.period_number)[1] > moment:
+            return None
+        number = plans.next_period(template, sub, moment)
+        period_end = plans.period_bounds(template, sub.started_at, number)[1]
+        # The key names the subscription and period: two sweeps, or a sweep after a crash
+        # between the charge and the renewal, ask the provider with the same key.
+        sale = self._sales.sell(
+            sub.template_id,
+            sub.account_id,
+            sub.member_id,
+            None,
+            key=f"sessionpacks-plan:{subscription_id}:{number}",
+            actor=system,
+            channel=Channel.SYSTEM,
+            expires_at=period_end,
+        )
+        return self._writer.write(
+            "renew_plan",
+            {"subscription_id": subscription_id, "period_number": number},
+            idempotency_key=f"sessionpacks-plan-renewal:{subscription_id}:{number}",
+            actor=system,
+            channel=Channel.SYSTEM,
+            result_type=PlanPeriodResult,
+            work=lambda ctx: plans.renew(
+                ctx,
+                self._authorize,
+                subscription_id,
+                period_paid_until=None,
+                number=number,
+                sold_pass_id=sale.pass_id,
+                payment_id=sale.payment_id,
+            ),
+        )
 
     # -- lifecycle (issue 3) ---------------------------------------------------------------
 
@@ -1385,15 +1645,16 @@ class Studio:
 
     def run_due_work(self, now: dt.datetime | None = None) -> DueWorkReport:
         """Everything time-based that is due, in one call for cron or a periodic task: expiry,
-        pass reminders, appointment reminders, and side effects that failed or were never sent.
+        renewals (auto-renewing passes and plan periods), pass reminders, appointment reminders,
+        and side effects that failed or were never sent.
 
-        Expiry goes first, so that a pass expiring today gets no expiring-soon reminder. Each
-        part is safe to run again, so a run that dies part-way is simply run again.
+        Expiry goes first, so that a pass expiring today gets no expiring-soon reminder, and
+        renewals follow it, renewing what was used up or expired. Each part is safe to run
+        again, so a run that dies part-way is simply run again.
         """
         moment = validation.moment("now", now) or self.clock.now()
         expiry = self.expire_due(moment)
-        # Auto-renewal and recurring plans (issue 5, items 4 and 5) plug in here, once templates
-        # and selling exist: renew what was used up or expired above, then grant due plan periods.
+        renewals = self.renew_due(moment)
         pass_reminders = self.send_pass_reminders(moment)
         appointment_reminders = self.send_due_reminders()
         retried = self.retry_side_effects()
@@ -1404,7 +1665,8 @@ class Studio:
             appointment_reminders=appointment_reminders.sent,
             side_effects_delivered=retried.delivered,
             side_effects_failed=retried.failed,
-            renewed=0,
+            renewed=len(renewals.plans) + len(renewals.passes),
+            renewals_failed=len(renewals.failures),
         )
 
     def tasks(
@@ -1456,6 +1718,21 @@ class Studio:
                 f"{actor.kind} {actor.id!r} may not {action} {target.kind} {target.id}"
                 " (the authorization hook said no)"
             )
+
+
+def _billing(value: Billing | str) -> Billing:
+    return _choice(Billing, "billing", value)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choice(kind: type[E], field: str, value: object) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"unknown {field} {value!r}; use one of {choices}") from None
 
 
 def _seconds(span: dt.timedelta | None) -> int | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -61,6 +62,13 @@ class TemplateInfo:
     refundable: bool
     archived_at: dt.datetime | None
     created_at: dt.datetime
+    # A plan's period, and what its unused credits do at the period's end.
+    period_days: int | None = None
+    period_months: int | None = None
+    rollover: bool = False
+    rollover_cap: int | None = None
+    # A pass or pack sold from this template is sold again when used up or expired.
+    auto_renew: bool = False
 
     @classmethod
     def from_row(
@@ -90,6 +98,11 @@ class TemplateInfo:
             refundable=bool(row.refundable),
             archived_at=row.archived_at,
             created_at=row.created_at,
+            period_days=row.period_days,
+            period_months=row.period_months,
+            rollover=bool(row.rollover),
+            rollover_cap=row.rollover_cap,
+            auto_renew=bool(row.auto_renew),
         )
 
 
@@ -117,6 +130,11 @@ def create(
     priority: int = 0,
     extend_on_unsuspend: bool = True,
     refundable: bool = True,
+    period_days: int | None = None,
+    period_months: int | None = None,
+    rollover: bool = False,
+    rollover_cap: int | None = None,
+    auto_renew: bool = False,
 ) -> TemplateInfo:
     name = validation.name("template name", name)
     kind_ = _choice(TemplateKind, "kind", kind)
@@ -163,6 +181,9 @@ def create(
         if scope_ is Scope.MEMBER:
             raise InvalidInput("member_cap applies to account-scoped (family) passes only")
     validation.whole_number("priority", priority)
+    _check_recurrence(
+        kind_, rule, period_days, period_months, rollover, rollover_cap, auto_renew, durations
+    )
     for flag_name, flag in (
         ("extend_on_unsuspend", extend_on_unsuspend),
         ("refundable", refundable),
@@ -200,6 +221,11 @@ def create(
                 priority=priority,
                 extend_on_unsuspend=extend_on_unsuspend,
                 refundable=refundable,
+                period_days=period_days,
+                period_months=period_months,
+                rollover=rollover,
+                rollover_cap=rollover_cap,
+                auto_renew=auto_renew,
                 created_at=now,
             )
         )
@@ -273,6 +299,9 @@ def pass_terms(
     expires_at = template.valid_until
     if expires_at is None and starts_at is not None:
         expires_at = expiry_after(starts_at, template.validity_days, template.validity_months)
+    if template.kind is TemplateKind.PLAN and starts_at is not None:
+        # A plan's pass lasts one period: the renewal that follows it starts the next.
+        expires_at = expiry_after(starts_at, template.period_days, template.period_months)
     return PassTerms(
         quantity=template.quantity,
         metric=template.metric,
@@ -321,6 +350,57 @@ def _load(conn: Connection, *criteria: Any) -> tuple[TemplateInfo, ...]:
         )
         for row in rows
     )
+
+
+def period_end(template: TemplateInfo, start: dt.datetime) -> dt.datetime:
+    """The end of a plan's period that begins at ``start``."""
+    end = expiry_after(start, template.period_days, template.period_months)
+    assert end is not None  # a plan template always has a period
+    return end
+
+
+def _check_recurrence(
+    kind: TemplateKind,
+    rule: StartRule,
+    period_days: int | None,
+    period_months: int | None,
+    rollover: bool,
+    rollover_cap: int | None,
+    auto_renew: bool,
+    durations: Sequence[object],
+) -> None:
+    for flag_name, flag in (("rollover", rollover), ("auto_renew", auto_renew)):
+        if not isinstance(flag, bool):
+            raise InvalidInput(f"{flag_name} must be True or False, got {flag!r}")
+    if kind is not TemplateKind.PLAN:
+        for field, value in (
+            ("period_days", period_days),
+            ("period_months", period_months),
+            ("rollover_cap", rollover_cap),
+        ):
+            if value is not None:
+                raise InvalidInput(f"{field} applies only to plan templates, not {kind.value}")
+        if rollover:
+            raise InvalidInput(f"rollover applies only to plan templates, not {kind.value}")
+        return
+    if auto_renew:
+        raise InvalidInput(
+            "auto_renew applies to passes and packs; a plan renews each period by itself"
+        )
+    if (period_days is None) == (period_months is None):
+        raise InvalidInput("a plan template needs one period: period_days or period_months")
+    if period_days is not None:
+        validation.positive("period_days", period_days)
+    else:
+        validation.positive("period_months", period_months)
+    if durations:
+        raise InvalidInput("a plan's passes last one period; give it no other validity")
+    if rule is not StartRule.ON_PURCHASE:
+        raise InvalidInput(f"a plan starts when subscribed; start_rule {rule.value} does not apply")
+    if rollover_cap is not None:
+        if not rollover:
+            raise InvalidInput("rollover_cap applies only when rollover is on")
+        validation.positive("rollover_cap", rollover_cap)
 
 
 def _choice(enum_type: type[E], field: str, value: object) -> E:

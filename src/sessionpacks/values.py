@@ -341,3 +341,47 @@ class LifecycleResult:
     delta: int
     balance_after: int
     operation_id: int
+
+
+@attrs.frozen
+class PlanPeriodResult:
+    """A period of a plan begun: by subscribing (period 1) or by a renewal.
+
+    ``renewed`` is False when a renewal found the period already paid and renewed (it then
+    changes nothing). ``rolled_over`` units moved from the previous period's pass;
+    ``expired`` units of it were forfeited at the period's end.
+    """
+
+    subscription_id: int
+    account_id: int
+    member_id: int | None
+    template_id: int
+    period_number: int
+    period_start: dt.datetime
+    period_end: dt.datetime
+    pass_id: int
+    previous_pass_id: int | None
+    quantity: int
+    rolled_over: int
+    expired: int
+    renewed: bool
+    payment_id: int | None
+    operation_id: int
+    created_at: dt.datetime
+
+
+@attrs.frozen
+class AutoRenewResult:
+    """A used-up or expired auto-renewing pass sold again: ``pass_id`` is the new pass."""
+
+    previous_pass_id: int
+    pass_id: int
+    account_id: int
+    member_id: int | None
+    template_id: int
+    payment_id: int
+    charge_reference: str | None
+    amount_minor: int
+    currency: str | None
+    operation_id: int
+    created_at: dt.datetime

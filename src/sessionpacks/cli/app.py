@@ -14,6 +14,7 @@ from sessionpacks.cli import (
     db,
     due,
     lifecycle,
+    plans,
     products,
     records,
     reports,
@@ -155,6 +156,8 @@ for command in (
     lifecycle.delete,
     lifecycle.default_pack,
     *due.COMMANDS,
+    # -- plans and renewals (issue 5) --
+    *plans.COMMANDS,
 ):
     cli.add_command(command)
 

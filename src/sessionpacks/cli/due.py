@@ -104,8 +104,9 @@ def reminders_passes(state: State, now: dt.datetime | None, as_json: bool) -> No
 @json_option
 @pass_state
 def run_due(state: State, now: dt.datetime | None, as_json: bool) -> None:
-    """Run all due time-based work: expiry, pass and appointment reminders, and retries of
-    emails and tasks that failed. Meant for cron or a periodic task; safe to run again.
+    """Run all due time-based work: expiry, renewals of plans and auto-renewing passes, pass and
+    appointment reminders, and retries of emails and tasks that failed. Meant for cron or a
+    periodic task; safe to run again.
 
     Exits 1 when some side effects still fail, so that a scheduled run gets noticed.
     """
@@ -115,6 +116,7 @@ def run_due(state: State, now: dt.datetime | None, as_json: bool) -> None:
     else:
         click.echo(
             f"expired {report.expired} pass(es) ({report.units_forfeited} unit(s) forfeited);"
+            f" renewed {report.renewed} ({report.renewals_failed} renewal(s) failed);"
             f" sent {report.pass_reminders} pass reminder(s) and"
             f" {report.appointment_reminders} appointment reminder(s);"
             f" delivered {report.side_effects_delivered} side effect(s),"

@@ -80,6 +80,11 @@ def template() -> None:
     help="Unsuspending does not move the expiry out by the time suspended.",
 )
 @click.option("--not-refundable", is_flag=True, help="Sold passes cannot be refunded.")
+@click.option("--auto-renew", is_flag=True, help="Sell a pass again when it is used up or expires.")
+@click.option("--period-days", type=int, help="Plans: each period lasts this many days.")
+@click.option("--period-months", type=int, help="Plans: each period lasts this many months.")
+@click.option("--rollover", is_flag=True, help="Plans: unused credits move into the next period.")
+@click.option("--rollover-cap", type=int, help="Plans: roll over at most this many credits.")
 @json_option
 @pass_state
 def template_add(
@@ -104,9 +109,14 @@ def template_add(
     priority: int,
     keep_expiry_on_unsuspend: bool,
     not_refundable: bool,
+    auto_renew: bool,
+    period_days: int | None,
+    period_months: int | None,
+    rollover: bool,
+    rollover_cap: int | None,
     as_json: bool,
 ) -> None:
-    """Add a template called NAME holding QUANTITY credits."""
+    """Add a template called NAME holding QUANTITY credits (a plan: each period)."""
     made = state.studio.create_template(
         name,
         quantity=quantity,
@@ -128,6 +138,11 @@ def template_add(
         priority=priority,
         extend_on_unsuspend=not keep_expiry_on_unsuspend,
         refundable=not not_refundable,
+        auto_renew=auto_renew,
+        period_days=period_days,
+        period_months=period_months,
+        rollover=rollover,
+        rollover_cap=rollover_cap,
     )
     if as_json:
         print_json(made)

@@ -18,12 +18,14 @@ from sessionpacks.messages import (
     TaskRequest,
 )
 from sessionpacks.values import (
+    AutoRenewResult,
     BulkGrantReport,
     EntryResult,
     ExhaustedEvent,
     GrantResult,
     LifecycleResult,
     PassRefundResult,
+    PlanPeriodResult,
     RedeemResult,
     SaleResult,
 )
@@ -132,6 +134,14 @@ class Recorder:
     @hookimpl
     def sessionpacks_refunded(self, result: PassRefundResult) -> None:
         self.events.append(("refunded", result))
+
+    @hookimpl
+    def sessionpacks_renewed(self, result: PlanPeriodResult) -> None:
+        self.events.append(("renewed", result))
+
+    @hookimpl
+    def sessionpacks_auto_renewed(self, result: AutoRenewResult) -> None:
+        self.events.append(("auto_renewed", result))
 
     @hookimpl
     def sessionpacks_suspended(self, result: LifecycleResult) -> None:
