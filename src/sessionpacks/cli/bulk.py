@@ -14,7 +14,6 @@ import click
 
 from sessionpacks import codec
 from sessionpacks.cli import output
-from sessionpacks.cli.moments import moment_option
 from sessionpacks.cli.state import (
     CHANNEL,
     Failure,
@@ -25,8 +24,9 @@ from sessionpacks.cli.state import (
     pass_state,
     reason_option,
 )
-from sessionpacks.enums import ItemOutcome, Metric
-from sessionpacks.values import BulkGrantReport, PassTerms, Recipient
+from sessionpacks.cli.terms import pass_terms_options, terms_from
+from sessionpacks.enums import ItemOutcome
+from sessionpacks.values import BulkGrantReport, Recipient
 
 REF_COLUMN = "account_ref"
 MEMBER_COLUMN = "member_id"
@@ -64,32 +64,7 @@ def bulk_grant() -> None:
 @bulk_grant.command(name="run")
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("quantity", type=int)
-@click.option(
-    "--metric",
-    type=click.Choice([m.value for m in Metric]),
-    default=Metric.SESSIONS.value,
-    show_default=True,
-    help="What QUANTITY counts: sessions, minutes, or minor units (cents) of --currency.",
-)
-@click.option("--currency", help="The ISO 4217 code of a money pass, such as EUR.")
-@click.option(
-    "--service",
-    "service_ids",
-    type=int,
-    multiple=True,
-    help="A service id the passes are valid for; repeat for several. Without --service or"
-    " --category they are valid for every service.",
-)
-@click.option(
-    "--category", "categories", multiple=True, help="A service category the passes are valid for."
-)
-@click.option("--label", default="", help="A name for the passes, such as 'Snow day credit'.")
-@moment_option("--starts", "start", "When the passes start; a date alone means 00:00 UTC.")
-@moment_option(
-    "--expires",
-    "through",
-    "When the passes expire; a date alone means valid through that whole day (UTC).",
-)
+@pass_terms_options
 @reason_option
 @click.option(
     "--batch-key",
@@ -116,16 +91,7 @@ def run(
 ) -> None:
     """Give every client of FILE.csv a new pass holding QUANTITY credits."""
     rows = _check_file(csv_file)
-    terms = PassTerms(
-        quantity=quantity,
-        metric=Metric(metric),
-        currency=currency.upper() if currency else None,
-        label=label,
-        services=service_ids,
-        categories=categories,
-        starts_at=starts,
-        expires_at=expires,
-    )
+    terms = terms_from(quantity, metric, currency, service_ids, categories, label, starts, expires)
     studio = state.studio
     if as_json:
         report = studio.bulk_grant(

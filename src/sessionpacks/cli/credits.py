@@ -7,7 +7,6 @@ import datetime as dt
 import click
 
 from sessionpacks.cli import output
-from sessionpacks.cli.moments import moment_option
 from sessionpacks.cli.state import (
     CHANNEL,
     Failure,
@@ -19,8 +18,8 @@ from sessionpacks.cli.state import (
     print_json,
     reason_option,
 )
-from sessionpacks.enums import Metric
-from sessionpacks.values import EntryResult, PassTerms, RedemptionPlan
+from sessionpacks.cli.terms import pass_terms_options, terms_from
+from sessionpacks.values import EntryResult, RedemptionPlan
 
 
 @click.command()
@@ -33,32 +32,7 @@ from sessionpacks.values import EntryResult, PassTerms, RedemptionPlan
     help="Only this member may use the pass (a student pass). Without it, any member of the"
     " account may (a family pass).",
 )
-@click.option(
-    "--metric",
-    type=click.Choice([m.value for m in Metric]),
-    default=Metric.SESSIONS.value,
-    show_default=True,
-    help="What QUANTITY counts: sessions, minutes, or minor units (cents) of --currency.",
-)
-@click.option("--currency", help="The ISO 4217 code of a money pass, such as EUR.")
-@click.option(
-    "--service",
-    "service_ids",
-    type=int,
-    multiple=True,
-    help="A service id the pass is valid for; repeat for several. Without --service or"
-    " --category the pass is valid for every service.",
-)
-@click.option(
-    "--category", "categories", multiple=True, help="A service category the pass is valid for."
-)
-@click.option("--label", default="", help="A name for the pass, such as '10-class pack'.")
-@moment_option("--starts", "start", "When the pass starts; a date alone means 00:00 UTC that day.")
-@moment_option(
-    "--expires",
-    "through",
-    "When the pass expires; a date alone means it is valid through that whole day (UTC).",
-)
+@pass_terms_options
 @click.option(
     "--paid",
     type=int,
@@ -94,19 +68,17 @@ def grant(
     For credits given for free or paid outside sessionpacks (at the desk, by bank transfer).
     """
     holder = state.account(account_ref)
-    currency = currency.upper() if currency else None
-    paid_currency = paid_currency.upper() if paid_currency else (currency if paid else None)
-    terms = PassTerms(
-        quantity=quantity,
-        metric=Metric(metric),
-        currency=currency,
-        label=label,
-        services=service_ids,
-        categories=categories,
-        starts_at=starts,
-        expires_at=expires,
-        cost_basis_minor=paid,
-        cost_currency=paid_currency,
+    terms = terms_from(
+        quantity,
+        metric,
+        currency,
+        service_ids,
+        categories,
+        label,
+        starts,
+        expires,
+        paid=paid,
+        paid_currency=paid_currency,
     )
     granted = state.studio.grant(
         holder.id,
