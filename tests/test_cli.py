@@ -628,3 +628,15 @@ def test_main_is_the_console_script(
         main()
     assert stopped.value.code == 0
     assert importlib.metadata.version("sessionpacks") in capsys.readouterr().out
+
+
+def test_can_spend_counts_own_and_family_passes_for_the_service(sp: Cli, family: Family) -> None:
+    assert "nothing: no usable pass" in sp.ok("can-spend", str(family.ann), str(family.yoga))
+    grant(sp, family, quantity="3")
+    grant(sp, family, "--member", str(family.ann), quantity="2")
+    pilates = sp.json("service", "add", "Pilates", "--category", "pilates", "--minutes", "50")
+    grant(sp, family, "--service", str(pilates["id"]), quantity="7")
+    assert sp.json("can-spend", str(family.ann), str(family.yoga)) == [
+        {"metric": "sessions", "currency": None, "units": 5}
+    ]
+    assert sp.ok("can-spend", str(family.ann), str(pilates["id"])) == "12 sessions\n"

@@ -60,3 +60,17 @@ def test_template_add_auto_renew_and_renew_due(sp: Cli, family: Family) -> None:
     (renewed,) = report["passes"]
     assert renewed["previous_pass_id"] == sold["pass_id"]
     assert "renewed 0 plan period(s) and 0 pass(es)" in sp.ok(*PROVIDER, "renew-due")
+
+
+def test_renewals_lists_a_declined_renewal_with_its_reason(sp: Cli, family: Family) -> None:
+    made = sp.json(
+        "template", "add", "Drop-in", "1", "--price", "1500", "--currency", "eur", "--auto-renew"
+    )
+    sp.json(*PROVIDER, "sell", str(made["id"]), family.ref, "--key", "s1")
+    sp.ok("redeem", str(family.ann), str(family.yoga), "--key", "u1")
+    # Without the payment plugin the automatic re-sale cannot charge, and says so.
+    (failed,) = sp.json("renewals", "--state", "failed")
+    assert failed["new_pass_id"] is None
+    assert "no payment provider configured" in failed["last_error"]
+    assert "no payment provider" in sp.ok("renewals")
+    assert sp.json("renewals", "--state", "done") == []

@@ -139,6 +139,7 @@ for command in (
     credits.adjust,
     bulk.bulk_grant,
     reports.balance,
+    reports.can_spend,
     reports.history,
     reports.verify,
     reports.retry,

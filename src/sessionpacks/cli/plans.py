@@ -17,7 +17,7 @@ from sessionpacks.cli.state import (
     pass_state,
     print_json,
 )
-from sessionpacks.enums import Billing, SubscriptionState
+from sessionpacks.enums import Billing, RenewalState, SubscriptionState
 from sessionpacks.values import PlanPeriodResult
 
 
@@ -148,6 +148,24 @@ def subscriptions(state: State, account_ref: str | None, wanted: str | None, as_
     )
 
 
+@click.command()
+@click.option("--state", "wanted", type=click.Choice([s.value for s in RenewalState]))
+@json_option
+@pass_state
+def renewals(state: State, wanted: str | None, as_json: bool) -> None:
+    """List the automatic re-sales of auto-renewing passes; --state failed shows why each was
+    declined."""
+    found = state.studio.renewals(state=wanted)
+    if as_json:
+        print_json(found)
+        return
+    output.echo_table(
+        ["ID", "PASS", "STATE", "ATTEMPTS", "NEW PASS", "LAST ERROR"],
+        [(r.id, r.pass_id, r.state.value, r.attempts, r.new_pass_id, r.last_error) for r in found],
+        right={0, 1, 3, 4},
+    )
+
+
 @click.command("renew-due")
 @json_option
 @pass_state
@@ -175,4 +193,4 @@ def _echo_period(result: PlanPeriodResult) -> None:
     )
 
 
-COMMANDS = (subscribe, renew_plan, cancel_subscription, subscriptions, renew_due)
+COMMANDS = (subscribe, renew_plan, cancel_subscription, subscriptions, renewals, renew_due)

@@ -145,6 +145,24 @@ def history(
     )
 
 
+@click.command("can-spend")
+@click.argument("member_id", type=int)
+@click.argument("service_id", type=int)
+@json_option
+@pass_state
+def can_spend(state: State, member_id: int, service_id: int, as_json: bool) -> None:
+    """What MEMBER_ID can spend on SERVICE_ID now: their own passes and the family's, within any
+    per-member cap, counted per metric."""
+    found = state.studio.member_balance(member_id, service_id)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        click.echo("nothing: no usable pass for this service")
+    for usable in found:
+        click.echo(output.units(usable.units, usable.metric, usable.currency))
+
+
 @click.command()
 @json_option
 @pass_state
