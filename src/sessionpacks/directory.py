@@ -184,6 +184,39 @@ def find_account(conn: Connection, ref: str) -> AccountInfo:
     return AccountInfo.from_row(row)
 
 
+def find_accounts(conn: Connection, text: str, limit: int) -> tuple[AccountInfo, ...]:
+    """Accounts whose name or ref, or a member's name, ref or email, contains ``text`` in any
+    case; every account when ``text`` is blank. Ordered by name, at most ``limit``."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"a search text must be a string, got {text!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidInput(f"a search limit must be a positive whole number, got {limit!r}")
+    query = select(accounts).order_by(accounts.c.name, accounts.c.id).limit(limit)
+    needle = text.strip().lower()
+    if needle:
+
+        def matches(column: sa.Column[Any]) -> sa.ColumnElement[bool]:
+            return sa.func.lower(column).contains(needle, autoescape=True)
+
+        by_member = (
+            select(members.c.id)
+            .where(members.c.account_id == accounts.c.id)
+            .where(
+                sa.or_(matches(members.c.name), matches(members.c.ref), matches(members.c.email))
+            )
+            .exists()
+        )
+        query = query.where(sa.or_(matches(accounts.c.name), matches(accounts.c.ref), by_member))
+    return tuple(AccountInfo.from_row(row) for row in conn.execute(query))
+
+
+def find_member(conn: Connection, ref: str) -> MemberInfo:
+    row = conn.execute(select(members).where(members.c.ref == ref)).one_or_none()
+    if row is None:
+        raise NotFound("member ref", ref)
+    return MemberInfo.from_row(row)
+
+
 def get_member(conn: Connection, member_id: int) -> MemberInfo:
     row = conn.execute(select(members).where(members.c.id == member_id)).one_or_none()
     if row is None:

@@ -212,6 +212,17 @@ class Studio:
     def account_by_ref(self, ref: str) -> directory.AccountInfo:
         return self._read(lambda conn: directory.find_account(conn, ref))
 
+    def find_accounts(
+        self, text: str = "", *, limit: int = 50
+    ) -> tuple[directory.AccountInfo, ...]:
+        """Find clients: accounts whose name or ref, or one of whose members' name, ref or email,
+        contains ``text`` (any case); every account, by name, when ``text`` is blank."""
+        return self._read(lambda conn: directory.find_accounts(conn, text, limit))
+
+    def member_by_ref(self, ref: str) -> directory.MemberInfo:
+        """The member with the host's own id (or kiosk member code) ``ref``."""
+        return self._read(lambda conn: directory.find_member(conn, ref))
+
     def member(self, member_id: int) -> directory.MemberInfo:
         return self._read(lambda conn: directory.get_member(conn, member_id))
 

@@ -30,7 +30,7 @@ _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
 _MISSING_COLUMN = ("no such column", "unknown column", "undefinedcolumn")
 
 
-class _Group(click.Group):
+class CommandGroup(click.Group):
     """Turns the library's errors into one line on stderr and exit code 1, with no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -72,7 +72,7 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-@click.group(cls=_Group)
+@click.group(cls=CommandGroup)
 @click.option(
     "--url",
     envvar="SESSIONPACKS_DATABASE_URL",

@@ -39,11 +39,22 @@ class State:
     studio allows every action and records each write as actor ``cli:<OS user name>``.
     """
 
-    def __init__(self, url: str, plugins: tuple[str, ...] = (), timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        url: str,
+        plugins: tuple[str, ...] = (),
+        timezone: str = "UTC",
+        *,
+        engine: Engine | None = None,
+        plugin_objects: tuple[object, ...] = (),
+    ) -> None:
         self.url = url
         self.plugin_specs = plugins
+        self.plugin_objects = plugin_objects
         self.timezone = timezone
-        self._engine: Engine | None = None
+        # A host's engine (``flask sessionpacks``) is borrowed: used, never disposed here.
+        self._borrowed = engine is not None
+        self._engine: Engine | None = engine
         self._studio: Studio | None = None
         self.actor = Actor(kind="cli", id=os_user())
 
@@ -82,7 +93,10 @@ class State:
             self._studio = Studio(
                 self.engine(),
                 settings=Settings(policy=allow_all, studio_timezone=self.timezone),
-                plugins=[load_plugin(spec) for spec in self.plugin_specs],
+                plugins=[
+                    *self.plugin_objects,
+                    *(load_plugin(spec) for spec in self.plugin_specs),
+                ],
             )
         return self._studio
 
@@ -90,7 +104,7 @@ class State:
         return self.studio.account_by_ref(ref)
 
     def close(self) -> None:
-        if self._engine is not None:
+        if self._engine is not None and not self._borrowed:
             self._engine.dispose()
             self._engine = None
             self._studio = None

@@ -1,0 +1,88 @@
+"""The ``SESSIONPACKS_*`` keys a host app sets in ``app.config``, read and checked once."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from sessionpacks.errors import ConfigurationError
+
+PREFIX = "SESSIONPACKS_"
+
+
+def _url_prefix(value: object) -> str:
+    if value == "/":
+        return ""
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ConfigurationError(
+            f"SESSIONPACKS_URL_PREFIX must start with '/' and not end with one, such as"
+            f" '/sessionpacks', got {value!r}"
+        )
+    return value
+
+
+def _database_url(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, sa.URL)):
+        raise ConfigurationError(f"SESSIONPACKS_DATABASE_URL must be a URL string, got {value!r}")
+    try:
+        return sa.make_url(value).render_as_string(hide_password=False)
+    except sa.exc.ArgumentError as error:
+        raise ConfigurationError(f"SESSIONPACKS_DATABASE_URL: {error}") from error
+
+
+def _key(attribute: attrs.Attribute[Any]) -> str:
+    return PREFIX + attribute.name.upper()
+
+
+def _is_flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{_key(attribute)} must be True or False, got {value!r}")
+
+
+def _is_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{_key(attribute)} must be a non-empty string, got {value!r}")
+
+
+@attrs.frozen
+class Config:
+    """What the extension reads from ``app.config``; every key is optional.
+
+    :param database_url: sessionpacks' own database. Unset, it uses the engine handed to
+        :class:`~sessionpacks_flask.SessionPacks`, else Flask-SQLAlchemy's engine when the app has
+        one, else a SQLite file ``sessionpacks.db`` in the app's instance folder.
+    :param url_prefix: where the pages and the API are mounted (``/sessionpacks``).
+    :param auto_upgrade: create or upgrade sessionpacks' tables when the app first uses them.
+        Turn it off where deployments run ``flask sessionpacks db upgrade`` themselves.
+    :param studio_name: the studio's name in page titles and headings.
+    """
+
+    database_url: str | None = attrs.field(default=None, converter=_database_url)
+    url_prefix: str = attrs.field(default="/sessionpacks", converter=_url_prefix)
+    auto_upgrade: bool = attrs.field(default=True, validator=_is_flag)
+    studio_name: str = attrs.field(default="Studio", validator=_is_text)
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> Config:
+        """Read the ``SESSIONPACKS_*`` keys; an unknown one is an error, naming the likely key."""
+        known = {_key(field): field.name for field in attrs.fields(cls)}
+        given: dict[str, Any] = {}
+        for key, value in config.items():
+            if not key.startswith(PREFIX):
+                continue
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ConfigurationError(
+                    f"unknown configuration key {key}{hint} (sessionpacks reads "
+                    + ", ".join(sorted(known))
+                    + ")"
+                )
+            given[known[key]] = value
+        return cls(**given)

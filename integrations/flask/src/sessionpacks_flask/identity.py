@@ -1,0 +1,112 @@
+"""Who is asking: the host's signed-in user, turned into a sessionpacks actor through a hook.
+
+The host answers ``sessionpacks_flask_identity`` (a pluggy hook on the studio's plugin manager,
+beside the core's hooks), or decorates a function with
+:meth:`~sessionpacks_flask.SessionPacks.identity_loader`. Without either, a Flask-Login user that
+has a ``sessionpacks_identity`` attribute (a value or a method) is used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pluggy
+
+from sessionpacks.hookspecs import PROJECT, hookimpl
+from sessionpacks.studio import Studio
+from sessionpacks.values import Actor, Target
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@attrs.frozen
+class Identity:
+    """The person behind a request.
+
+    :param actor: recorded on every write and handed to the authorization hook. Staff are
+        ``Actor(kind="staff", ...)``; the office and the kiosk are for them.
+    :param member_id: the sessionpacks member this person is, for the customer portal; a member
+        actor acts on their own account only.
+    """
+
+    actor: Actor
+    member_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.actor.kind == "staff"
+
+    @classmethod
+    def staff(cls, user_id: str, *roles: str) -> Identity:
+        return cls(Actor(kind="staff", id=user_id, roles=roles))
+
+    @classmethod
+    def member(cls, member_id: int, *roles: str) -> Identity:
+        """A member using the portal; ``roles`` are what the host's policy allows members."""
+        return cls(Actor(kind="member", id=str(member_id), roles=roles), member_id=member_id)
+
+
+class IdentitySpec:
+    @hookspec(firstresult=True)
+    def sessionpacks_flask_identity(self) -> Identity | None:
+        """Return who makes the current request, or None for nobody signed in.
+
+        Called inside the request; read the host's session or login library. The first
+        non-None answer wins.
+        """
+
+
+class FlaskLoginIdentity:
+    """The default answer: Flask-Login's ``current_user.sessionpacks_identity``, when present."""
+
+    @hookimpl(trylast=True)
+    def sessionpacks_flask_identity(self) -> Identity | None:
+        try:
+            from flask_login import current_user
+        except ImportError:
+            return None
+        if not getattr(current_user, "is_authenticated", False):
+            return None
+        found: Any = getattr(current_user, "sessionpacks_identity", None)
+        if callable(found):
+            found = found()
+        return found if isinstance(found, Identity) else None
+
+
+class IdentityFunction:
+    """Wraps the function given to ``identity_loader`` as a plugin."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    @hookimpl
+    def sessionpacks_flask_identity(self) -> Identity | None:
+        found = self.function()
+        return found if found is None else _checked(found)
+
+
+def _checked(found: object) -> Identity:
+    if not isinstance(found, Identity):
+        raise TypeError(
+            f"an identity loader must return a sessionpacks_flask.Identity or None, got {found!r}"
+        )
+    return found
+
+
+class OwnAccountOnly:
+    """A member actor may act on their own account and nothing else, whatever the host's policy
+    says; for everyone else it has no opinion and the host's policy decides."""
+
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+
+    @hookimpl(tryfirst=True)
+    def sessionpacks_authorize(self, actor: Actor, action: str, target: Target) -> bool | None:
+        if actor.kind != "member":
+            return None
+        try:
+            account_id = self.studio.member(int(actor.id)).account_id
+        except (ValueError, LookupError):
+            return False
+        return None if target.account_id == account_id else False

@@ -1,0 +1,77 @@
+"""The HTTP status and a short title for each error sessionpacks raises.
+
+The pages show the title and the error's own message; the JSON API sends both as
+``application/problem+json`` (RFC 9457). Bad input is always a 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from sessionpacks import errors
+
+# The most specific class first: the first match wins.
+_STATUS: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (errors.ManualCreditsProtected, 403, "manual-credits-protected", "Manual credits protected"),
+    (errors.NotAuthorized, 403, "not-authorized", "Not allowed"),
+    (errors.NotFound, 404, "not-found", "Not found"),
+    (errors.CurrencyMismatch, 422, "currency-mismatch", "Currency mismatch"),
+    (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
+    (errors.IdempotencyConflict, 409, "idempotency-conflict", "Idempotency key reused"),
+    (errors.InsufficientCredit, 409, "insufficient-credit", "Not enough credit"),
+    (errors.PassUnusable, 409, "pass-unusable", "Pass cannot be used"),
+    (errors.OccurrenceFull, 409, "occurrence-full", "Class is full"),
+    (errors.InvalidState, 409, "invalid-state", "Not possible now"),
+    (errors.SaleFailed, 502, "sale-failed", "Sale failed"),
+    (errors.PaymentUnknown, 504, "payment-unknown", "Payment outcome unknown"),
+    (errors.NoPaymentProvider, 503, "no-payment-provider", "Payments are not set up"),
+    (errors.PaymentError, 402, "payment-declined", "Payment declined"),
+)
+
+# Problem type URIs are relative references under the API, which serves their descriptions.
+TYPE_PREFIX = "problems/"
+
+
+@attrs.frozen
+class Problem:
+    """One error as the web layer reports it."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+
+    @property
+    def type(self) -> str:
+        return TYPE_PREFIX + self.slug
+
+    def as_json(self, instance: str) -> dict[str, object]:
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+
+
+class BadRequest(errors.InvalidInput):
+    """A request the web layer cannot read: a missing or malformed field."""
+
+
+def problem_for(error: errors.SessionPacksError) -> Problem | None:
+    """The problem for a sessionpacks error, or None for one that is the host's to fix (a
+    configuration error), which stays a 500."""
+    for kind, status, slug, title in _STATUS:
+        if isinstance(error, kind):
+            return Problem(status, slug, title, str(error))
+    return None
+
+
+def problem(status: int, slug: str, title: str, detail: str) -> Problem:
+    return Problem(status, slug, title, detail)
+
+
+def every_problem() -> tuple[tuple[int, str, str], ...]:
+    """Every (status, slug, title) the API can answer with, for its OpenAPI document."""
+    return tuple((status, slug, title) for _, status, slug, title in _STATUS)
