@@ -1,0 +1,127 @@
+"""The demo host app: its home page, its sign-in, and sessionpacks mounted into it."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+
+from flask import Flask, abort, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from werkzeug.wrappers.response import Response
+from wtforms import ValidationError
+
+from sessionpacks import ALL, Clock, NotFound, RolePolicy, Settings, SystemClock
+from sessionpacks_flask import SessionPacks, mounted
+from sessionpacks_flask.demo.payments import DemoPayments
+from sessionpacks_flask.demo.seed import is_seeded, seed
+from sessionpacks_flask.demo.users import DemoUser, member_user, staff_user
+
+DEFAULT_DATABASE = "sqlite:///sessionpacks-demo.db"
+
+# The studio's policy: the owner does everything; members enroll in classes and cancel them.
+POLICY = RolePolicy({"owner": ALL, "member": {"enroll", "book", "cancel"}})
+
+
+def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = None) -> Flask:
+    """The demo site on ``database_url``, seeded on first start."""
+    app = Flask(__name__)
+    app.config.update(
+        # A fresh key per start: signing in again after a restart is fine for a demo.
+        SECRET_KEY=secrets.token_hex(32),
+        SESSIONPACKS_DATABASE_URL=database_url,
+        SESSIONPACKS_STUDIO_NAME="Riverside Yoga & Fitness",
+    )
+    login = LoginManager(app)
+    login.login_view = "home"
+    SessionPacks(
+        app,
+        settings=Settings(policy=POLICY),
+        plugins=[DemoPayments()],
+        clock=clock or SystemClock(),
+    )
+    with app.app_context():
+        studio = mounted().studio
+        if not is_seeded(studio):
+            seed(mounted().engine, studio.clock.now())
+
+    @login.user_loader
+    def load_user(user_id: str) -> DemoUser | None:
+        return _user(user_id)
+
+    @app.route("/")
+    def home() -> str:
+        studio = mounted().studio
+        members = [
+            member
+            for ref in ("family-garcia", "client-lee")
+            for member in studio.members(studio.account_by_ref(ref).id)
+        ]
+        return render_template(
+            "demo/home.html",
+            members=members,
+            user=current_user,
+            csrf_token=generate_csrf,
+            studio_name=app.config["SESSIONPACKS_STUDIO_NAME"],
+        )
+
+    @app.post("/sign-in")
+    def sign_in() -> Response:
+        _check_csrf()
+        user = _user(request.form.get("user", ""))
+        if user is None:
+            abort(400, "choose one of the demo users")
+        login_user(user)
+        staff = user.identity.is_staff
+        return redirect(
+            url_for("sessionpacks.office.clients" if staff else "sessionpacks.portal.home")
+        )
+
+    @app.post("/sign-out")
+    def sign_out() -> Response:
+        _check_csrf()
+        logout_user()
+        return redirect(url_for("home"))
+
+    return app
+
+
+def _user(user_id: str) -> DemoUser | None:
+    if user_id == "staff":
+        return staff_user()
+    number = user_id.removeprefix("member-")
+    if number == user_id or not number.isdigit():
+        return None
+    try:
+        member = mounted().studio.member(int(number))
+    except NotFound:
+        return None
+    return member_user(member.id, member.name)
+
+
+def _check_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as error:
+        abort(400, str(error))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``sessionpacks-demo`` command: start the demo site and say where to open it."""
+    parser = argparse.ArgumentParser(prog="sessionpacks-demo", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    parser.add_argument("--port", type=int, default=5000, help="the port to listen on")
+    parser.add_argument(
+        "--database", default=DEFAULT_DATABASE, help="a SQLAlchemy URL (default: %(default)s)"
+    )
+    args = parser.parse_args(argv)
+    app = create_app(args.database)
+    shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    print(
+        f"\nsessionpacks demo gym site on {args.database}\n"
+        f"  open  http://{shown}:{args.port}/  to sign in as front-desk staff or as a member,\n"
+        f"  then find the office, the customer portal and the check-in kiosk from there.\n"
+        "  Press Ctrl+C to stop.\n",
+        flush=True,
+    )
+    app.run(host=args.host, port=args.port)

@@ -1,0 +1,121 @@
+"""The demo gym site: seeded once, signs its users in, and starts from its console script."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from sessionpacks import Studio
+from sessionpacks_flask import mounted
+from sessionpacks_flask.demo import create_app
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Flask:
+    return create_app(f"sqlite:///{tmp_path / 'demo.db'}")
+
+
+def _studio(app: Flask) -> Studio:
+    with app.app_context():
+        return mounted().studio
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_the_seed_has_a_family_of_three_a_single_client_and_history(demo: Flask) -> None:
+    studio = _studio(demo)
+    garcias = studio.account_by_ref("family-garcia")
+    assert [m.name for m in studio.members(garcias.id)] == [
+        "Maria Garcia",
+        "Lucía Garcia",
+        "Mateo Garcia",
+    ]
+    lee = studio.account_by_ref("client-lee")
+    assert [m.ref for m in studio.members(lee.id)] == ["2001"]
+    ten_pack = next(p for p in studio.passes(garcias.id) if p.label == "10-Class Pass")
+    assert (ten_pack.remaining, ten_pack.initial_quantity) == (6, 10)
+    assert len(studio.history(account_id=garcias.id)) >= 8
+    assert {t.name for t in studio.templates()} >= {"10-Class Pass", "Drop-in Class"}
+    assert studio.verify() == ()
+
+
+def test_a_second_start_on_the_same_database_does_not_seed_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    first = _studio(create_app(url))
+    accounts = first.find_accounts()
+    assert _studio(create_app(url)).find_accounts() == accounts
+
+
+def test_signing_in_as_staff_opens_the_office_and_as_a_member_the_portal(demo: Flask) -> None:
+    client = demo.test_client()
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Sign in as Alex (front desk)" in home.text
+    assert "1002" in home.text  # Lucía's kiosk code is shown for trying the kiosk
+    signed = client.post("/sign-in", data={"csrf_token": _token(home.text), "user": "staff"})
+    assert signed.headers["Location"] == "/sessionpacks/office/"
+    lucia = _studio(demo).member_by_ref("1002")
+    home = client.get("/")
+    assert "Signed in as" in home.text
+    signed = client.post(
+        "/sign-in", data={"csrf_token": _token(home.text), "user": f"member-{lucia.id}"}
+    )
+    assert signed.headers["Location"] == "/sessionpacks/my/"
+
+
+@pytest.mark.parametrize("user", ["nobody", "member-999999", "member-x", ""])
+def test_an_unknown_demo_user_is_refused(demo: Flask, user: str) -> None:
+    client = demo.test_client()
+    token = _token(client.get("/").text)
+    assert client.post("/sign-in", data={"csrf_token": token, "user": user}).status_code == 400
+
+
+def test_signing_in_without_the_csrf_token_is_refused(demo: Flask) -> None:
+    assert demo.test_client().post("/sign-in", data={"user": "staff"}).status_code == 400
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_console_script_starts_the_site_and_says_where_to_open_it(tmp_path: Path) -> None:
+    script = shutil.which("sessionpacks-demo", path=str(Path(sys.executable).parent))
+    assert script, "the sessionpacks-demo console script is not installed beside this Python"
+    port = _free_port()
+    process = subprocess.Popen(
+        [script, "--port", str(port), "--database", f"sqlite:///{tmp_path / 'demo.db'}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = "".join(process.stdout.readline() for _ in range(3))
+        assert f"open  http://localhost:{port}/" in banner
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as page:
+                    assert "Riverside Yoga &amp; Fitness" in page.read().decode()
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the demo site did not answer in 30 s"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
