@@ -45,6 +45,16 @@ def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = No
         if not is_seeded(studio):
             seed(mounted().engine, studio.clock.now())
 
+    @app.after_request
+    def strict_policy(response: Response) -> Response:
+        # Many hosts run a strict Content-Security-Policy; the demo does too, to prove the pages
+        # need no inline script or style and nothing from other sites.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
     @login.user_loader
     def load_user(user_id: str) -> DemoUser | None:
         return _user(user_id)

@@ -1,0 +1,79 @@
+"""The demo gym site served on a free port, and Debian's Chromium driven headless by Playwright.
+
+Chromium comes from the system (``apt-get install chromium``), not from Playwright's own
+download: ``SESSIONPACKS_CHROMIUM`` names it, ``/usr/bin/chromium`` by default. Without it the
+tests fail, saying so. ``SESSIONPACKS_SCREENSHOTS`` names a folder for the screenshots they take.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from sessionpacks_flask.demo import create_app
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = os.environ.get("SESSIONPACKS_CHROMIUM", "/usr/bin/chromium")
+    if not (os.access(path, os.X_OK) or shutil.which(path)):
+        pytest.fail(
+            f"no Chromium at {path}: install Debian's (apt-get install chromium chromium-driver)"
+            " or set SESSIONPACKS_CHROMIUM to a Chromium binary"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[str]:
+    """The demo site on a fresh database, served by a real HTTP server in a thread."""
+    app = create_app(f"sqlite:///{tmp_path / 'demo.db'}")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # A front-desk screen and a phone both matter; the flows run at a desk's size.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("SESSIONPACKS_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
