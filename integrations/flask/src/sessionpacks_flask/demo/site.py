@@ -55,9 +55,7 @@ def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = No
         )
         return response
 
-    @login.user_loader
-    def load_user(user_id: str) -> DemoUser | None:
-        return _user(user_id)
+    login.user_loader(_user)
 
     @app.route("/")
     def home() -> str:
