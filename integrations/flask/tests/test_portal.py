@@ -10,11 +10,10 @@ import attrs
 import pytest
 from flask.testing import FlaskClient
 
+from conftest import OWNER, START, Who, csrf_token, submit
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
 from sessionpacks_flask import Identity
-
-from conftest import OWNER, START, Who, csrf_token, submit
 
 PORTAL = "/sessionpacks/my/"
 CLASSES = "/sessionpacks/my/classes"
