@@ -299,6 +299,7 @@ def test_a_full_class_is_refused_clearly(
         ({"member_code": "L-100"}, "Lucía, choose a class"),
         ({"member_code": "L-100", "service_id": "yoga"}, "the field &#39;service_id&#39;"),
         ({"member_code": "L-100", "service_id": "999"}, "that service is not on the schedule"),
+        ({"member_code": "L-100", "occurrence_id": "999"}, "that class is not on the schedule"),
     ],
 )
 def test_a_bad_form_is_refused_clearly_and_nothing_is_written(
@@ -357,4 +358,17 @@ def test_a_staff_role_that_may_not_redeem_is_told_so(
     verdict = _check_in(client, "L-100", service_id=str(yoga))
     assert verdict[0] == "sp-verdict-no"
     assert "this device may not check members in" in verdict[1]
+    assert _remaining(studio, pass_id) == 10
+
+
+def test_nobody_signed_in_cannot_check_in(
+    client: FlaskClient, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
+) -> None:
+    pass_id = _grant(studio, lucia)
+    who.current = FRONT_DESK
+    token = csrf_token(client, KIOSK)
+    who.current = None
+    data = {"csrf_token": token, "idempotency_key": "k-3", "member_code": "L-100"}
+    response = client.post(CHECK_IN, data=data | {"service_id": str(yoga)})
+    assert response.status_code == 401
     assert _remaining(studio, pass_id) == 10

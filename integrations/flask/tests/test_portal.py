@@ -362,3 +362,20 @@ def test_a_cancel_returns_only_to_a_portal_page(
     response = submit(client, CLASSES, action, {"next": "https://evil.example/sessionpacks/my/"})
     assert response.status_code == 303
     assert response.location.endswith(HISTORY)
+
+
+def test_nobody_signed_in_cannot_enroll_or_cancel(
+    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    token = csrf_token(client, CLASSES)
+    who.current = None
+    for action in (
+        f"{CLASSES}/{setup.occurrence_id}/enroll",
+        f"/sessionpacks/my/bookings/{booking_id}/cancel",
+    ):
+        response = client.post(action, data={"csrf_token": token, "idempotency_key": "k-n"})
+        assert response.status_code == 401
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+    assert _remaining(studio, setup.lucia.pass_id) == 9

@@ -88,7 +88,8 @@ def refusal(error: errors.SessionPacksError) -> str:
     if isinstance(error, errors.NotAuthorized):
         return "this device may not check members in; ask at the front desk"
     if isinstance(error, errors.NotFound):
-        return f"that {error.kind} is not on the schedule any more"
+        kind = "class" if error.kind == "occurrence" else error.kind
+        return f"that {kind} is not on the schedule any more"
     if isinstance(error, errors.IdempotencyConflict):
         return "this form was already used; please try again"
     if isinstance(error, errors.InvalidState):
