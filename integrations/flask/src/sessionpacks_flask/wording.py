@@ -1,0 +1,104 @@
+"""Plain words for members: what a redemption took, what a cancellation gave back, and why a
+check-in was refused. The core decides; this only says it the way a front desk would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sessionpacks import errors
+from sessionpacks.bookings import BookingResult
+from sessionpacks.enums import BookingState, Metric
+from sessionpacks.errors import Unusable
+from sessionpacks.values import RedeemResult
+
+# Currencies whose minor unit is the whole unit (ISO 4217 exponent 0).
+_NO_DECIMALS = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                          "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})  # fmt: skip
+
+_UNUSABLE = {
+    Unusable.SUSPENDED: "your pass is on hold (suspended)",
+    Unusable.EXPIRED: "your pass has expired",
+    Unusable.EXHAUSTED: "your pass is used up",
+    Unusable.NOT_STARTED: "your pass has not started yet",
+    Unusable.MEMBER_CAP_REACHED: "you have used your share of the family pass",
+    Unusable.NOT_USABLE_BY_MEMBER: "your account's pass is for another member",
+    Unusable.NOT_APPLICABLE: "you have no pass for this",
+    Unusable.WRONG_METRIC: "your passes cannot be combined for this",
+    Unusable.VOIDED: "your pass was cancelled",
+    Unusable.REFUNDED: "your pass was refunded",
+}
+# When several passes were refused, the reason a member can act on comes first.
+_FIRST = tuple(_UNUSABLE)
+
+NO_PASS = "you have no pass for this"
+
+
+def amount(units: int, metric: Metric, currency: str | None) -> str:
+    """``3 sessions``, ``45 minutes``, ``12.50 EUR`` (money is kept in minor units)."""
+    if metric is Metric.MONEY:
+        code = currency or ""
+        if code in _NO_DECIMALS:
+            return f"{units} {code}".strip()
+        return f"{units // 100}.{units % 100:02d} {code}".strip()
+    if metric is Metric.MINUTES:
+        return f"{units} minute" if units == 1 else f"{units} minutes"
+    return f"{units} session" if units == 1 else f"{units} sessions"
+
+
+def taken(redeemed: RedeemResult | None) -> str:
+    """``Session 3 of 10, 7 left.`` for the pass that paid last; empty when nothing was taken."""
+    if redeemed is None or not redeemed.parts:
+        return ""
+    last = redeemed.parts[-1]
+    left = amount(last.balance_after, redeemed.metric, redeemed.currency)
+    if last.number is not None and last.of is not None:
+        if redeemed.metric is Metric.SESSIONS:
+            return f"Session {last.number} of {last.of}, {last.balance_after} left."
+        return f"Session {last.number} of {last.of}, {left} left."
+    used = amount(redeemed.units, redeemed.metric, redeemed.currency)
+    return f"{used} taken, {left} left."
+
+
+def booking_change(result: BookingResult) -> str:
+    """What cancelling a booking did to its credit."""
+    back = result.returned is not None
+    if result.state is BookingState.LATE_CANCELLED:
+        if back:
+            return "Cancelled after the cut-off; your credit is back."
+        return "Cancelled after the cut-off: by the studio's policy the credit is not returned."
+    return "Booking cancelled; your credit is back." if back else "Booking cancelled."
+
+
+def unusable(reason: Unusable) -> str:
+    return _UNUSABLE[reason]
+
+
+def refusal(error: errors.SessionPacksError) -> str:
+    """Why a check-in could not happen, in a member's words."""
+    if isinstance(error, errors.PassUnusable):
+        return unusable(error.reason)
+    if isinstance(error, errors.InsufficientCredit):
+        reasons = {why for _, why in error.rejected}
+        for reason in _FIRST:
+            if reason in reasons:
+                return unusable(reason)
+        return NO_PASS
+    if isinstance(error, errors.OccurrenceFull):
+        return "this class is full"
+    if isinstance(error, errors.NotAuthorized):
+        return "this device may not check members in; ask at the front desk"
+    if isinstance(error, errors.NotFound):
+        kind = "class" if error.kind == "occurrence" else error.kind
+        return f"that {kind} is not on the schedule any more"
+    if isinstance(error, errors.IdempotencyConflict):
+        return "this form was already used; please try again"
+    if isinstance(error, errors.InvalidState):
+        return f"this is not possible now ({error})"
+    return str(error)
+
+
+def when(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """A moment in the studio's zone: ``Mon 02 Mar 2026, 18:00``; a dash for none."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")

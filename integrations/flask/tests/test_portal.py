@@ -1,0 +1,381 @@
+"""The customer portal: a member's passes, history and classes; enrolling and cancelling; and
+that a member sees and touches nothing of another account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import attrs
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import OWNER, START, Who, csrf_token, submit
+from sessionpacks import BookingState, ManualClock, PassTerms, Studio
+from sessionpacks.directory import MemberInfo
+from sessionpacks_flask import Identity
+
+PORTAL = "/sessionpacks/my/"
+CLASSES = "/sessionpacks/my/classes"
+HISTORY = "/sessionpacks/my/history"
+
+_keys = itertools.count(1)
+
+
+@attrs.frozen
+class Family:
+    member: MemberInfo
+    child: MemberInfo
+    pass_id: int
+
+
+@attrs.frozen
+class Setup:
+    lucia: Family
+    other: Family
+    yoga: int
+    occurrence_id: int
+
+
+def _grant(studio: Studio, account_id: int, quantity: int, label: str) -> int:
+    return studio.grant(
+        account_id,
+        PassTerms(quantity=quantity, label=label, expires_at=START + dt.timedelta(days=90)),
+        reason="sold at the desk",
+        idempotency_key=f"grant-{next(_keys)}",
+        actor=OWNER.actor,
+        channel="office",
+    ).pass_id
+
+
+def _family(studio: Studio, ref: str, name: str) -> Family:
+    account = studio.add_account(ref, name)
+    member = studio.add_member(account.id, name, ref=f"{ref}-m")
+    child = studio.add_member(account.id, f"{name} Jr", ref=f"{ref}-c")
+    return Family(member, child, _grant(studio, account.id, 10, f"{name}'s 10-pack"))
+
+
+@pytest.fixture
+def setup(studio: Studio, who: Who) -> Setup:
+    yoga = studio.add_service("Yoga", category="class", duration_minutes=60).id
+    occurrence = studio.add_occurrence(yoga, START + dt.timedelta(days=1), instructor_ref="Ana")
+    found = Setup(
+        _family(studio, "acc-1", "Lucía Pérez"),
+        _family(studio, "acc-2", "Bruno Díaz"),
+        yoga,
+        occurrence.id,
+    )
+    who.current = Identity.member(found.lucia.member.id, "member")
+    return found
+
+
+def _enroll(studio: Studio, member: MemberInfo, occurrence_id: int) -> int:
+    return studio.enroll(
+        member.id,
+        occurrence_id,
+        idempotency_key=f"enroll-{next(_keys)}",
+        actor=OWNER.actor,
+        channel="office",
+    ).booking_id
+
+
+def _remaining(studio: Studio, pass_id: int) -> int:
+    return studio.pass_balance(pass_id).remaining
+
+
+# -- who may see the portal ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page",
+    [PORTAL, CLASSES, HISTORY, "/sessionpacks/my/passes/1"],
+)
+def test_nobody_signed_in_gets_401_and_staff_without_a_member_gets_403(
+    client: FlaskClient, who: Who, page: str
+) -> None:
+    assert client.get(page).status_code == 401
+    who.current = OWNER
+    assert client.get(page).status_code == 403
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def test_my_passes_show_what_is_left_the_state_and_the_expiry(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    page = client.get(PORTAL)
+    assert page.status_code == 200
+    assert "Lucía Pérez&#39;s 10-pack" in page.text
+    assert "10 of 10 sessions left" in page.text
+    assert "sp-state-active" in page.text
+    assert "Sun 31 May 2026" in page.text  # START + 90 days, in the studio's zone (UTC)
+    # Nothing of the other account.
+    assert "Bruno" not in page.text
+
+
+def test_a_pass_page_shows_its_history_and_another_accounts_pass_is_not_found(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    page = client.get(f"/sessionpacks/my/passes/{setup.lucia.pass_id}")
+    assert page.status_code == 200
+    assert "9 sessions left of 10 sessions" in page.text
+    assert "redeem (session 1 of 10)" in page.text
+    assert "sold at the desk" in page.text
+
+    other = client.get(f"/sessionpacks/my/passes/{setup.other.pass_id}")
+    assert other.status_code == 404
+    assert "Bruno" not in other.text
+    assert client.get("/sessionpacks/my/passes/999").status_code == 404
+
+
+def test_history_shows_my_bookings_and_my_accounts_credits_only(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    _enroll(studio, setup.other.member, setup.occurrence_id)
+    page = client.get(HISTORY)
+    assert page.status_code == 200
+    assert "Yoga" in page.text
+    assert "session 1 of 10" in page.text
+    assert "Cancel booking" in page.text
+    assert page.text.count("sold at the desk") == 1
+
+
+def test_the_schedule_lists_upcoming_classes_with_an_enroll_button(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    studio.add_occurrence(setup.yoga, START - dt.timedelta(hours=2))  # already over
+    studio.add_occurrence(setup.yoga, START + dt.timedelta(days=30))  # beyond two weeks
+    page = client.get(CLASSES)
+    assert page.status_code == 200
+    assert page.text.count("Enroll</button>") == 1
+    assert "Tue 03 Mar 2026, 09:00" in page.text
+    assert "Ana" in page.text
+    # A family account chooses who goes.
+    assert "Lucía Pérez Jr" in page.text
+
+
+# -- enrolling ---------------------------------------------------------------------------------
+
+
+def test_enrolling_takes_a_credit_through_the_portal_and_says_so(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
+    assert response.status_code == 303
+    page = client.get(response.location)
+    assert "Enrolled for Tue 03 Mar 2026, 09:00. Session 1 of 10, 9 left." in page.text
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+    assert _remaining(studio, setup.lucia.pass_id) == 9
+    (entry,) = [e for e in studio.history(pass_id=setup.lucia.pass_id) if e.kind.value == "redeem"]
+    assert entry.channel.value == "portal"
+    assert entry.actor_kind == "member"
+    # Enrolled: the button became a cancel button.
+    assert "Cancel booking" in page.text
+
+
+def test_a_double_submit_enrolls_once(client: FlaskClient, studio: Studio, setup: Setup) -> None:
+    token = csrf_token(client, CLASSES)
+    form = {"csrf_token": token, "idempotency_key": "double-tap"}
+    action = f"{CLASSES}/{setup.occurrence_id}/enroll"
+    assert client.post(action, data=form).status_code == 303
+    assert client.post(action, data=form).status_code == 303
+    assert len(studio.bookings(member_id=setup.lucia.member.id)) == 1
+    assert _remaining(studio, setup.lucia.pass_id) == 9
+
+
+def test_a_member_enrolls_a_family_member_of_their_own_account(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    action = f"{CLASSES}/{setup.occurrence_id}/enroll"
+    response = submit(client, CLASSES, action, {"member_id": str(setup.lucia.child.id)})
+    assert response.status_code == 303
+    assert len(studio.bookings(member_id=setup.lucia.child.id)) == 1
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+
+
+def test_enrolling_another_accounts_member_is_refused_and_nothing_changes(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    action = f"{CLASSES}/{setup.occurrence_id}/enroll"
+    response = submit(client, CLASSES, action, {"member_id": str(setup.other.member.id)})
+    assert response.status_code == 403
+    assert studio.bookings(account_id=setup.other.member.account_id) == ()
+    assert _remaining(studio, setup.other.pass_id) == 10
+
+
+def test_paying_with_another_accounts_pass_is_refused_and_nothing_changes(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    action = f"{CLASSES}/{setup.occurrence_id}/enroll"
+    response = submit(client, CLASSES, action, {"pass_id": str(setup.other.pass_id)})
+    assert response.status_code == 404
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+    assert _remaining(studio, setup.other.pass_id) == 10
+    assert _remaining(studio, setup.lucia.pass_id) == 10
+
+
+def test_enrolling_without_credit_says_why(
+    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+) -> None:
+    account = studio.add_account("acc-3", "Carla")
+    carla = studio.add_member(account.id, "Carla")
+    who.current = Identity.member(carla.id, "member")
+    response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
+    assert response.status_code == 409
+    assert "Not enough credit" in response.text
+    assert studio.bookings(member_id=carla.id) == ()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"idempotency_key": ""}, "idempotency_key"),
+        ({"pass_id": "first"}, "pass_id"),
+        ({"member_id": "me"}, "member_id"),
+    ],
+)
+def test_a_bad_enroll_field_is_a_4xx_naming_it(
+    client: FlaskClient, studio: Studio, setup: Setup, data: dict[str, str], message: str
+) -> None:
+    response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", data)
+    assert response.status_code == 422
+    assert message in response.text
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+
+
+def test_enrolling_in_an_unknown_class_is_404(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    response = submit(client, CLASSES, f"{CLASSES}/999/enroll", {})
+    assert response.status_code == 404
+    assert _remaining(studio, setup.lucia.pass_id) == 10
+
+
+def test_an_enroll_without_the_csrf_token_is_refused_and_nothing_is_written(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    response = client.post(
+        f"{CLASSES}/{setup.occurrence_id}/enroll", data={"idempotency_key": "k-1"}
+    )
+    assert response.status_code == 400
+    assert "Form expired" in response.text
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+
+
+def test_staff_cannot_enroll_through_the_portal(
+    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+) -> None:
+    token = csrf_token(client, CLASSES)
+    who.current = OWNER
+    response = client.post(
+        f"{CLASSES}/{setup.occurrence_id}/enroll",
+        data={"csrf_token": token, "idempotency_key": "k-staff"},
+    )
+    assert response.status_code == 403
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+
+
+def test_a_member_whose_role_may_not_enroll_is_refused(
+    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+) -> None:
+    who.current = Identity.member(setup.lucia.member.id)  # no roles: the policy allows nothing
+    response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
+    assert response.status_code == 403
+    assert studio.bookings(member_id=setup.lucia.member.id) == ()
+
+
+# -- cancelling --------------------------------------------------------------------------------
+
+
+def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    assert _remaining(studio, setup.lucia.pass_id) == 9
+    action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
+    response = submit(client, CLASSES, action, {"next": CLASSES})
+    assert response.status_code == 303
+    assert response.location.endswith(CLASSES)
+    page = client.get(response.location)
+    assert "Booking cancelled; your credit is back." in page.text
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.CANCELLED
+    assert _remaining(studio, setup.lucia.pass_id) == 10
+
+
+def test_a_late_cancellation_follows_the_policy(
+    client: FlaskClient, studio: Studio, setup: Setup, clock: ManualClock
+) -> None:
+    studio.set_booking_policy(setup.yoga, cancel_cutoff_minutes=720)
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    clock.advance(dt.timedelta(hours=20))
+    response = submit(client, CLASSES, f"/sessionpacks/my/bookings/{booking_id}/cancel", {})
+    assert response.status_code == 303
+    assert "after the cut-off" in client.get(response.location).text
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.LATE_CANCELLED
+    assert _remaining(studio, setup.lucia.pass_id) == 9
+
+
+def test_cancelling_another_accounts_booking_is_refused_and_nothing_changes(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    booking_id = _enroll(studio, setup.other.member, setup.occurrence_id)
+    response = submit(client, CLASSES, f"/sessionpacks/my/bookings/{booking_id}/cancel", {})
+    assert response.status_code == 403
+    (booking,) = studio.bookings(member_id=setup.other.member.id)
+    assert booking.state is BookingState.RESERVED
+    assert _remaining(studio, setup.other.pass_id) == 9
+
+
+def test_cancelling_twice_is_a_conflict_not_a_second_refund(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
+    assert submit(client, CLASSES, action, {}).status_code == 303
+    assert submit(client, CLASSES, action, {}).status_code == 409
+    assert _remaining(studio, setup.lucia.pass_id) == 10
+
+
+def test_a_cancel_without_the_csrf_token_is_refused(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    response = client.post(
+        f"/sessionpacks/my/bookings/{booking_id}/cancel", data={"idempotency_key": "k"}
+    )
+    assert response.status_code == 400
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+
+
+def test_a_cancel_returns_only_to_a_portal_page(
+    client: FlaskClient, studio: Studio, setup: Setup
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
+    response = submit(client, CLASSES, action, {"next": "https://evil.example/sessionpacks/my/"})
+    assert response.status_code == 303
+    assert response.location.endswith(HISTORY)
+
+
+def test_nobody_signed_in_cannot_enroll_or_cancel(
+    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+) -> None:
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    token = csrf_token(client, CLASSES)
+    who.current = None
+    for action in (
+        f"{CLASSES}/{setup.occurrence_id}/enroll",
+        f"/sessionpacks/my/bookings/{booking_id}/cancel",
+    ):
+        response = client.post(action, data={"csrf_token": token, "idempotency_key": "k-n"})
+        assert response.status_code == 401
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+    assert _remaining(studio, setup.lucia.pass_id) == 9
