@@ -8,9 +8,8 @@ import html
 import attrs
 from werkzeug.test import TestResponse
 
-from sessionpacks import PassTerms, Studio
-
 from conftest import OWNER
+from sessionpacks import PassTerms, Studio
 
 OFFICE = "/sessionpacks/office"
 

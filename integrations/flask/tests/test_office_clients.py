@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-
-from sessionpacks import NotFound, Studio
-from sessionpacks_flask import Identity
+from office_world import OFFICE, World, build, shown, ten_pack
 
 from conftest import FRONT_DESK, OWNER, Who, csrf_token, submit
-from office_world import OFFICE, World, build, shown, ten_pack
+from sessionpacks import NotFound, Studio
+from sessionpacks_flask import Identity
 
 
 @pytest.fixture
@@ -69,9 +68,11 @@ def test_search_finds_clients_by_member_code_and_links_to_the_card(
     who.current = FRONT_DESK
     page = client.get(OFFICE + "/?q=k-1002").text
     assert f'href="{world.card}"' in page
-    assert "Ana Ruiz" in page and "Bo Lind" not in page
+    assert "Ana Ruiz" in page
+    assert "Bo Lind" not in page
     everyone = client.get(OFFICE + "/").text
-    assert "Ana Ruiz" in everyone and "Bo Lind" in everyone
+    assert "Ana Ruiz" in everyone
+    assert "Bo Lind" in everyone
     assert "No client found" in client.get(OFFICE + "/?q=nobody").text
 
 
@@ -104,7 +105,10 @@ def test_adding_a_client_without_a_name_names_the_field_and_writes_nothing(
         studio.account_by_ref("crm-8")
     # A taken member code: refused, and the account is not left behind without its member.
     response = submit(
-        client, OFFICE + "/", OFFICE + "/clients", {"name": "X", "ref": "crm-9", "member_ref": "K-1001"}
+        client,
+        OFFICE + "/",
+        OFFICE + "/clients",
+        {"name": "X", "ref": "crm-9", "member_ref": "K-1001"},
     )
     assert response.status_code == 422
     with pytest.raises(NotFound):
@@ -138,11 +142,14 @@ def test_the_card_shows_members_passes_history_and_tasks(
         )
     who.current = FRONT_DESK
     page = client.get(world.card).text
-    assert "K-1001" in page and "Eva Ruiz" in page and "ana@ruiz.test" in page
+    assert "K-1001" in page
+    assert "Eva Ruiz" in page
+    assert "ana@ruiz.test" in page
     assert f"Ten classes #{pass_id}" in page
     assert "sp-state-exhausted" in page  # used up: under past passes
     assert "10 of 10" in page
-    assert "session 1 of 10" in page and "session 10 of 10" in page
+    assert "session 1 of 10" in page
+    assert "session 10 of 10" in page
     assert "Vinyasa flow" in page
     # Using the last session raised a staff task for the account.
     (task,) = studio.tasks(state="open", account_id=world.account_id)
@@ -168,7 +175,8 @@ def test_adding_a_member_from_the_card(
     assert studio.member_by_ref("K-1003").account_id == world.account_id
     assert "Member Nina Ruiz added." in client.get(world.card).text
     response = submit(client, world.card, world.card + "/members", {"name": "", "ref": "K-9"})
-    assert response.status_code == 422 and "'name' is required" in shown(response)
+    assert response.status_code == 422
+    assert "'name' is required" in shown(response)
 
 
 def test_setting_and_clearing_a_members_default_pack(
@@ -183,4 +191,5 @@ def test_setting_and_clearing_a_members_default_pack(
     assert submit(client, world.card, action, {"pass_id": ""}).status_code == 302
     assert studio.member(world.member_id).default_pass_id is None
     response = submit(client, world.card, action, {"pass_id": "many"})
-    assert response.status_code == 422 and "'pass_id'" in shown(response)
+    assert response.status_code == 422
+    assert "'pass_id'" in shown(response)
