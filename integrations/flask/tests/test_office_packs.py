@@ -289,3 +289,21 @@ def test_starting_and_cancelling_a_plan(
     response = submit(client, page, f"{world.card}/subscribe", {"template_id": "1", "billing": "x"})
     assert response.status_code == 422
     assert "'billing'" in shown(response)
+
+
+def test_adjusting_a_pass_by_hand(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    pass_id = ten_pack(studio, world)
+    page = f"{world.card}/passes/{pass_id}"
+    who.current = FRONT_DESK
+    assert submit(client, page, page + "/adjust", {"delta": "2", "reason": "x"}).status_code == 403
+    who.current = OWNER
+    response = submit(client, page, page + "/adjust", {"delta": "-3", "reason": "Counted twice"})
+    assert response.status_code == 302
+    assert studio.pass_balance(pass_id).remaining == 7
+    assert "adjusted: 7 left" in client.get(page).text
+    assert "Can still spend:" in client.get(world.card).text
+    response = submit(client, page, page + "/adjust", {"delta": "", "reason": "x"})
+    assert response.status_code == 422
+    assert "'delta' is required" in shown(response)

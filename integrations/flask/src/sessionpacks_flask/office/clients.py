@@ -51,6 +51,7 @@ def client(account_id: int) -> str:
         current=[p for p in passes if p.state in CURRENT],
         past=[p for p in passes if p.state not in CURRENT],
         usable=[p for p in passes if p.state in CURRENT],
+        balance=core.account_balance(account_id),
         history=core.history(account_id=account_id, limit=100),
         bookings=core.bookings(account_id=account_id),
         services={service.id: service.name for service in core.services()},

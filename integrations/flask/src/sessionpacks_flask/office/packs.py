@@ -204,6 +204,23 @@ def _days(days: int) -> dt.timedelta:
     return dt.timedelta(days=days)
 
 
+@blueprint.post("/clients/<int:account_id>/passes/<int:pass_id>/adjust")
+def adjust(account_id: int, pass_id: int) -> Response:
+    """Correct a pass by hand, up or down (a signed number of units)."""
+    data = form()
+    result = studio().adjust(
+        pass_id,
+        forms.required_int(data, "delta"),
+        reason=forms.required_text(data, "reason"),
+        idempotency_key=forms.key(data),
+        actor=actor(),
+        channel=CHANNEL,
+    )
+    return _to_pass(
+        account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
+    )
+
+
 @blueprint.post("/clients/<int:account_id>/passes/<int:pass_id>/void")
 def void(account_id: int, pass_id: int) -> Response:
     """Delete a pass: what remains is voided; its history stays."""
