@@ -68,3 +68,21 @@ def test_member_by_ref_is_the_kiosk_code_lookup(studio: Studio, clients: dict[st
     assert (member.name, member.account_id) == ("Mateo García", clients["garcias"])
     with pytest.raises(NotFound, match="K-9999"):
         studio.member_by_ref("K-9999")
+
+
+def test_add_client_adds_the_account_and_its_first_member_together(studio: Studio) -> None:
+    account, member = studio.add_client("crm-9", "Ana Ruiz", member_ref="K-9", email="a@ruiz.test")
+    assert (member.account_id, member.name, member.ref) == (account.id, "Ana Ruiz", "K-9")
+    assert studio.members(account.id) == (studio.member_by_ref("K-9"),)
+    other, _ = studio.add_client("crm-10", "The Ruiz family", member_name="Eva Ruiz")
+    assert [m.name for m in studio.members(other.id)] == ["Eva Ruiz"]
+
+
+def test_add_client_writes_nothing_when_the_member_is_refused(
+    studio: Studio, clients: dict[str, int]
+) -> None:
+    # The member code is taken: the account must not be left behind without its member.
+    with pytest.raises(InvalidInput, match="K-1001"):
+        studio.add_client("crm-11", "Half Written", member_ref="K-1001")
+    with pytest.raises(NotFound):
+        studio.account_by_ref("crm-11")

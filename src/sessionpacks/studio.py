@@ -181,6 +181,31 @@ class Studio:
                 session.connection(), self.clock.now(), account_id, name, ref, email
             )
 
+    def add_client(
+        self,
+        ref: str,
+        name: str,
+        *,
+        member_name: str | None = None,
+        member_ref: str | None = None,
+        email: str | None = None,
+    ) -> tuple[directory.AccountInfo, directory.MemberInfo]:
+        """Register an account and its first member (named like the account unless
+        ``member_name`` says otherwise) together: either both are added or neither."""
+        with self.session_factory.begin() as session:
+            conn = session.connection()
+            now = self.clock.now()
+            account = directory.add_account(conn, now, ref, name)
+            member = directory.add_member(
+                conn,
+                now,
+                account.id,
+                name if member_name is None else member_name,
+                member_ref,
+                email,
+            )
+            return account, member
+
     def set_member_email(self, member_id: int, email: str | None) -> directory.MemberInfo:
         """Set (or, with None, clear) the address booking emails go to."""
         with self.session_factory.begin() as session:

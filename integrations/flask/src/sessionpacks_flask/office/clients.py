@@ -1,0 +1,81 @@
+"""Finding a client, adding one, and the client card with everything about the account."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.wrappers.response import Response
+
+from sessionpacks.enums import PassState
+from sessionpacks_flask import forms
+from sessionpacks_flask.context import studio
+from sessionpacks_flask.office import blueprint
+from sessionpacks_flask.office.shared import done, form, optional_id, to_client
+
+# Passes that can still be used (or will be); the rest are the card's past passes.
+CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
+
+
+@blueprint.get("/")
+def clients() -> str:
+    """Find a client by name, account ref, member code or email; add one."""
+    query = (request.args.get("q") or "").strip()
+    found = studio().find_accounts(query)
+    return render_template("sessionpacks/office/clients.html", query=query, accounts=found)
+
+
+@blueprint.post("/clients")
+def add_client() -> Response:
+    data = form()
+    account, _ = studio().add_client(
+        forms.required_text(data, "ref"),
+        forms.required_text(data, "name"),
+        member_name=forms.text(data, "member_name", required=False),
+        member_ref=forms.text(data, "member_ref", required=False),
+        email=forms.text(data, "email", required=False),
+    )
+    return to_client(account.id, f"Client {account.name} added.")
+
+
+@blueprint.get("/clients/<int:account_id>")
+def client(account_id: int) -> str:
+    """The client card: members, passes, credit and appointment history, plans and tasks."""
+    core = studio()
+    account = core.account(account_id)
+    members = core.members(account_id)
+    passes = core.passes(account_id, include_voided=True)
+    return render_template(
+        "sessionpacks/office/client.html",
+        account=account,
+        members=members,
+        member_names={member.id: member.name for member in members},
+        current=[p for p in passes if p.state in CURRENT],
+        past=[p for p in passes if p.state not in CURRENT],
+        usable=[p for p in passes if p.state in CURRENT],
+        balance=core.account_balance(account_id),
+        history=core.history(account_id=account_id, limit=100),
+        bookings=core.bookings(account_id=account_id),
+        services={service.id: service.name for service in core.services()},
+        subscriptions=core.subscriptions(account_id=account_id),
+        tasks=core.tasks(state="open", account_id=account_id),
+    )
+
+
+@blueprint.post("/clients/<int:account_id>/members")
+def add_member(account_id: int) -> Response:
+    data = form()
+    member = studio().add_member(
+        account_id,
+        forms.required_text(data, "name"),
+        ref=forms.text(data, "ref", required=False),
+        email=forms.text(data, "email", required=False),
+    )
+    return to_client(account_id, f"Member {member.name} added.")
+
+
+@blueprint.post("/clients/<int:account_id>/members/<int:member_id>/default-pass")
+def set_default_pass(account_id: int, member_id: int) -> Response:
+    """Choose the pack a member's redemptions use first; "none" clears the choice."""
+    pass_id = optional_id("pass_id")
+    studio().set_default_pass(member_id, pass_id)
+    message = "Default pack cleared." if pass_id is None else f"Pass {pass_id} is now the default."
+    return done(message, "sessionpacks.office.client", account_id=account_id)

@@ -1,0 +1,89 @@
+"""Setting up templates and services from the office."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from office_world import OFFICE, shown
+
+from conftest import FRONT_DESK, OWNER, Who, submit
+from sessionpacks import Studio
+
+
+def test_creating_and_archiving_a_template(client: FlaskClient, who: Who, studio: Studio) -> None:
+    yoga = studio.add_service("Yin", category="yoga", duration_minutes=60)
+    who.current = OWNER
+    page = OFFICE + "/templates"
+    assert "No template yet" in client.get(page).text
+    response = submit(
+        client,
+        page,
+        page,
+        {
+            "name": "5-class pack",
+            "kind": "pack",
+            "quantity": "5",
+            "metric": "sessions",
+            "price_minor": "6000",
+            "currency": "EUR",
+            "validity_days": "60",
+            "start_rule": "on_first_use",
+            "services": str(yoga.id),
+            "scope": "account",
+            "refundable": "on",
+        },
+    )
+    assert response.status_code == 302, response.text
+    (template,) = studio.templates()
+    assert (template.name, template.quantity, template.price_minor) == ("5-class pack", 5, 6000)
+    assert template.services == (yoga.id,)
+    assert template.refundable
+    assert template.start_rule.value == "on_first_use"
+    listing = client.get(page).text
+    assert "60.00 EUR" in listing
+    assert "60 days" in listing
+    action = f"{page}/{template.id}/archive"
+    assert submit(client, page, action, {}).status_code == 302
+    assert studio.templates() == ()
+    assert "archived" in client.get(page).text
+
+
+def test_a_template_with_bad_terms_is_refused_naming_the_problem(
+    client: FlaskClient, who: Who, studio: Studio
+) -> None:
+    who.current = OWNER
+    page = OFFICE + "/templates"
+    for data, named in (
+        ({"name": "X", "quantity": "five"}, "'quantity'"),
+        ({"quantity": "5"}, "'name' is required"),
+        ({"name": "X", "quantity": "5", "kind": "bundle"}, "unknown kind 'bundle'"),
+        ({"name": "X", "quantity": "5", "price_minor": "100"}, "currency"),
+    ):
+        response = submit(client, page, page, data)
+        assert response.status_code in (409, 422), (data, response.status_code)
+        assert named in shown(response)
+    assert studio.templates(include_archived=True) == ()
+
+
+def test_adding_a_service(client: FlaskClient, who: Who, studio: Studio) -> None:
+    who.current = FRONT_DESK
+    page = OFFICE + "/services"
+    data = {"name": "Reformer", "category": "pilates", "duration_minutes": "50"}
+    response = submit(client, page, page, {**data, "price_minor": "2500", "currency": "EUR"})
+    assert response.status_code == 302
+    (service,) = studio.services()
+    assert (service.name, service.category, service.price_minor) == ("Reformer", "pilates", 2500)
+    assert "25.00 EUR" in client.get(page).text
+    response = submit(client, page, page, {**data, "duration_minutes": "an hour"})
+    assert response.status_code == 422
+    assert "'duration_minutes'" in shown(response)
+    assert len(studio.services()) == 1
+
+
+def test_set_up_needs_the_csrf_token(client: FlaskClient, who: Who, studio: Studio) -> None:
+    who.current = OWNER
+    response = client.post(
+        OFFICE + "/services",
+        data={"name": "Reformer", "category": "pilates", "duration_minutes": "50"},
+    )
+    assert response.status_code == 400
+    assert studio.services() == ()

@@ -1,0 +1,118 @@
+"""Adding credits to many clients at once, and the staff tasks list."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from office_world import OFFICE, World, build, shown, ten_pack
+
+from conftest import FRONT_DESK, OWNER, Who, csrf_token, submit
+from sessionpacks import Studio
+
+
+@pytest.fixture
+def world(studio: Studio) -> World:
+    return build(studio)
+
+
+def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    bo, _ = studio.add_client("crm-2", "Bo Lind")
+    studio.add_client("crm-3", "Cy Park")
+    who.current = OWNER
+    page = OFFICE + "/bulk-grant"
+    listing = client.get(page).text
+    assert "Bo Lind" in listing
+    assert "Cy Park" in listing
+    response = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "idempotency_key": "bulk-1",
+            "account_id": [str(world.account_id), str(bo.id)],
+            "quantity": "1",
+            "label": "Snow day",
+            "reason": "Closed for snow",
+        },
+    )
+    assert response.status_code == 302
+    report = client.get(response.location)
+    assert "granted 2, skipped 0 of 2" in report.text
+    assert "Ana Ruiz" in report.text
+    assert "Bo Lind" in report.text
+    assert [p.label for p in studio.passes(world.account_id)] == ["Snow day"]
+    assert [p.label for p in studio.passes(bo.id)] == ["Snow day"]
+    assert studio.passes(studio.account_by_ref("crm-3").id) == ()
+
+
+def test_bulk_grant_is_refused_to_a_role_without_bulk_grant(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    # The front desk may grant but not bulk grant (this studio's policy): nothing is written.
+    who.current = FRONT_DESK
+    page = OFFICE + "/bulk-grant"
+    data = {"account_id": str(world.account_id), "quantity": "1", "reason": "Snow"}
+    assert submit(client, page, page, data).status_code == 403
+    assert studio.passes(world.account_id) == ()
+
+
+def test_bulk_grant_needs_clients_and_good_terms(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    who.current = OWNER
+    page = OFFICE + "/bulk-grant"
+    response = submit(client, page, page, {"quantity": "1", "reason": "Snow"})
+    assert response.status_code == 422
+    assert "'account_id'" in shown(response)
+    data = {"account_id": str(world.account_id), "quantity": "lots", "reason": "Snow"}
+    response = submit(client, page, page, data)
+    assert response.status_code == 422
+    assert "'quantity'" in shown(response)
+    assert studio.passes(world.account_id) == ()
+
+
+def _used_up(studio: Studio, world: World) -> None:
+    ten_pack(studio, world)
+    for number in range(10):
+        studio.redeem(
+            world.member_id,
+            world.service_id,
+            idempotency_key=f"use-{number}",
+            actor=OWNER.actor,
+            channel="office",
+        )
+
+
+def test_the_tasks_list_and_marking_a_task_done(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    _used_up(studio, world)
+    (task,) = studio.tasks(state="open")
+    who.current = FRONT_DESK
+    page = OFFICE + "/tasks"
+    assert task.title in client.get(page).text
+    # Completing a task is not in the front desk's policy.
+    action = f"{OFFICE}/tasks/{task.id}/complete"
+    assert submit(client, page, action, {}).status_code == 403
+    assert studio.tasks(state="open") == (task,)
+    who.current = OWNER
+    response = submit(client, page, action, {})
+    assert response.status_code == 302
+    assert studio.tasks(state="open") == ()
+    assert task.title in client.get(page + "?state=done").text
+    assert "No open task" in client.get(page).text
+    bad = client.get(page + "?state=someday")
+    assert bad.status_code == 422
+    assert "someday" in shown(bad)
+
+
+def test_completing_a_task_needs_the_csrf_token(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    _used_up(studio, world)
+    (task,) = studio.tasks(state="open")
+    who.current = OWNER
+    response = client.post(f"{OFFICE}/tasks/{task.id}/complete", data={"idempotency_key": "k"})
+    assert response.status_code == 400
+    assert studio.tasks(state="open") == (task,)
