@@ -190,3 +190,68 @@ def test_expire_asks_the_hook(guarded: Studio, asked: Asked) -> None:
         guarded.expire(granted.pass_id, idempotency_key="x", actor=OWNER)
     assert asked.asked[-1] == "expire"
     assert guarded.pass_balance(granted.pass_id).remaining == 2
+
+
+def _set_up_calls(
+    studio: Studio, actor: Actor | None, tag: str = ""
+) -> list[tuple[str, Callable[[], object]]]:
+    """Each set-up call, made as ``actor``, with the action it should ask about."""
+    family = studio.add_account(f"setup-family{tag}", "Family")
+    member = studio.add_member(family.id, "Ana")
+    service = studio.add_service(f"Pilates{tag}", category="pilates", duration_minutes=50)
+    template = studio.create_template("Pilates 5", quantity=5, validity_days=30)
+    at = START + dt.timedelta(days=1)
+    return [
+        ("manage_clients", lambda: studio.add_account(f"setup-new{tag}", "New", actor=actor)),
+        ("manage_clients", lambda: studio.add_member(family.id, "Bo", actor=actor)),
+        ("manage_clients", lambda: studio.add_client(f"setup-c{tag}", "C", actor=actor)),
+        ("manage_clients", lambda: studio.set_member_email(member.id, "a@b.example", actor=actor)),
+        ("manage_clients", lambda: studio.set_default_pass(member.id, None, actor=actor)),
+        (
+            "manage_products",
+            lambda: studio.add_service(
+                f"Barre{tag}", category="barre", duration_minutes=45, actor=actor
+            ),
+        ),
+        (
+            "manage_products",
+            lambda: studio.create_template("Barre 10", quantity=10, actor=actor),
+        ),
+        ("manage_products", lambda: studio.archive_template(template.id, actor=actor)),
+        ("manage_schedule", lambda: studio.add_occurrence(service.id, at, actor=actor)),
+        (
+            "manage_schedule",
+            lambda: studio.set_booking_policy(service.id, cancel_cutoff_minutes=60, actor=actor),
+        ),
+    ]
+
+
+def test_set_up_calls_with_an_actor_ask_the_hook_and_change_nothing_when_refused(
+    guarded: Studio, asked: Asked
+) -> None:
+    asked.allow = set(ACTIONS) - {"manage_clients", "manage_products", "manage_schedule"}
+    calls = _set_up_calls(guarded, DESK)
+    accounts, services = guarded.find_accounts(), guarded.services()
+    templates, policy = guarded.templates(), guarded.booking_policy(guarded.services()[0].id)
+    for action, call in calls:
+        asked.asked.clear()
+        with pytest.raises(NotAuthorized, match=f"may not {action}"):
+            call()
+        assert asked.asked == [action]
+    assert guarded.find_accounts() == accounts
+    assert guarded.services() == services
+    assert guarded.templates() == templates
+    assert guarded.booking_policy(guarded.services()[0].id) == policy
+
+
+def test_set_up_calls_with_an_allowed_actor_or_none_go_through(
+    guarded: Studio, asked: Asked
+) -> None:
+    for action, call in _set_up_calls(guarded, OWNER):
+        asked.asked.clear()
+        call()
+        assert asked.asked == [action]
+    for _action, call in _set_up_calls(guarded, None, "-host"):
+        asked.asked.clear()
+        call()
+        assert asked.asked == []

@@ -51,6 +51,11 @@ ACTIONS: tuple[str, ...] = (
     "cancel",
     "attend",
     "no_show",
+    # set-up, asked when the call names an actor: clients and members, templates and services,
+    # the schedule and booking policies
+    "manage_clients",
+    "manage_products",
+    "manage_schedule",
 )
 
 

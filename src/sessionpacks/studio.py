@@ -167,15 +167,29 @@ class Studio:
 
     # -- the directory ---------------------------------------------------------------------
 
-    def add_account(self, ref: str, name: str) -> directory.AccountInfo:
-        """Register a paying account under the host's own id for it."""
+    def add_account(
+        self, ref: str, name: str, *, actor: Actor | None = None
+    ) -> directory.AccountInfo:
+        """Register a paying account under the host's own id for it.
+
+        Set-up calls like this one take an optional ``actor``: given, the authorization hook is
+        asked first (``manage_clients``, ``manage_products`` or ``manage_schedule``); left out,
+        the caller is the host's own code and is trusted."""
+        self._allow_setup(actor, "manage_clients", _NEW_ACCOUNT)
         with self.session_factory.begin() as session:
             return directory.add_account(session.connection(), self.clock.now(), ref, name)
 
     def add_member(
-        self, account_id: int, name: str, *, ref: str | None = None, email: str | None = None
+        self,
+        account_id: int,
+        name: str,
+        *,
+        ref: str | None = None,
+        email: str | None = None,
+        actor: Actor | None = None,
     ) -> directory.MemberInfo:
         """Add a member; ``email`` is where booking confirmations and reminders go."""
+        self._allow_setup(actor, "manage_clients", Target("account", account_id, account_id))
         with self.session_factory.begin() as session:
             return directory.add_member(
                 session.connection(), self.clock.now(), account_id, name, ref, email
@@ -189,9 +203,11 @@ class Studio:
         member_name: str | None = None,
         member_ref: str | None = None,
         email: str | None = None,
+        actor: Actor | None = None,
     ) -> tuple[directory.AccountInfo, directory.MemberInfo]:
         """Register an account and its first member (named like the account unless
         ``member_name`` says otherwise) together: either both are added or neither."""
+        self._allow_setup(actor, "manage_clients", _NEW_ACCOUNT)
         with self.session_factory.begin() as session:
             conn = session.connection()
             now = self.clock.now()
@@ -206,8 +222,13 @@ class Studio:
             )
             return account, member
 
-    def set_member_email(self, member_id: int, email: str | None) -> directory.MemberInfo:
+    def set_member_email(
+        self, member_id: int, email: str | None, *, actor: Actor | None = None
+    ) -> directory.MemberInfo:
         """Set (or, with None, clear) the address booking emails go to."""
+        if actor is not None:
+            account_id = self.member(member_id).account_id
+            self._allow(actor, "manage_clients", Target("member", member_id, account_id))
         with self.session_factory.begin() as session:
             return directory.set_member_email(session.connection(), member_id, email)
 
@@ -219,7 +240,9 @@ class Studio:
         duration_minutes: int,
         price_minor: int | None = None,
         currency: str | None = None,
+        actor: Actor | None = None,
     ) -> directory.ServiceInfo:
+        self._allow_setup(actor, "manage_products", _STUDIO)
         with self.session_factory.begin() as session:
             return directory.add_service(
                 session.connection(),
@@ -260,11 +283,15 @@ class Studio:
     def services(self) -> tuple[directory.ServiceInfo, ...]:
         return self._read(directory.list_services)
 
-    def set_default_pass(self, member_id: int, pass_id: int | None) -> None:
+    def set_default_pass(
+        self, member_id: int, pass_id: int | None, *, actor: Actor | None = None
+    ) -> None:
         """Make ``pass_id`` the pack used first for this member's redemptions (None clears it)."""
         with self.session_factory.begin() as session:
             conn = session.connection()
             member = directory.get_member(conn, member_id)
+            target = Target("member", member_id, member.account_id)
+            self._allow_setup(actor, "manage_clients", target)
             if pass_id is not None:
                 held = reading.pass_balance(conn, pass_id, self.clock.now(), None)
                 if held.account_id != member.account_id or held.member_id not in (None, member_id):
@@ -631,8 +658,10 @@ class Studio:
         rollover: bool = False,
         rollover_cap: int | None = None,
         auto_renew: bool = False,
+        actor: Actor | None = None,
     ) -> TemplateInfo:
         """Set up a product once, to sell or assign. See :class:`~sessionpacks.TemplateInfo`."""
+        self._allow_setup(actor, "manage_products", _STUDIO)
         with self.session_factory.begin() as session:
             return templates.create(
                 session.connection(),
@@ -670,8 +699,9 @@ class Studio:
     def templates(self, *, include_archived: bool = False) -> tuple[TemplateInfo, ...]:
         return self._read(lambda conn: templates.listing(conn, include_archived))
 
-    def archive_template(self, template_id: int) -> TemplateInfo:
+    def archive_template(self, template_id: int, *, actor: Actor | None = None) -> TemplateInfo:
         """Stop selling a template. Passes already made from it keep every term they copied."""
+        self._allow_setup(actor, "manage_products", _STUDIO)
         with self.session_factory.begin() as session:
             return templates.archive(session.connection(), self.clock.now(), template_id)
 
@@ -1211,9 +1241,11 @@ class Studio:
         instructor_ref: str | None = None,
         capacity: int | None = None,
         private: bool = False,
+        actor: Actor | None = None,
     ) -> OccurrenceInfo:
         """Put a class or appointment on the schedule; it ends after the service's duration
         unless ``ends_at`` says otherwise. ``capacity`` None means no limit."""
+        self._allow_setup(actor, "manage_schedule", _STUDIO)
         with self.session_factory.begin() as session:
             return scheduling.add_occurrence(
                 session.connection(),
@@ -1282,9 +1314,11 @@ class Studio:
         cancel_cutoff_minutes: int | None = None,
         late_cancel_forfeits: bool | None = None,
         no_show_forfeits: bool | None = None,
+        actor: Actor | None = None,
     ) -> BookingPolicy:
         """Change a service's booking policy; what is not given stays as it was. Bookings made
         before keep the way they took credit; the cut-off and forfeits apply from now on."""
+        self._allow_setup(actor, "manage_schedule", _STUDIO)
         with self.session_factory.begin() as session:
             conn = session.connection()
             current = scheduling.get_policy(conn, service_id)
@@ -1747,6 +1781,11 @@ class Studio:
     def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
         self._allow(ctx.actor, action, target)
 
+    def _allow_setup(self, actor: Actor | None, action: str, target: Target) -> None:
+        """Set-up calls ask the hook only for an actor: the host's own code needs none."""
+        if actor is not None:
+            self._allow(actor, action, target)
+
     def _allow(self, actor: Actor, action: str, target: Target) -> None:
         allowed = self.hooks.hook.sessionpacks_authorize(actor=actor, action=action, target=target)
         if not allowed:
@@ -1754,6 +1793,11 @@ class Studio:
                 f"{actor.kind} {actor.id!r} may not {action} {target.kind} {target.id}"
                 " (the authorization hook said no)"
             )
+
+
+# The targets of set-up actions that belong to no account yet, or to the studio as a whole.
+_NEW_ACCOUNT = Target("account", 0, 0)
+_STUDIO = Target("studio", 0, 0)
 
 
 def _billing(value: Billing | str) -> Billing:

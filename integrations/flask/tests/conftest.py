@@ -25,7 +25,7 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 POLICY = RolePolicy(
     {
         "owner": ALL,
-        "front_desk": {"sell", "grant", "redeem", "check_in", "book", "attend"},
+        "front_desk": {"sell", "grant", "redeem", "check_in", "book", "attend", "manage_clients"},
         "member": {"enroll", "cancel", "book"},
     }
 )

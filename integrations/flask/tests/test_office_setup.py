@@ -65,7 +65,7 @@ def test_a_template_with_bad_terms_is_refused_naming_the_problem(
 
 
 def test_adding_a_service(client: FlaskClient, who: Who, studio: Studio) -> None:
-    who.current = FRONT_DESK
+    who.current = OWNER
     page = OFFICE + "/services"
     data = {"name": "Reformer", "category": "pilates", "duration_minutes": "50"}
     response = submit(client, page, page, {**data, "price_minor": "2500", "currency": "EUR"})
@@ -87,3 +87,24 @@ def test_set_up_needs_the_csrf_token(client: FlaskClient, who: Who, studio: Stud
     )
     assert response.status_code == 400
     assert studio.services() == ()
+
+
+def test_set_up_asks_the_policy_and_the_front_desk_may_not(
+    client: FlaskClient, who: Who, studio: Studio
+) -> None:
+    template = studio.create_template("Ten", quantity=10)
+    who.current = FRONT_DESK
+    for page, action, data in (
+        (
+            OFFICE + "/services",
+            OFFICE + "/services",
+            {"name": "Reformer", "category": "pilates", "duration_minutes": "50"},
+        ),
+        (OFFICE + "/templates", OFFICE + "/templates", {"name": "Five", "quantity": "5"}),
+        (OFFICE + "/templates", OFFICE + f"/templates/{template.id}/archive", {}),
+    ):
+        response = submit(client, page, action, data)
+        assert response.status_code == 403, action
+        assert "may not manage_products" in response.text
+    assert studio.services() == ()
+    assert [(t.name, t.archived_at) for t in studio.templates()] == [("Ten", None)]

@@ -135,14 +135,15 @@ def seed(engine: Engine, now: dt.datetime) -> None:
     past = studio.add_occurrence(yoga.id, moment(18, 7), capacity=20)
     studio.book(maria.id, past.id, idempotency_key=next(keys), actor=FRONT_DESK, channel="portal")
 
-    # The schedule: every day from today for a week, and one class starting within the hour so
-    # the kiosk has something to check in to whenever the demo starts.
+    # The schedule: every day from today for a week, and two classes starting within two hours
+    # so the kiosk has something to check in to whenever the demo starts.
     clock.set(now)
     today = now.replace(minute=0, second=0, microsecond=0)
     studio.add_occurrence(yoga.id, today + dt.timedelta(minutes=30), capacity=20)
+    studio.add_occurrence(spin.id, today + dt.timedelta(minutes=90), capacity=12)
     for day in range(7):
         base = today.replace(hour=0) + day * DAY
         for service, hour in ((yoga, 7), (yoga, 18), (spin, 12), (dance, 16)):
             starts = base + dt.timedelta(hours=hour)
-            if starts > now + dt.timedelta(minutes=30):
+            if starts > now + dt.timedelta(minutes=90):
                 studio.add_occurrence(service.id, starts, capacity=12)

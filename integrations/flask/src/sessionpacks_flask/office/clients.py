@@ -9,7 +9,7 @@ from sessionpacks.enums import PassState
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import done, form, optional_id, to_client
+from sessionpacks_flask.office.shared import actor, done, form, optional_id, to_client
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
 CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
@@ -32,6 +32,7 @@ def add_client() -> Response:
         member_name=forms.text(data, "member_name", required=False),
         member_ref=forms.text(data, "member_ref", required=False),
         email=forms.text(data, "email", required=False),
+        actor=actor(),
     )
     return to_client(account.id, f"Client {account.name} added.")
 
@@ -68,6 +69,7 @@ def add_member(account_id: int) -> Response:
         forms.required_text(data, "name"),
         ref=forms.text(data, "ref", required=False),
         email=forms.text(data, "email", required=False),
+        actor=actor(),
     )
     return to_client(account_id, f"Member {member.name} added.")
 
@@ -76,6 +78,6 @@ def add_member(account_id: int) -> Response:
 def set_default_pass(account_id: int, member_id: int) -> Response:
     """Choose the pack a member's redemptions use first; "none" clears the choice."""
     pass_id = optional_id("pass_id")
-    studio().set_default_pass(member_id, pass_id)
+    studio().set_default_pass(member_id, pass_id, actor=actor())
     message = "Default pack cleared." if pass_id is None else f"Pass {pass_id} is now the default."
     return done(message, "sessionpacks.office.client", account_id=account_id)

@@ -9,7 +9,7 @@ from sessionpacks.enums import Metric, Scope, StartRule, TemplateKind
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import done, flag, form, ids, moment, words
+from sessionpacks_flask.office.shared import actor, done, flag, form, ids, moment, words
 
 CHOICES = {
     "kinds": tuple(kind.value for kind in TemplateKind),
@@ -62,13 +62,14 @@ def create_template() -> Response:
         rollover=flag("rollover"),
         rollover_cap=number("rollover_cap"),
         auto_renew=flag("auto_renew"),
+        actor=actor(),
     )
     return done(f"Template {found.name} created.", "sessionpacks.office.templates")
 
 
 @blueprint.post("/templates/<int:template_id>/archive")
 def archive_template(template_id: int) -> Response:
-    found = studio().archive_template(template_id)
+    found = studio().archive_template(template_id, actor=actor())
     return done(f"Template {found.name} archived.", "sessionpacks.office.templates")
 
 
@@ -87,5 +88,6 @@ def add_service() -> Response:
         duration_minutes=forms.required_int(data, "duration_minutes"),
         price_minor=price,
         currency=forms.text(data, "currency", required=False),
+        actor=actor(),
     )
     return done(f"Service {found.name} added.", "sessionpacks.office.services")

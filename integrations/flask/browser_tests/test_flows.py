@@ -1,0 +1,118 @@
+"""The main flows in a real browser, through the demo gym site: a new client is added, sold a
+10-class pass and checks in at the kiosk; the client card says "session 1 of 10"; the pass is
+suspended and the kiosk refuses, saying why. No JavaScript runs: the pages are plain forms, and
+the site sends a strict Content-Security-Policy that nothing may break."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+
+def _watch_console(page: Page) -> list[str]:
+    """Collects what the browser complains about: a CSP violation, a failed asset."""
+    complaints: list[str] = []
+
+    def heard(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            complaints.append(message.text)
+
+    page.on("console", heard)
+    page.on("requestfailed", lambda request: complaints.append(f"failed: {request.url}"))
+    return complaints
+
+
+def _sign_in_as_staff(page: Page, site: str) -> None:
+    page.goto(site + "/")
+    page.get_by_role("button", name="Sign in as Alex (front desk)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Clients")
+
+
+def _check_in(page: Page, site: str, code: str, service: str) -> None:
+    page.goto(site + "/sessionpacks/kiosk/")
+    page.get_by_label("Member code").fill(code)
+    page.get_by_role("radio", name=re.compile("^" + service)).check()
+    page.get_by_role("button", name="Check in").click()
+
+
+def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
+    page: Page, site: str, screenshots: Path
+) -> None:
+    complaints = _watch_console(page)
+    _sign_in_as_staff(page, site)
+
+    # A new client walks in.
+    adding = page.locator("form", has=page.get_by_role("button", name="Add client"))
+    adding.get_by_label("Name", exact=True).fill("Nora Quinn")
+    adding.get_by_label("Account ref (your own id for the client)").fill("client-quinn")
+    adding.get_by_label("Member code").fill("3001")
+    adding.get_by_role("button", name="Add client").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nora Quinn")
+
+    # She buys a 10-class pass.
+    page.get_by_role("link", name="Sell or assign a pack").first.click()
+    sell = page.locator("form", has=page.get_by_role("button", name="Sell", exact=True))
+    ten_pack = sell.locator("option", has_text="10-Class Pass").get_attribute("value")
+    assert ten_pack is not None
+    sell.locator("select[name=template_id]").select_option(ten_pack)
+    sell.get_by_role("button", name="Sell", exact=True).click()
+    expect(page.locator(".sp-flash-success")).to_be_visible()
+    card_url = page.url
+
+    # She checks in at the kiosk, for the yoga class starting soon.
+    _check_in(page, site, "3001", "Vinyasa Yoga")
+    verdict = page.locator(".sp-verdict-ok")
+    expect(verdict).to_contain_text("Welcome, Nora")
+    expect(verdict).to_contain_text("1 of 10")
+    page.screenshot(path=str(screenshots / "kiosk-welcome.png"), full_page=True)
+
+    # A double tap on the same form: the kiosk redeems once.
+    page.go_back()
+    page.get_by_label("Member code").fill("3001")
+    page.get_by_role("button", name="Check in").click()
+
+    # The client card shows the visit as session 1 of 10, and 9 left.
+    page.goto(card_url if "/clients/" in card_url else site + "/sessionpacks/office/")
+    if "/clients/" not in page.url:
+        page.get_by_role("link", name="Nora Quinn").click()
+    expect(page.locator("body")).to_contain_text("session 1 of 10")
+    expect(page.locator("body")).not_to_contain_text("session 2 of 10")
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.screenshot(path=str(screenshots / "client-card.png"), full_page=True)
+
+    # The front desk suspends the pass; at the next class the kiosk refuses, and says why.
+    page.get_by_role("link", name=re.compile(r"^10-Class Pass")).first.click()
+    suspend = page.locator("form", has=page.get_by_role("button", name="Suspend"))
+    suspend.get_by_label("Reason").fill("Injury")
+    suspend.get_by_role("button", name="Suspend").click()
+    expect(page.locator("body")).to_contain_text("suspended")
+    _check_in(page, site, "3001", "Spin")
+    refusal = page.locator(".sp-verdict-no")
+    expect(refusal).to_contain_text("suspended")
+    page.screenshot(path=str(screenshots / "kiosk-refused.png"), full_page=True)
+
+    assert complaints == [], complaints
+
+
+def test_a_member_sees_their_passes_and_enrolls_in_a_class(page: Page, site: str) -> None:
+    complaints = _watch_console(page)
+    page.goto(site + "/")
+    page.get_by_role("button", name="Sign in as Maria").click()
+    expect(page.locator("body")).to_contain_text("10-Class Pass")
+    page.get_by_role("link", name=re.compile("Classes", re.I)).first.click()
+    page.get_by_role("button", name=re.compile("Enroll")).first.click()
+    expect(page.locator(".sp-flash-success")).to_contain_text("Enrolled")
+    assert complaints == [], complaints
+
+
+def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in_as_staff(page, site)
+    page.get_by_role("link", name="The Garcia family").click()
+    expect(page.locator("body")).to_contain_text("Lucía Garcia")
+    # Nothing wider than the phone's screen but the tables, which scroll in their own box.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the client card is {overflow}px wider than a phone"
+    page.screenshot(path=str(screenshots / "client-card-phone.png"), full_page=True)
