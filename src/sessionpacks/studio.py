@@ -8,7 +8,7 @@ import functools
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 import attrs
@@ -1615,6 +1615,24 @@ class Studio:
         return self._read(
             lambda conn: booking_rules.history(conn, member_id=member_id, account_id=account_id)
         )
+
+    # -- rosters: who is booked into one occurrence -----------------------------------------
+
+    def roster(self, occurrence_id: int) -> tuple[BookingRecord, ...]:
+        """Every booking of one occurrence, in the order they were made, cancelled ones too,
+        each with its state, the passes that paid and "session n of N"."""
+        return self._read(
+            lambda conn: booking_rules.history(
+                conn, member_id=None, account_id=None, occurrence_id=occurrence_id
+            )
+        )
+
+    def places_taken(self, occurrence_ids: Iterable[int]) -> Mapping[int, int]:
+        """Per occurrence, the places taken as its capacity counts them (every booking not
+        cancelled); an occurrence nobody booked is 0."""
+        wanted = tuple(occurrence_ids)
+        found = self._read(lambda conn: booking_rules.places_taken(conn, wanted))
+        return {occurrence_id: found.get(occurrence_id, 0) for occurrence_id in wanted}
 
     # -- time: expiry, pass reminders, staff tasks, all due work -----------------------------
 
