@@ -53,7 +53,7 @@ def test_a_roster_lists_the_bookings_of_one_occurrence_in_booking_order(gym: Gym
         (second, bob.id, BookingState.RESERVED),
         (first_ann, ann.id, BookingState.CANCELLED),
     ]
-    assert roster[0].service_name == "Yoga"
+    assert (roster[0].member_name, roster[0].service_name) == ("Bob", "Yoga")
     assert [(p.number, p.of) for p in roster[0].passes] == [(1, 5)]
     assert gym.studio.roster(other.id)[0].member_id == ann.id
     with pytest.raises(NotFound):
@@ -110,3 +110,19 @@ def test_a_result_stored_before_a_field_was_added_reads_with_its_default() -> No
     assert loads(OccurrenceCancelled, dumps(OccurrenceCancelled(2, (4,), 9, (4,)))).given_back == (
         4,
     )
+
+
+def test_adding_an_occurrence_twice_under_one_key_adds_it_once(gym: Gym) -> None:
+    yoga = gym.service("Yoga")
+    first = gym.studio.add_occurrence(
+        yoga.id, CLASS_TIME, capacity=8, actor=STAFF, idempotency_key="form-1", channel="office"
+    )
+    again = gym.studio.add_occurrence(
+        yoga.id, CLASS_TIME, capacity=8, actor=STAFF, idempotency_key="form-1", channel="office"
+    )
+    assert again == first
+    end = CLASS_TIME + dt.timedelta(days=1)
+    assert gym.studio.calendar(CLASS_TIME, end) == (first,)
+    # Without a key every call adds one, as before.
+    gym.studio.add_occurrence(yoga.id, CLASS_TIME)
+    assert len(gym.studio.calendar(CLASS_TIME, end)) == 2

@@ -82,6 +82,7 @@ class BookingRecord:
     booking_id: int
     account_id: int
     member_id: int
+    member_name: str
     service_id: int
     service_name: str
     occurrence_id: int | None
@@ -437,10 +438,12 @@ def history(
         select(
             bookings,
             services.c.name.label("service_name"),
+            members.c.name.label("member_name"),
             occurrences.c.instructor_ref,
             _redemptions.c.reversed_at,
         )
         .join(services, services.c.id == bookings.c.service_id)
+        .join(members, members.c.id == bookings.c.member_id)
         .outerjoin(occurrences, occurrences.c.id == bookings.c.occurrence_id)
         .outerjoin(_redemptions, _redemptions.c.id == bookings.c.redemption_id)
         .where(*criteria)
@@ -452,6 +455,7 @@ def history(
             booking_id=row.id,
             account_id=row.account_id,
             member_id=row.member_id,
+            member_name=row.member_name,
             service_id=row.service_id,
             service_name=row.service_name,
             occurrence_id=row.occurrence_id,
