@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -30,7 +30,7 @@ from sessionpacks.ledger import entries, passes
 from sessionpacks.messages import EmailMessage
 from sessionpacks.models import Booking, Redemption, table
 from sessionpacks.reading import session_number
-from sessionpacks.schedule import get_policy, lock_occurrence, occurrences
+from sessionpacks.schedule import get_occurrence, get_policy, lock_occurrence, occurrences
 from sessionpacks.transactions import WriteContext
 from sessionpacks.values import EntryResult, RedeemResult, Target
 
@@ -82,6 +82,7 @@ class BookingRecord:
     booking_id: int
     account_id: int
     member_id: int
+    member_name: str
     service_id: int
     service_name: str
     occurrence_id: int | None
@@ -178,11 +179,7 @@ def book(
             return mark_attended(ctx, existing)
         return _result(ctx, existing, created=False)
     if occurrence_id is not None and occurrence.capacity is not None:
-        taken = ctx.conn.execute(
-            select(func.count())
-            .select_from(bookings)
-            .where(bookings.c.occurrence_id == occurrence_id, bookings.c.active_key.is_not(None))
-        ).scalar_one()
+        taken = places_taken(ctx.conn, (occurrence_id,)).get(occurrence_id, 0)
         if taken >= occurrence.capacity:
             raise OccurrenceFull(
                 f"occurrence {occurrence_id} is full: all {occurrence.capacity} places are taken"
@@ -261,6 +258,8 @@ class OccurrenceCancelled:
     occurrence_id: int
     booking_ids: tuple[int, ...]
     operation_id: int
+    # The cancelled bookings whose credit came back (not those staff had reversed by hand).
+    given_back: tuple[int, ...] = ()
 
 
 def cancel_occurrence(
@@ -280,10 +279,15 @@ def cancel_occurrence(
         .order_by(bookings.c.id)
         .with_for_update()
     ).all()
+    # Calling a class off changes the schedule, whoever is booked in it (or nobody).
+    authorize(ctx, "manage_schedule", Target("studio", 0, 0))
     for row in reserved:
         authorize(ctx, "cancel", Target("booking", row.id, row.account_id))
+    given_back = []
     for row in reserved:
-        _give_back(ctx, row, f"booking {row.id}: occurrence {occurrence_id} was cancelled")
+        why = f"booking {row.id}: occurrence {occurrence_id} was cancelled"
+        if _give_back(ctx, row, why) is not None:
+            given_back.append(row.id)
         hold = HoldState.RELEASED if row.hold is not None else None
         _change(ctx, row, BookingState.CANCELLED, hold, None, cancelled_at=ctx.now, active_key=None)
     ctx.conn.execute(
@@ -293,6 +297,7 @@ def cancel_occurrence(
         occurrence_id=occurrence_id,
         booking_ids=tuple(row.id for row in reserved),
         operation_id=ctx.operation_id,
+        given_back=tuple(given_back),
     )
 
 
@@ -412,10 +417,18 @@ def send_due_reminders(ctx: WriteContext, within: dt.timedelta) -> ReminderRepor
 
 
 def history(
-    conn: Connection, *, member_id: int | None, account_id: int | None
+    conn: Connection,
+    *,
+    member_id: int | None,
+    account_id: int | None,
+    occurrence_id: int | None = None,
 ) -> tuple[BookingRecord, ...]:
-    """Every booking of a member or an account, soonest start last, with the passes that paid."""
+    """Every booking of a member, an account or an occurrence, soonest start last (in booking
+    order within one occurrence), with the passes that paid."""
     criteria = []
+    if occurrence_id is not None:
+        get_occurrence(conn, occurrence_id)
+        criteria.append(bookings.c.occurrence_id == occurrence_id)
     if member_id is not None:
         get_member(conn, member_id)
         criteria.append(bookings.c.member_id == member_id)
@@ -425,10 +438,12 @@ def history(
         select(
             bookings,
             services.c.name.label("service_name"),
+            members.c.name.label("member_name"),
             occurrences.c.instructor_ref,
             _redemptions.c.reversed_at,
         )
         .join(services, services.c.id == bookings.c.service_id)
+        .join(members, members.c.id == bookings.c.member_id)
         .outerjoin(occurrences, occurrences.c.id == bookings.c.occurrence_id)
         .outerjoin(_redemptions, _redemptions.c.id == bookings.c.redemption_id)
         .where(*criteria)
@@ -440,6 +455,7 @@ def history(
             booking_id=row.id,
             account_id=row.account_id,
             member_id=row.member_id,
+            member_name=row.member_name,
             service_id=row.service_id,
             service_name=row.service_name,
             occurrence_id=row.occurrence_id,
@@ -459,6 +475,20 @@ def history(
         )
         for row in rows
     )
+
+
+def places_taken(conn: Connection, occurrence_ids: Iterable[int]) -> dict[int, int]:
+    """Per occurrence, the places its bookings take as the capacity check counts them (reserved,
+    attended, no-show: every booking not cancelled); an occurrence with none is left out."""
+    wanted = sorted(set(occurrence_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(bookings.c.occurrence_id, func.count())
+        .where(bookings.c.occurrence_id.in_(wanted), bookings.c.active_key.is_not(None))
+        .group_by(bookings.c.occurrence_id)
+    ).all()
+    return {row[0]: row[1] for row in rows}
 
 
 def _parts(redemption_ids: list[int], conn: Connection) -> dict[int, tuple[BookingPass, ...]]:

@@ -53,7 +53,14 @@ def _decode(hint: Any, data: Any) -> Any:
         return tuple(_decode(item_hint, item) for item in data)
     if isinstance(hint, type) and attrs.has(hint):
         hints = typing.get_type_hints(hint)
-        return hint(**{f.name: _decode(hints[f.name], data[f.name]) for f in attrs.fields(hint)})
+        # A field added with a default since the value was stored takes its default.
+        return hint(
+            **{
+                f.name: _decode(hints[f.name], data[f.name])
+                for f in attrs.fields(hint)
+                if f.name in data or f.default is attrs.NOTHING
+            }
+        )
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(data)
     if hint is dt.datetime:

@@ -55,7 +55,8 @@ def sessionpacks_authorize(actor: Actor, action: str, target: Target) -> bool | 
         ``book``, ``enroll``, ``check_in``, ``private_session`` (target: the member) and
         ``cancel``, ``attend``, ``no_show`` (target: the booking); for set-up calls that name
         an actor, ``manage_clients`` (target: the account, or account 0 for a new one),
-        ``manage_products`` and ``manage_schedule`` (target: ``studio`` 0, account 0).
+        ``manage_products`` and ``manage_schedule`` (target: ``studio`` 0, account 0), which
+        ``cancel_occurrence`` asks too, besides ``cancel`` for each reservation it cancels.
     :param target: the account, member or pass acted on, with its account id.
     :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next plugin answer. The
         default plugin asks the configured policy and denies when there is none.

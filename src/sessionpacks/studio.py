@@ -8,7 +8,7 @@ import functools
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 import attrs
@@ -1242,14 +1242,20 @@ class Studio:
         capacity: int | None = None,
         private: bool = False,
         actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> OccurrenceInfo:
         """Put a class or appointment on the schedule; it ends after the service's duration
-        unless ``ends_at`` says otherwise. ``capacity`` None means no limit."""
+        unless ``ends_at`` says otherwise. ``capacity`` None means no limit.
+
+        With an ``idempotency_key`` (a form's), the call is recorded as an operation and a
+        repeat returns the first occurrence instead of adding a second one."""
         self._allow_setup(actor, "manage_schedule", _STUDIO)
-        with self.session_factory.begin() as session:
+
+        def add(conn: Connection, now: dt.datetime) -> OccurrenceInfo:
             return scheduling.add_occurrence(
-                session.connection(),
-                self.clock.now(),
+                conn,
+                now,
                 service_id,
                 starts_at,
                 ends_at=ends_at,
@@ -1257,6 +1263,26 @@ class Studio:
                 capacity=capacity,
                 private=private,
             )
+
+        if idempotency_key is None:
+            with self.session_factory.begin() as session:
+                return add(session.connection(), self.clock.now())
+        return self._writer.write(
+            "add_occurrence",
+            {
+                "service_id": service_id,
+                "starts_at": validation.moment("starts_at", starts_at),
+                "ends_at": validation.moment("ends_at", ends_at),
+                "instructor_ref": instructor_ref,
+                "capacity": capacity,
+                "private": private,
+            },
+            idempotency_key=idempotency_key,
+            actor=actor or Actor.system(),
+            channel=channel,
+            result_type=OccurrenceInfo,
+            work=lambda ctx: add(ctx.conn, ctx.now),
+        )
 
     def occurrence(self, occurrence_id: int) -> OccurrenceInfo:
         return self._read(lambda conn: scheduling.get_occurrence(conn, occurrence_id))
@@ -1615,6 +1641,24 @@ class Studio:
         return self._read(
             lambda conn: booking_rules.history(conn, member_id=member_id, account_id=account_id)
         )
+
+    # -- rosters: who is booked into one occurrence -----------------------------------------
+
+    def roster(self, occurrence_id: int) -> tuple[BookingRecord, ...]:
+        """Every booking of one occurrence, in the order they were made, cancelled ones too,
+        each with its state, the passes that paid and "session n of N"."""
+        return self._read(
+            lambda conn: booking_rules.history(
+                conn, member_id=None, account_id=None, occurrence_id=occurrence_id
+            )
+        )
+
+    def places_taken(self, occurrence_ids: Iterable[int]) -> Mapping[int, int]:
+        """Per occurrence, the places taken as its capacity counts them (every booking not
+        cancelled); an occurrence nobody booked is 0."""
+        wanted = tuple(occurrence_ids)
+        found = self._read(lambda conn: booking_rules.places_taken(conn, wanted))
+        return {occurrence_id: found.get(occurrence_id, 0) for occurrence_id in wanted}
 
     # -- time: expiry, pass reminders, staff tasks, all due work -----------------------------
 

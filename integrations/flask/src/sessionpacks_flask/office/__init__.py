@@ -31,8 +31,9 @@ from sessionpacks_flask.office import (  # noqa: E402
     clients,
     packs,
     redeeming,
+    schedule,
     setup,
     tasks,
 )
 
-__all__ = ["blueprint", "bulk", "clients", "packs", "redeeming", "setup", "tasks"]
+__all__ = ["blueprint", "bulk", "clients", "packs", "redeeming", "schedule", "setup", "tasks"]

@@ -88,6 +88,11 @@ def when(value: dt.datetime | None, *, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def time_of_day(value: dt.datetime) -> str:
+    """The hour and minute of a moment in the studio's zone: "18:30"."""
+    return value.astimezone(zone()).strftime("%H:%M")
+
+
 def local_input(value: dt.datetime | None) -> str:
     """A moment as a ``datetime-local`` field's value, in the studio's zone."""
     return "" if value is None else value.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
@@ -111,4 +116,10 @@ def units(quantity: int, metric: Metric | str, currency: str | None = None) -> s
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"when": when, "money": money, "units": units, "local_input": local_input}
+    return {
+        "when": when,
+        "money": money,
+        "units": units,
+        "local_input": local_input,
+        "time_of_day": time_of_day,
+    }
