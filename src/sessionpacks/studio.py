@@ -8,7 +8,7 @@ import functools
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 import attrs
@@ -1729,6 +1729,33 @@ class Studio:
                 f"{actor.kind} {actor.id!r} may not {action} {target.kind} {target.id}"
                 " (the authorization hook said no)"
             )
+
+    # -- setup writes under an idempotency key (for HTTP APIs) -----------------------------
+
+    def keyed_setup(
+        self,
+        action: str,
+        arguments: Mapping[str, object],
+        make: Callable[[Connection, dt.datetime], T],
+        *,
+        result_type: type[T],
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+    ) -> T:
+        """Run a setup write (add an account, a member, a service, a template or an occurrence,
+        archive a template) once per idempotency key, as every ledger write is: a retry returns
+        the first result, and the same key with other ``arguments`` is refused. ``make`` gets the
+        write's connection and moment, and its result must be a frozen value the codec stores."""
+        return self._writer.write(
+            action,
+            arguments,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=result_type,
+            work=lambda ctx: make(ctx.conn, ctx.now),
+        )
 
 
 def _billing(value: Billing | str) -> Billing:
