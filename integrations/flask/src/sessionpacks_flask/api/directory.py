@@ -1,0 +1,258 @@
+"""Accounts, members, services and templates: the setup a host does once."""
+
+from __future__ import annotations
+
+from sessionpacks import directory, templates
+from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.enums import Metric, Scope, StartRule, TemplateKind
+from sessionpacks.templates import TemplateInfo
+from sessionpacks_flask.api.common import AMOUNT, API, CURRENCY, REF, by_account, by_member, ident
+from sessionpacks_flask.api.endpoints import Call, Endpoint
+from sessionpacks_flask.api.fields import Array, Bool, Choice, Field, Int, Moment, Text
+
+# Validity and period lengths: a century at most, so no date arithmetic can overflow.
+DAYS = Int(minimum=1, maximum=36_500)
+MONTHS = Int(minimum=1, maximum=1_200)
+
+
+def _add_account(call: Call) -> AccountInfo:
+    ref, name = call["ref"], call["name"]
+    return call.studio.keyed_setup(
+        "add_account",
+        call.args,
+        lambda conn, now: directory.add_account(conn, now, ref, name),
+        result_type=AccountInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+def _add_member(call: Call) -> MemberInfo:
+    args = call.args
+    return call.studio.keyed_setup(
+        "add_member",
+        args,
+        lambda conn, now: directory.add_member(
+            conn, now, args["account_id"], args["name"], args["ref"], args["email"]
+        ),
+        result_type=MemberInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+def _add_service(call: Call) -> ServiceInfo:
+    args = call.args
+    return call.studio.keyed_setup(
+        "add_service",
+        args,
+        lambda conn, now: directory.add_service(
+            conn,
+            now,
+            args["name"],
+            args["category"],
+            args["duration_minutes"],
+            args["price_minor"],
+            args["currency"],
+        ),
+        result_type=ServiceInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+def _create_template(call: Call) -> TemplateInfo:
+    options = {k: v for k, v in call.args.items() if v is not None and k != "name"}
+    name = call["name"]
+    return call.studio.keyed_setup(
+        "create_template",
+        call.args,
+        lambda conn, now: templates.create(conn, now, name, **options),
+        result_type=TemplateInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+def _archive_template(call: Call) -> TemplateInfo:
+    template_id = call["template_id"]
+    return call.studio.keyed_setup(
+        "archive_template",
+        call.args,
+        lambda conn, now: templates.archive(conn, now, template_id),
+        result_type=TemplateInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+_TEMPLATE_FIELDS = (
+    Field("name", Text(), required=True),
+    Field("quantity", Int(maximum=10**9), required=True, description="Credits per pass."),
+    Field("kind", Choice(TemplateKind), default=TemplateKind.PACK.value),
+    Field("metric", Choice(Metric), default=Metric.SESSIONS.value),
+    Field("price_minor", AMOUNT, description="The price in minor units of currency."),
+    Field("currency", CURRENCY),
+    Field("first_rate_minor", AMOUNT),
+    Field("subsequent_rate_minor", AMOUNT),
+    Field("validity_days", DAYS),
+    Field("validity_months", MONTHS),
+    Field("valid_until", Moment()),
+    Field("start_rule", Choice(StartRule), default=StartRule.ON_PURCHASE.value),
+    Field("start_date", Moment()),
+    Field("services", Array(Int()), description="Service ids the passes are valid for."),
+    Field("categories", Array(REF), description="Service categories the passes are valid for."),
+    Field("scope", Choice(Scope), default=Scope.ACCOUNT.value),
+    Field("member_cap", Int(maximum=10**9)),
+    Field("priority", Int(minimum=-1000, maximum=1000)),
+    Field("extend_on_unsuspend", Bool()),
+    Field("refundable", Bool()),
+    Field("period_days", DAYS),
+    Field("period_months", MONTHS),
+    Field("rollover", Bool()),
+    Field("rollover_cap", Int(minimum=0, maximum=10**9)),
+    Field("auto_renew", Bool()),
+)
+
+ENDPOINTS = (
+    Endpoint(
+        "POST",
+        "/accounts",
+        "create_account",
+        "Register a paying account under the host's own id for it",
+        "directory",
+        _add_account,
+        AccountInfo,
+        body=(Field("ref", REF, required=True), Field("name", Text(), required=True)),
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/accounts",
+        "find_accounts",
+        "Find accounts by name, ref, or a member's name, ref or email",
+        "directory",
+        lambda call: call.studio.find_accounts(call["q"] or "", limit=call["limit"]),
+        tuple[AccountInfo, ...],
+        query=(
+            Field("q", Text(min_length=0), description="Text to look for; blank lists all."),
+            Field("limit", Int(maximum=500), default=50),
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/accounts/{account_id}",
+        "get_account",
+        "One account",
+        "directory",
+        lambda call: call.studio.account(call["account_id"]),
+        AccountInfo,
+        path_fields=(ident("account_id"),),
+        members=True,
+        owner=by_account,
+    ),
+    Endpoint(
+        "GET",
+        "/accounts/{account_id}/members",
+        "list_members",
+        "The account's members",
+        "directory",
+        lambda call: call.studio.members(call["account_id"]),
+        tuple[MemberInfo, ...],
+        path_fields=(ident("account_id"),),
+        members=True,
+        owner=by_account,
+    ),
+    Endpoint(
+        "POST",
+        "/accounts/{account_id}/members",
+        "create_member",
+        "Add a member to an account",
+        "directory",
+        _add_member,
+        MemberInfo,
+        path_fields=(ident("account_id"),),
+        body=(
+            Field("name", Text(), required=True),
+            Field("ref", REF, description="The host's own id, or a kiosk member code."),
+            Field("email", Text(max_length=254), description="Where booking emails go."),
+        ),
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/members/{member_id}",
+        "get_member",
+        "One member",
+        "directory",
+        lambda call: call.studio.member(call["member_id"]),
+        MemberInfo,
+        path_fields=(ident("member_id"),),
+        members=True,
+        owner=by_member,
+    ),
+    Endpoint(
+        "POST",
+        "/services",
+        "create_service",
+        "Add a service (a class type, an appointment kind)",
+        "directory",
+        _add_service,
+        ServiceInfo,
+        body=(
+            Field("name", Text(max_length=191), required=True),
+            Field("category", REF, required=True),
+            Field("duration_minutes", Int(maximum=24 * 60 * 7), required=True),
+            Field("price_minor", AMOUNT),
+            Field("currency", CURRENCY),
+        ),
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/services",
+        "list_services",
+        "Every service",
+        "directory",
+        lambda call: call.studio.services(),
+        tuple[ServiceInfo, ...],
+        members=True,
+    ),
+    Endpoint(
+        "POST",
+        "/templates",
+        "create_template",
+        "Set up a product (a pack, a pass, a plan) to sell or assign",
+        "templates",
+        _create_template,
+        TemplateInfo,
+        body=_TEMPLATE_FIELDS,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/templates",
+        "list_templates",
+        "The products on sale (and, asked, the archived ones)",
+        "templates",
+        lambda call: call.studio.templates(include_archived=call["include_archived"]),
+        tuple[TemplateInfo, ...],
+        query=(Field("include_archived", Bool(), default=False),),
+        members=True,
+    ),
+    Endpoint(
+        "POST",
+        "/templates/{template_id}/archive",
+        "archive_template",
+        "Stop selling a template; passes made from it keep their terms",
+        "templates",
+        _archive_template,
+        TemplateInfo,
+        path_fields=(ident("template_id"),),
+    ),
+)
