@@ -69,9 +69,8 @@ class Text:
             raise BadRequest(f"the {where} is longer than {self.max_length} characters")
         if "\x00" in value or not _encodable(value):
             raise BadRequest(f"the {where} holds characters that cannot be stored")
-        if self.pattern is not None:
-            if not re.search(self.pattern, value):
-                raise BadRequest(f"the {where} must match {self.pattern}, got {value!r}")
+        if self.pattern is not None and not re.search(self.pattern, value):
+            raise BadRequest(f"the {where} must match {self.pattern}, got {value!r}")
         return value
 
     def schema(self) -> dict[str, Any]:
