@@ -46,7 +46,8 @@ def problem(response: TestResponse, status: int, *words: str) -> dict[str, Any]:
     body: dict[str, Any] = response.json  # type: ignore[assignment]
     assert body["status"] == status
     assert body["type"].startswith(API + "/problems/")
-    assert body["title"] and body["instance"].startswith(API)
+    assert body["title"]
+    assert body["instance"].startswith(API)
     for word in words:
         assert word in body["detail"], body
     return body

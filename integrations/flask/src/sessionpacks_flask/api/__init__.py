@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -69,7 +70,8 @@ def unknown(rest: str) -> Any:
 
 
 def _problem(found: Problem) -> Response:
-    body = found.as_json(request.path)
+    # The instance is a URI reference: the path as sent, percent-encoded.
+    body = found.as_json(quote(request.path, safe="/", errors="replace"))
     body["type"] = url_for("sessionpacks.api.problem_type", slug=found.slug)
     response = jsonify(body)
     response.status_code = found.status
