@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from api_support import Payments, Seeded, problem, read, seed, write
-from conftest import FRONT_DESK, OWNER, Who
 from flask.testing import FlaskClient
 
+from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import Studio
 from sessionpacks_flask import Identity
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from api_support import problem, read, seed, write
-from conftest import FRONT_DESK, OWNER, Who
 from flask.testing import FlaskClient
 
+from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import Studio
 from sessionpacks_flask import Identity
 
