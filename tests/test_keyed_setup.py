@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from sessionpacks import Actor, IdempotencyConflict, Studio, directory
-from sessionpacks.directory import AccountInfo
+from sessionpacks import (
+    ALL,
+    Actor,
+    IdempotencyConflict,
+    ManualClock,
+    NotAuthorized,
+    RolePolicy,
+    Settings,
+    Studio,
+    directory,
+)
+from sessionpacks.directory import AccountInfo, ServiceInfo
 
 OWNER = Actor(kind="staff", id="owner", roles=("owner",))
 
@@ -43,3 +53,27 @@ def test_a_failed_setup_write_leaves_no_operation(studio: Studio, engine: sa.Eng
         _add(studio, "k-2", "crm-1", "Ana again")
     # The refused write kept nothing, so its key is free for a corrected request.
     assert _add(studio, "k-2", "crm-2", "Bo").ref == "crm-2"
+
+
+def test_a_setup_write_with_a_permission_asks_the_authorization_hook(
+    engine: sa.Engine, clock: ManualClock
+) -> None:
+    studio = Studio(engine, settings=Settings(policy=RolePolicy({"owner": ALL})), clock=clock)
+    desk = Actor(kind="staff", id="desk", roles=("front_desk",))
+
+    def add(actor: Actor, key: str) -> ServiceInfo:
+        return studio.keyed_setup(
+            "add_service",
+            {"name": "Yoga"},
+            lambda conn, now: directory.add_service(conn, now, "Yoga", "classes", 60, None, None),
+            result_type=ServiceInfo,
+            idempotency_key=key,
+            actor=actor,
+            channel="api",
+            permission="configure",
+        )
+
+    with pytest.raises(NotAuthorized, match="configure studio 0"):
+        add(desk, "k-1")
+    assert studio.services() == ()
+    assert add(OWNER, "k-2").name == "Yoga"

@@ -51,6 +51,9 @@ ACTIONS: tuple[str, ...] = (
     "cancel",
     "attend",
     "no_show",
+    # setting the studio up through keyed_setup (an HTTP API): services, products, booking
+    # policies and the schedule
+    "configure",
 )
 
 

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
-import attrs
 import pluggy
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
@@ -1261,19 +1260,16 @@ class Studio:
         """Change a service's booking policy; what is not given stays as it was. Bookings made
         before keep the way they took credit; the cut-off and forfeits apply from now on."""
         with self.session_factory.begin() as session:
-            conn = session.connection()
-            current = scheduling.get_policy(conn, service_id)
-            changes: dict[str, object] = {
-                name: value
-                for name, value in (
-                    ("credit_taken", credit_taken),
-                    ("cancel_cutoff_minutes", cancel_cutoff_minutes),
-                    ("late_cancel_forfeits", late_cancel_forfeits),
-                    ("no_show_forfeits", no_show_forfeits),
-                )
-                if value is not None
-            }
-            return scheduling.set_policy(conn, attrs.evolve(current, **changes))  # type: ignore[arg-type]
+            return scheduling.change_policy(
+                session.connection(),
+                service_id,
+                {
+                    "credit_taken": credit_taken,
+                    "cancel_cutoff_minutes": cancel_cutoff_minutes,
+                    "late_cancel_forfeits": late_cancel_forfeits,
+                    "no_show_forfeits": no_show_forfeits,
+                },
+            )
 
     def book(
         self,
@@ -1742,11 +1738,21 @@ class Studio:
         idempotency_key: str,
         actor: Actor,
         channel: Channel | str,
+        permission: str | None = None,
+        target: Target | None = None,
     ) -> T:
         """Run a setup write (add an account, a member, a service, a template or an occurrence,
-        archive a template) once per idempotency key, as every ledger write is: a retry returns
-        the first result, and the same key with other ``arguments`` is refused. ``make`` gets the
-        write's connection and moment, and its result must be a frozen value the codec stores."""
+        archive a template, change a booking policy) once per idempotency key, as every ledger
+        write is: a retry returns the first result, and the same key with other ``arguments`` is
+        refused. ``make`` gets the write's connection and moment, and its result must be a frozen
+        value the codec stores. With ``permission`` (one of ACTIONS, such as ``configure``) the
+        authorization hook is asked first, about ``target`` (by default the whole studio)."""
+
+        def work(ctx: WriteContext) -> T:
+            if permission is not None:
+                self._authorize(ctx, permission, target or Target("studio", 0, 0))
+            return make(ctx.conn, ctx.now)
+
         return self._writer.write(
             action,
             arguments,
@@ -1754,7 +1760,7 @@ class Studio:
             actor=actor,
             channel=channel,
             result_type=result_type,
-            work=lambda ctx: make(ctx.conn, ctx.now),
+            work=work,
         )
 
 

@@ -213,3 +213,14 @@ def test_subscribe_renew_and_cancel_a_plan(
     cancelled = write(client, f"/subscriptions/{subscription}/cancel")
     assert cancelled.json["state"] == "cancelled", cancelled.text  # type: ignore[index]
     problem(write(client, "/subscriptions", {**body, "billing": "barter"}), 422, "'billing'")
+
+
+def test_renewals_are_listed_for_staff(
+    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+) -> None:
+    who.current = OWNER
+    assert read(client, "/renewals").json == []
+    assert read(client, "/renewals", state="failed").json == []
+    problem(read(client, "/renewals", state="later"), 422, "'state'")
+    who.current = Identity.member(ids.member, "member")
+    problem(read(client, "/renewals"), 403)

@@ -293,3 +293,34 @@ def test_a_member_may_buy_only_for_their_own_account(
     # The policy gives members no "sell": the core refuses, and nothing is charged or made.
     problem(write(client, "/sales", {"template_id": ids.template, "account_id": ids.account}), 403)
     assert studio.passes(ids.account) == ()
+
+
+def test_a_bulk_grant_is_read_and_undone(
+    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+) -> None:
+    who.current = OWNER
+    body = {"recipients": [{"account_id": ids.account}], "quantity": 2, "reason": "snow day"}
+    batch = write(client, "/bulk-grants", body).json["batch_id"]  # type: ignore[index]
+    assert read(client, f"/bulk-grants/{batch}").json["granted"] == 1  # type: ignore[index]
+    who.current = FRONT_DESK
+    problem(write(client, f"/bulk-grants/{batch}/undo", {"reason": "oops"}), 403)
+    assert len(studio.passes(ids.account)) == 1
+    who.current = OWNER
+    undone = write(client, f"/bulk-grants/{batch}/undo", {"reason": "oops"})
+    assert undone.json["state"] == "undone", undone.text  # type: ignore[index]
+    assert studio.passes(ids.account) == ()
+    problem(read(client, "/bulk-grants/77"), 404)
+
+
+def test_payments_are_listed_for_staff(
+    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+) -> None:
+    studio.hooks.register(Payments())
+    priced = studio.create_template("5 classes", quantity=5, price_minor=5000, currency="EUR")
+    who.current = OWNER
+    write(client, "/sales", {"template_id": priced.id, "account_id": ids.account})
+    (payment,) = read(client, "/payments").json  # type: ignore[misc]
+    assert (payment["amount_minor"], payment["state"]) == (5000, "passed")
+    assert read(client, "/payments", state="needs_attention").json == []
+    who.current = Identity.member(ids.member, "member")
+    problem(read(client, "/payments"), 403)

@@ -152,3 +152,73 @@ def test_a_member_reads_their_own_account_only(
     problem(read(client, f"/accounts/{ids.other_account}"), 403, "own account")
     problem(read(client, f"/members/{ids.other_member}"), 403)
     problem(read(client, f"/accounts/{ids.other_account}/members"), 403)
+
+
+def test_booking_policy_get_and_set(client: FlaskClient, studio: Studio, who: Who) -> None:
+    ids = seed(studio)
+    who.current = OWNER
+    path = f"/services/{ids.service}/booking-policy"
+    assert read(client, path).json["credit_taken"] == "at_booking"  # type: ignore[index]
+    changed = write(client, path, {"credit_taken": "at_attendance", "cancel_cutoff_minutes": 720})
+    assert changed.status_code == 200, changed.text
+    policy = studio.booking_policy(ids.service)
+    assert (policy.credit_taken.value, policy.cancel_cutoff_minutes) == ("at_attendance", 720)
+    # What is not given stays as it was.
+    write(client, path, {"no_show_forfeits": False})
+    policy = studio.booking_policy(ids.service)
+    assert (policy.cancel_cutoff_minutes, policy.no_show_forfeits) == (720, False)
+    problem(write(client, path, {"credit_taken": "never"}), 422, "'credit_taken'")
+    who.current = FRONT_DESK
+    problem(write(client, path, {"cancel_cutoff_minutes": 0}), 403)
+    assert studio.booking_policy(ids.service).cancel_cutoff_minutes == 720
+
+
+def test_member_email(client: FlaskClient, studio: Studio, who: Who) -> None:
+    ids = seed(studio)
+    who.current = OWNER
+    path = f"/members/{ids.member}/email"
+    assert write(client, path, {"email": "new@example.org"}).status_code == 200
+    assert studio.member(ids.member).email == "new@example.org"
+    assert write(client, path, {"email": None}).status_code == 200
+    assert studio.member(ids.member).email is None
+    problem(write(client, path, {"email": "not an address"}), 422)
+    who.current = Identity.member(ids.member, "member")
+    problem(write(client, path, {"email": "me@example.org"}), 403)
+    assert studio.member(ids.member).email is None
+
+
+def test_default_pass_for_a_members_own_account_only(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    ids = seed(studio)
+    who.current = OWNER
+    mine = write(client, "/grants", {"account_id": ids.account, "quantity": 2, "reason": "x"})
+    pass_id = mine.json["pass_id"]  # type: ignore[index]
+    who.current = Identity.member(ids.member, "member")
+    response = write(client, f"/members/{ids.member}/default-pass", {"pass_id": pass_id})
+    assert response.status_code == 204, response.text
+    assert studio.member(ids.member).default_pass_id == pass_id
+    problem(write(client, f"/members/{ids.other_member}/default-pass", {"pass_id": pass_id}), 403)
+    assert studio.member(ids.other_member).default_pass_id is None
+    write(client, f"/members/{ids.member}/default-pass", {"pass_id": None})
+    assert studio.member(ids.member).default_pass_id is None
+
+
+def test_configuring_the_studio_asks_for_configure(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    ids = seed(studio)
+    # The front desk adds clients, but the policy gives it no "configure".
+    who.current = FRONT_DESK
+    assert write(client, "/accounts", {"ref": "walk-in", "name": "Walk In"}).status_code == 201
+    refused = [
+        ("/services", {"name": "S", "category": "c", "duration_minutes": 5}),
+        ("/templates", {"name": "Free", "quantity": 99}),
+        (f"/templates/{ids.template}/archive", {}),
+        ("/occurrences", {"service_id": ids.service, "starts_at": "2026-03-03T18:00:00Z"}),
+    ]
+    for path, body in refused:
+        problem(write(client, path, body), 403, "may not configure")
+    assert len(studio.services()) == 1
+    assert len(studio.templates()) == 1
+    assert studio.template(ids.template).archived_at is None

@@ -101,12 +101,11 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
                 "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
             }
         )
-    responses: dict[str, Any] = {
-        str(endpoint.status): {
-            "description": "Done" if endpoint.writes else "Found",
-            "content": {"application/json": {"schema": schema_of(endpoint.returns, components)}},
-        }
-    }
+    success: dict[str, Any] = {"description": "Done" if endpoint.writes else "Found"}
+    if endpoint.status != 204:
+        schema = schema_of(endpoint.returns, components)
+        success["content"] = {"application/json": {"schema": schema}}
+    responses: dict[str, Any] = {str(endpoint.status): success}
     statuses = EVERY_STATUS + (WRITE_STATUSES if endpoint.writes else ()) + endpoint.extra_statuses
     for status in sorted(statuses):
         responses[str(status)] = {

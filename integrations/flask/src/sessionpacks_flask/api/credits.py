@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sessionpacks.enums import Metric
+from sessionpacks.enums import Metric, PaymentState
+from sessionpacks.selling import PaymentInfo
 from sessionpacks.values import (
     Balance,
     BulkGrantReport,
@@ -90,6 +91,16 @@ def _bulk_grant(call: Call) -> BulkGrantReport:
         _terms(call.args),
         reason=call["reason"],
         batch_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
+def _undo_bulk_grant(call: Call) -> BulkGrantReport:
+    return call.studio.undo_bulk_grant(
+        call["batch_id"],
+        reason=call["reason"],
+        idempotency_key=call.key,
         actor=call.actor,
         channel=API,
     )
@@ -317,6 +328,37 @@ ENDPOINTS = (
             REASON,
         ),
         status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/bulk-grants/{batch_id}",
+        "get_bulk_grant",
+        "Where a bulk grant stands, with its counts",
+        "credits",
+        lambda call: call.studio.grant_batch(call["batch_id"]),
+        BulkGrantReport,
+        path_fields=(ident("batch_id"),),
+    ),
+    Endpoint(
+        "POST",
+        "/bulk-grants/{batch_id}/undo",
+        "undo_bulk_grant",
+        "Take back what a bulk grant gave",
+        "credits",
+        _undo_bulk_grant,
+        BulkGrantReport,
+        path_fields=(ident("batch_id"),),
+        body=(REASON,),
+    ),
+    Endpoint(
+        "GET",
+        "/payments",
+        "list_payments",
+        "The sales' payments, oldest first; needs_attention lists the lost ones",
+        "selling",
+        lambda call: call.studio.payments(state=call["state"]),
+        tuple[PaymentInfo, ...],
+        query=(Field("state", Choice(PaymentState)),),
     ),
     Endpoint(
         "POST",

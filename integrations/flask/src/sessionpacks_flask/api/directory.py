@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sessionpacks import directory, templates
+from sessionpacks import schedule as scheduling
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
-from sessionpacks.enums import Metric, Scope, StartRule, TemplateKind
+from sessionpacks.enums import CreditTaken, Metric, Scope, StartRule, TemplateKind
+from sessionpacks.schedule import BookingPolicy
 from sessionpacks.templates import TemplateInfo
 from sessionpacks_flask.api.common import AMOUNT, API, CURRENCY, REF, by_account, by_member, ident
 from sessionpacks_flask.api.endpoints import Call, Endpoint
@@ -61,6 +63,7 @@ def _add_service(call: Call) -> ServiceInfo:
         idempotency_key=call.key,
         actor=call.actor,
         channel=API,
+        permission="configure",
     )
 
 
@@ -75,6 +78,7 @@ def _create_template(call: Call) -> TemplateInfo:
         idempotency_key=call.key,
         actor=call.actor,
         channel=API,
+        permission="configure",
     )
 
 
@@ -88,7 +92,27 @@ def _archive_template(call: Call) -> TemplateInfo:
         idempotency_key=call.key,
         actor=call.actor,
         channel=API,
+        permission="configure",
     )
+
+
+def _set_booking_policy(call: Call) -> BookingPolicy:
+    service_id = call["service_id"]
+    changes = {name: value for name, value in call.args.items() if name != "service_id"}
+    return call.studio.keyed_setup(
+        "set_booking_policy",
+        call.args,
+        lambda conn, now: scheduling.change_policy(conn, service_id, changes),
+        result_type=BookingPolicy,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+        permission="configure",
+    )
+
+
+def _set_default_pass(call: Call) -> None:
+    call.studio.set_default_pass(call["member_id"], call["pass_id"])
 
 
 _TEMPLATE_FIELDS = (
@@ -198,6 +222,31 @@ ENDPOINTS = (
     ),
     Endpoint(
         "POST",
+        "/members/{member_id}/email",
+        "set_member_email",
+        "Set (or, with null, clear) where a member's booking emails go",
+        "directory",
+        lambda call: call.studio.set_member_email(call["member_id"], call["email"]),
+        MemberInfo,
+        path_fields=(ident("member_id"),),
+        body=(Field("email", Text(max_length=254)),),
+    ),
+    Endpoint(
+        "POST",
+        "/members/{member_id}/default-pass",
+        "set_default_pass",
+        "Make a pass the one used first for a member (null clears it)",
+        "directory",
+        _set_default_pass,
+        None,
+        path_fields=(ident("member_id"),),
+        body=(ident("pass_id", required=False),),
+        members=True,
+        owner=by_member,
+        status=204,
+    ),
+    Endpoint(
+        "POST",
         "/services",
         "create_service",
         "Add a service (a class type, an appointment kind)",
@@ -222,6 +271,33 @@ ENDPOINTS = (
         lambda call: call.studio.services(),
         tuple[ServiceInfo, ...],
         members=True,
+    ),
+    Endpoint(
+        "GET",
+        "/services/{service_id}/booking-policy",
+        "get_booking_policy",
+        "How a service's bookings take credit, and its cancellation cut-off",
+        "directory",
+        lambda call: call.studio.booking_policy(call["service_id"]),
+        BookingPolicy,
+        path_fields=(ident("service_id"),),
+        members=True,
+    ),
+    Endpoint(
+        "POST",
+        "/services/{service_id}/booking-policy",
+        "set_booking_policy",
+        "Change a service's booking policy; what is not given stays as it was",
+        "directory",
+        _set_booking_policy,
+        BookingPolicy,
+        path_fields=(ident("service_id"),),
+        body=(
+            Field("credit_taken", Choice(CreditTaken)),
+            Field("cancel_cutoff_minutes", Int(minimum=0, maximum=60 * 24 * 365)),
+            Field("late_cancel_forfeits", Bool()),
+            Field("no_show_forfeits", Bool()),
+        ),
     ),
     Endpoint(
         "POST",

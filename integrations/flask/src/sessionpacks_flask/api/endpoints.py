@@ -109,6 +109,8 @@ class Endpoint:
         if not found.is_staff and self.owner is not None:
             self.check_owner(studio, found, args)
         result = self.handler(Call(studio, found, args, key))
+        if self.status == 204:
+            return Response(status=204)
         response = jsonify(codec.encode(result))
         response.status_code = self.status
         return response

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sessionpacks.bookings import BookingRecord, BookingResult, OccurrenceCancelled
-from sessionpacks.enums import Billing, SubscriptionState
+from sessionpacks.enums import Billing, RenewalState, SubscriptionState
 from sessionpacks.plans import SubscriptionInfo
+from sessionpacks.renewals import RenewalInfo
 from sessionpacks.schedule import OccurrenceInfo
 from sessionpacks.schedule import add_occurrence as schedule_occurrence
 from sessionpacks.staff_tasks import TaskInfo, TaskState
@@ -34,6 +35,7 @@ def _add_occurrence(call: Call) -> OccurrenceInfo:
         idempotency_key=call.key,
         actor=call.actor,
         channel=API,
+        permission="configure",
     )
 
 
@@ -353,6 +355,16 @@ ENDPOINTS = (
         lambda call: call.studio.subscriptions(account_id=call["account_id"], state=call["state"]),
         tuple[SubscriptionInfo, ...],
         query=(ident("account_id", required=False), Field("state", Choice(SubscriptionState))),
+    ),
+    Endpoint(
+        "GET",
+        "/renewals",
+        "list_renewals",
+        "The automatic re-sales of auto-renewing passes; failed ones say why",
+        "plans",
+        lambda call: call.studio.renewals(state=call["state"]),
+        tuple[RenewalInfo, ...],
+        query=(Field("state", Choice(RenewalState)),),
     ),
     Endpoint(
         "POST",
