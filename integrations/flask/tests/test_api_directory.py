@@ -177,7 +177,9 @@ def test_member_email(client: FlaskClient, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = OWNER
     path = f"/members/{ids.member}/email"
-    assert write(client, path, {"email": "new@example.org"}).status_code == 200
+    assert write(client, path, {"email": "new@example.org"}, key="e-1").status_code == 200
+    assert studio.member(ids.member).email == "new@example.org"
+    problem(write(client, path, {"email": "other@example.org"}, key="e-1"), 409)
     assert studio.member(ids.member).email == "new@example.org"
     assert write(client, path, {"email": None}).status_code == 200
     assert studio.member(ids.member).email is None

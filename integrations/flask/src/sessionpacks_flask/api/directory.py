@@ -111,7 +111,21 @@ def _set_booking_policy(call: Call) -> BookingPolicy:
     )
 
 
+def _set_member_email(call: Call) -> MemberInfo:
+    member_id, email = call["member_id"], call["email"]
+    return call.studio.keyed_setup(
+        "set_member_email",
+        call.args,
+        lambda conn, now: directory.set_member_email(conn, member_id, email),
+        result_type=MemberInfo,
+        idempotency_key=call.key,
+        actor=call.actor,
+        channel=API,
+    )
+
+
 def _set_default_pass(call: Call) -> None:
+    # Idempotent by nature, and not keyed: the core's method checks the pass and sets it.
     call.studio.set_default_pass(call["member_id"], call["pass_id"])
 
 
@@ -226,7 +240,7 @@ ENDPOINTS = (
         "set_member_email",
         "Set (or, with null, clear) where a member's booking emails go",
         "directory",
-        lambda call: call.studio.set_member_email(call["member_id"], call["email"]),
+        _set_member_email,
         MemberInfo,
         path_fields=(ident("member_id"),),
         body=(Field("email", Text(max_length=254)),),
