@@ -71,10 +71,11 @@ def test_member_by_ref_is_the_kiosk_code_lookup(studio: Studio, clients: dict[st
 
 
 def test_add_client_adds_the_account_and_its_first_member_together(studio: Studio) -> None:
-    account, member = studio.add_client("crm-9", "Ana Ruiz", member_ref="K-9", email="a@ruiz.test")
+    added = studio.add_client("crm-9", "Ana Ruiz", member_ref="K-9", email="a@ruiz.test")
+    account, member = added.account, added.member
     assert (member.account_id, member.name, member.ref) == (account.id, "Ana Ruiz", "K-9")
     assert studio.members(account.id) == (studio.member_by_ref("K-9"),)
-    other, _ = studio.add_client("crm-10", "The Ruiz family", member_name="Eva Ruiz")
+    other = studio.add_client("crm-10", "The Ruiz family", member_name="Eva Ruiz").account
     assert [m.name for m in studio.members(other.id)] == ["Eva Ruiz"]
 
 

@@ -9,7 +9,7 @@ from sessionpacks.bookings import (
 )
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, prepare_engine
-from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
     BatchState,
@@ -149,6 +149,7 @@ __all__ = [
     "ManualCreditsProtected",
     "MemberInfo",
     "Metric",
+    "NewClient",
     "NoPaymentProvider",
     "NotAuthorized",
     "NotFound",

@@ -73,6 +73,14 @@ class ServiceInfo:
         )
 
 
+@attrs.frozen
+class NewClient:
+    """An account and its first member, added together."""
+
+    account: AccountInfo
+    member: MemberInfo
+
+
 def add_account(conn: Connection, now: dt.datetime, ref: str, name: str) -> AccountInfo:
     ref = validation.name("account ref", ref, REF_LENGTH)
     name = validation.name("account name", name)

@@ -4,6 +4,7 @@ policy, which says when a booking takes its credit and what a cancellation or a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -176,6 +177,15 @@ def get_policy(conn: Connection, service_id: int) -> BookingPolicy:
     if row is None:
         raise NotFound("service", service_id)
     return BookingPolicy.from_row(row)
+
+
+def change_policy(
+    conn: Connection, service_id: int, changes: Mapping[str, object]
+) -> BookingPolicy:
+    """Set the named parts of a service's policy; a part given as None stays as it was."""
+    current = get_policy(conn, service_id)
+    given = {name: value for name, value in changes.items() if value is not None}
+    return set_policy(conn, attrs.evolve(current, **given))  # type: ignore[arg-type]
 
 
 def set_policy(conn: Connection, policy: BookingPolicy) -> BookingPolicy:

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
-import attrs
 import pluggy
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
@@ -168,16 +167,32 @@ class Studio:
     # -- the directory ---------------------------------------------------------------------
 
     def add_account(
-        self, ref: str, name: str, *, actor: Actor | None = None
+        self,
+        ref: str,
+        name: str,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> directory.AccountInfo:
         """Register a paying account under the host's own id for it.
 
-        Set-up calls like this one take an optional ``actor``: given, the authorization hook is
-        asked first (``manage_clients``, ``manage_products`` or ``manage_schedule``); left out,
-        the caller is the host's own code and is trusted."""
-        self._allow_setup(actor, "manage_clients", _NEW_ACCOUNT)
-        with self.session_factory.begin() as session:
-            return directory.add_account(session.connection(), self.clock.now(), ref, name)
+        Set-up calls like this one (the directory, products, the schedule) take three optional
+        arguments. ``actor``: given, the authorization hook is asked first (``manage_clients``,
+        ``manage_products`` or ``manage_schedule``); left out, the caller is the host's own code
+        and is trusted. ``idempotency_key``: given, a repeat returns the first result instead
+        of adding a second. ``channel``: where the call came from, recorded with the key."""
+        return self._setup(
+            "add_account",
+            {"ref": ref, "name": name},
+            lambda conn, now: directory.add_account(conn, now, ref, name),
+            result_type=directory.AccountInfo,
+            permission="manage_clients",
+            target=_NEW_ACCOUNT,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def add_member(
         self,
@@ -187,13 +202,21 @@ class Studio:
         ref: str | None = None,
         email: str | None = None,
         actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> directory.MemberInfo:
         """Add a member; ``email`` is where booking confirmations and reminders go."""
-        self._allow_setup(actor, "manage_clients", Target("account", account_id, account_id))
-        with self.session_factory.begin() as session:
-            return directory.add_member(
-                session.connection(), self.clock.now(), account_id, name, ref, email
-            )
+        return self._setup(
+            "add_member",
+            {"account_id": account_id, "name": name, "ref": ref, "email": email},
+            lambda conn, now: directory.add_member(conn, now, account_id, name, ref, email),
+            result_type=directory.MemberInfo,
+            permission="manage_clients",
+            target=Target("account", account_id, account_id),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def add_client(
         self,
@@ -204,33 +227,57 @@ class Studio:
         member_ref: str | None = None,
         email: str | None = None,
         actor: Actor | None = None,
-    ) -> tuple[directory.AccountInfo, directory.MemberInfo]:
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
+    ) -> directory.NewClient:
         """Register an account and its first member (named like the account unless
         ``member_name`` says otherwise) together: either both are added or neither."""
-        self._allow_setup(actor, "manage_clients", _NEW_ACCOUNT)
-        with self.session_factory.begin() as session:
-            conn = session.connection()
-            now = self.clock.now()
+
+        def make(conn: Connection, now: dt.datetime) -> directory.NewClient:
             account = directory.add_account(conn, now, ref, name)
-            member = directory.add_member(
-                conn,
-                now,
-                account.id,
-                name if member_name is None else member_name,
-                member_ref,
-                email,
-            )
-            return account, member
+            first = name if member_name is None else member_name
+            member = directory.add_member(conn, now, account.id, first, member_ref, email)
+            return directory.NewClient(account, member)
+
+        return self._setup(
+            "add_client",
+            {
+                "ref": ref,
+                "name": name,
+                "member_name": member_name,
+                "member_ref": member_ref,
+                "email": email,
+            },
+            make,
+            result_type=directory.NewClient,
+            permission="manage_clients",
+            target=_NEW_ACCOUNT,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def set_member_email(
-        self, member_id: int, email: str | None, *, actor: Actor | None = None
+        self,
+        member_id: int,
+        email: str | None,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> directory.MemberInfo:
         """Set (or, with None, clear) the address booking emails go to."""
-        if actor is not None:
-            account_id = self.member(member_id).account_id
-            self._allow(actor, "manage_clients", Target("member", member_id, account_id))
-        with self.session_factory.begin() as session:
-            return directory.set_member_email(session.connection(), member_id, email)
+        return self._setup(
+            "set_member_email",
+            {"member_id": member_id, "email": email},
+            lambda conn, now: directory.set_member_email(conn, member_id, email),
+            result_type=directory.MemberInfo,
+            permission="manage_clients",
+            target=lambda conn: _member_target(conn, member_id),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def add_service(
         self,
@@ -241,18 +288,28 @@ class Studio:
         price_minor: int | None = None,
         currency: str | None = None,
         actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> directory.ServiceInfo:
-        self._allow_setup(actor, "manage_products", _STUDIO)
-        with self.session_factory.begin() as session:
-            return directory.add_service(
-                session.connection(),
-                self.clock.now(),
-                name,
-                category,
-                duration_minutes,
-                price_minor,
-                currency,
-            )
+        return self._setup(
+            "add_service",
+            {
+                "name": name,
+                "category": category,
+                "duration_minutes": duration_minutes,
+                "price_minor": price_minor,
+                "currency": currency,
+            },
+            lambda conn, now: directory.add_service(
+                conn, now, name, category, duration_minutes, price_minor, currency
+            ),
+            result_type=directory.ServiceInfo,
+            permission="manage_products",
+            target=_STUDIO,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def account(self, account_id: int) -> directory.AccountInfo:
         return self._read(lambda conn: directory.get_account(conn, account_id))
@@ -286,14 +343,13 @@ class Studio:
     def set_default_pass(
         self, member_id: int, pass_id: int | None, *, actor: Actor | None = None
     ) -> None:
-        """Make ``pass_id`` the pack used first for this member's redemptions (None clears it)."""
-        with self.session_factory.begin() as session:
-            conn = session.connection()
+        """Make ``pass_id`` the pack used first for this member's redemptions (None clears it).
+        Doing it twice does no more than once, so it takes no key."""
+
+        def make(conn: Connection, now: dt.datetime) -> None:
             member = directory.get_member(conn, member_id)
-            target = Target("member", member_id, member.account_id)
-            self._allow_setup(actor, "manage_clients", target)
             if pass_id is not None:
-                held = reading.pass_balance(conn, pass_id, self.clock.now(), None)
+                held = reading.pass_balance(conn, pass_id, now, None)
                 if held.account_id != member.account_id or held.member_id not in (None, member_id):
                     raise PassUnusable(pass_id, Unusable.NOT_USABLE_BY_MEMBER)
                 if held.state is PassState.VOIDED:
@@ -303,6 +359,18 @@ class Studio:
             conn.execute(
                 update(_members).where(_members.c.id == member_id).values(default_pass_id=pass_id)
             )
+
+        self._setup(
+            "set_default_pass",
+            {},
+            make,
+            result_type=type(None),
+            permission="manage_clients",
+            target=lambda conn: _member_target(conn, member_id),
+            actor=actor,
+            idempotency_key=None,
+            channel=Channel.SYSTEM,
+        )
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -659,39 +727,48 @@ class Studio:
         rollover_cap: int | None = None,
         auto_renew: bool = False,
         actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> TemplateInfo:
-        """Set up a product once, to sell or assign. See :class:`~sessionpacks.TemplateInfo`."""
-        self._allow_setup(actor, "manage_products", _STUDIO)
-        with self.session_factory.begin() as session:
-            return templates.create(
-                session.connection(),
-                self.clock.now(),
-                name,
-                quantity=quantity,
-                kind=kind,
-                metric=metric,
-                price_minor=price_minor,
-                currency=currency,
-                first_rate_minor=first_rate_minor,
-                subsequent_rate_minor=subsequent_rate_minor,
-                validity_days=validity_days,
-                validity_months=validity_months,
-                valid_until=valid_until,
-                start_rule=start_rule,
-                start_date=start_date,
-                services=tuple(services),
-                categories=tuple(categories),
-                scope=scope,
-                member_cap=member_cap,
-                priority=priority,
-                extend_on_unsuspend=extend_on_unsuspend,
-                refundable=refundable,
-                period_days=period_days,
-                period_months=period_months,
-                rollover=rollover,
-                rollover_cap=rollover_cap,
-                auto_renew=auto_renew,
-            )
+        """Set up a product once, to sell or assign. See :class:`~sessionpacks.TemplateInfo`;
+        ``actor``, ``idempotency_key`` and ``channel`` as for :meth:`add_account`."""
+        terms: dict[str, object] = {
+            "quantity": quantity,
+            "kind": kind,
+            "metric": metric,
+            "price_minor": price_minor,
+            "currency": currency,
+            "first_rate_minor": first_rate_minor,
+            "subsequent_rate_minor": subsequent_rate_minor,
+            "validity_days": validity_days,
+            "validity_months": validity_months,
+            "valid_until": valid_until,
+            "start_rule": start_rule,
+            "start_date": start_date,
+            "services": tuple(services),
+            "categories": tuple(categories),
+            "scope": scope,
+            "member_cap": member_cap,
+            "priority": priority,
+            "extend_on_unsuspend": extend_on_unsuspend,
+            "refundable": refundable,
+            "period_days": period_days,
+            "period_months": period_months,
+            "rollover": rollover,
+            "rollover_cap": rollover_cap,
+            "auto_renew": auto_renew,
+        }
+        return self._setup(
+            "create_template",
+            {"name": name, **terms},
+            lambda conn, now: templates.create(conn, now, name, **terms),  # type: ignore[arg-type]
+            result_type=TemplateInfo,
+            permission="manage_products",
+            target=_STUDIO,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def template(self, template_id: int) -> TemplateInfo:
         return self._read(lambda conn: templates.get(conn, template_id))
@@ -699,11 +776,26 @@ class Studio:
     def templates(self, *, include_archived: bool = False) -> tuple[TemplateInfo, ...]:
         return self._read(lambda conn: templates.listing(conn, include_archived))
 
-    def archive_template(self, template_id: int, *, actor: Actor | None = None) -> TemplateInfo:
+    def archive_template(
+        self,
+        template_id: int,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
+    ) -> TemplateInfo:
         """Stop selling a template. Passes already made from it keep every term they copied."""
-        self._allow_setup(actor, "manage_products", _STUDIO)
-        with self.session_factory.begin() as session:
-            return templates.archive(session.connection(), self.clock.now(), template_id)
+        return self._setup(
+            "archive_template",
+            {"template_id": template_id},
+            lambda conn, now: templates.archive(conn, now, template_id),
+            result_type=TemplateInfo,
+            permission="manage_products",
+            target=_STUDIO,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def template_terms(
         self, template_id: int, *, starts_at: dt.datetime | None = None
@@ -1250,10 +1342,17 @@ class Studio:
 
         With an ``idempotency_key`` (a form's), the call is recorded as an operation and a
         repeat returns the first occurrence instead of adding a second one."""
-        self._allow_setup(actor, "manage_schedule", _STUDIO)
-
-        def add(conn: Connection, now: dt.datetime) -> OccurrenceInfo:
-            return scheduling.add_occurrence(
+        return self._setup(
+            "add_occurrence",
+            {
+                "service_id": service_id,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "instructor_ref": instructor_ref,
+                "capacity": capacity,
+                "private": private,
+            },
+            lambda conn, now: scheduling.add_occurrence(
                 conn,
                 now,
                 service_id,
@@ -1262,26 +1361,13 @@ class Studio:
                 instructor_ref=instructor_ref,
                 capacity=capacity,
                 private=private,
-            )
-
-        if idempotency_key is None:
-            with self.session_factory.begin() as session:
-                return add(session.connection(), self.clock.now())
-        return self._writer.write(
-            "add_occurrence",
-            {
-                "service_id": service_id,
-                "starts_at": validation.moment("starts_at", starts_at),
-                "ends_at": validation.moment("ends_at", ends_at),
-                "instructor_ref": instructor_ref,
-                "capacity": capacity,
-                "private": private,
-            },
-            idempotency_key=idempotency_key,
-            actor=actor or Actor.system(),
-            channel=channel,
+            ),
             result_type=OccurrenceInfo,
-            work=lambda ctx: add(ctx.conn, ctx.now),
+            permission="manage_schedule",
+            target=_STUDIO,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
         )
 
     def occurrence(self, occurrence_id: int) -> OccurrenceInfo:
@@ -1341,24 +1427,28 @@ class Studio:
         late_cancel_forfeits: bool | None = None,
         no_show_forfeits: bool | None = None,
         actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
     ) -> BookingPolicy:
         """Change a service's booking policy; what is not given stays as it was. Bookings made
         before keep the way they took credit; the cut-off and forfeits apply from now on."""
-        self._allow_setup(actor, "manage_schedule", _STUDIO)
-        with self.session_factory.begin() as session:
-            conn = session.connection()
-            current = scheduling.get_policy(conn, service_id)
-            changes: dict[str, object] = {
-                name: value
-                for name, value in (
-                    ("credit_taken", credit_taken),
-                    ("cancel_cutoff_minutes", cancel_cutoff_minutes),
-                    ("late_cancel_forfeits", late_cancel_forfeits),
-                    ("no_show_forfeits", no_show_forfeits),
-                )
-                if value is not None
-            }
-            return scheduling.set_policy(conn, attrs.evolve(current, **changes))  # type: ignore[arg-type]
+        changes: dict[str, object] = {
+            "credit_taken": credit_taken,
+            "cancel_cutoff_minutes": cancel_cutoff_minutes,
+            "late_cancel_forfeits": late_cancel_forfeits,
+            "no_show_forfeits": no_show_forfeits,
+        }
+        return self._setup(
+            "set_booking_policy",
+            {"service_id": service_id, **changes},
+            lambda conn, now: scheduling.change_policy(conn, service_id, changes),
+            result_type=BookingPolicy,
+            permission="manage_schedule",
+            target=_STUDIO,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
 
     def book(
         self,
@@ -1825,10 +1915,42 @@ class Studio:
     def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
         self._allow(ctx.actor, action, target)
 
-    def _allow_setup(self, actor: Actor | None, action: str, target: Target) -> None:
-        """Set-up calls ask the hook only for an actor: the host's own code needs none."""
-        if actor is not None:
-            self._allow(actor, action, target)
+    def _setup(
+        self,
+        operation: str,
+        arguments: Mapping[str, object],
+        make: Callable[[Connection, dt.datetime], T],
+        *,
+        result_type: type[T],
+        permission: str,
+        target: Callable[[Connection], Target] | Target,
+        actor: Actor | None,
+        idempotency_key: str | None,
+        channel: Channel | str,
+    ) -> T:
+        """A set-up write (the directory, products, the schedule). With an ``actor`` the hook is
+        asked for ``permission`` first; the host's own code, naming none, is trusted. With an
+        ``idempotency_key`` it is recorded like every ledger write, so a retried form or HTTP
+        request returns the first result instead of adding a second one."""
+
+        def run(conn: Connection, now: dt.datetime, who: Actor | None) -> T:
+            if who is not None:
+                self._allow(who, permission, target(conn) if callable(target) else target)
+            return make(conn, now)
+
+        if idempotency_key is None:
+            check_channel(channel)
+            with self.session_factory.begin() as session:
+                return run(session.connection(), self.clock.now(), actor)
+        return self._writer.write(
+            operation,
+            arguments,
+            idempotency_key=idempotency_key,
+            actor=actor or Actor.system(),
+            channel=channel,
+            result_type=result_type,
+            work=lambda ctx: run(ctx.conn, ctx.now, actor),
+        )
 
     def _allow(self, actor: Actor, action: str, target: Target) -> None:
         allowed = self.hooks.hook.sessionpacks_authorize(actor=actor, action=action, target=target)
@@ -1842,6 +1964,10 @@ class Studio:
 # The targets of set-up actions that belong to no account yet, or to the studio as a whole.
 _NEW_ACCOUNT = Target("account", 0, 0)
 _STUDIO = Target("studio", 0, 0)
+
+
+def _member_target(conn: Connection, member_id: int) -> Target:
+    return Target("member", member_id, directory.get_member(conn, member_id).account_id)
 
 
 def _billing(value: Billing | str) -> Billing:

@@ -29,9 +29,8 @@ class World:
 
 def build(studio: Studio) -> World:
     service = studio.add_service("Vinyasa flow", category="yoga", duration_minutes=60)
-    account, member = studio.add_client(
-        "crm-1", "Ana Ruiz", member_ref="K-1001", email="ana@ruiz.test"
-    )
+    added = studio.add_client("crm-1", "Ana Ruiz", member_ref="K-1001", email="ana@ruiz.test")
+    account, member = added.account, added.member
     other = studio.add_member(account.id, "Eva Ruiz", ref="K-1002")
     template = studio.create_template(
         "10-class pack", quantity=10, price_minor=12000, currency="EUR", validity_days=90

@@ -163,7 +163,7 @@ def test_the_pass_page_shows_the_pass_and_its_actions(
         ">Delete pass</button>",
     ):
         assert button in page
-    other, _ = studio.add_client("crm-2", "Bo Lind")
+    other = studio.add_client("crm-2", "Bo Lind").account
     assert client.get(f"{OFFICE}/clients/{other.id}/passes/{pass_id}").status_code == 404
 
 

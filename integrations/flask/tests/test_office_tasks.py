@@ -18,7 +18,7 @@ def world(studio: Studio) -> World:
 def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
     client: FlaskClient, who: Who, world: World, studio: Studio
 ) -> None:
-    bo, _ = studio.add_client("crm-2", "Bo Lind")
+    bo = studio.add_client("crm-2", "Bo Lind").account
     studio.add_client("crm-3", "Cy Park")
     who.current = OWNER
     page = OFFICE + "/bulk-grant"

@@ -9,7 +9,7 @@ from sessionpacks.enums import PassState
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import actor, done, form, optional_id, to_client
+from sessionpacks_flask.office.shared import actor, done, form, keyed, optional_id, to_client
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
 CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
@@ -26,13 +26,17 @@ def clients() -> str:
 @blueprint.post("/clients")
 def add_client() -> Response:
     data = form()
-    account, _ = studio().add_client(
-        forms.required_text(data, "ref"),
-        forms.required_text(data, "name"),
-        member_name=forms.text(data, "member_name", required=False),
-        member_ref=forms.text(data, "member_ref", required=False),
-        email=forms.text(data, "email", required=False),
-        actor=actor(),
+    account = (
+        studio()
+        .add_client(
+            forms.required_text(data, "ref"),
+            forms.required_text(data, "name"),
+            member_name=forms.text(data, "member_name", required=False),
+            member_ref=forms.text(data, "member_ref", required=False),
+            email=forms.text(data, "email", required=False),
+            **keyed(data),
+        )
+        .account
     )
     return to_client(account.id, f"Client {account.name} added.")
 
@@ -69,7 +73,7 @@ def add_member(account_id: int) -> Response:
         forms.required_text(data, "name"),
         ref=forms.text(data, "ref", required=False),
         email=forms.text(data, "email", required=False),
-        actor=actor(),
+        **keyed(data),
     )
     return to_client(account_id, f"Member {member.name} added.")
 

@@ -14,7 +14,7 @@ from sessionpacks.enums import CreditTaken
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio, zone
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import CHANNEL, actor, done, flag, form, moment, when
+from sessionpacks_flask.office.shared import CHANNEL, actor, done, flag, form, keyed, moment, when
 
 WEEK = dt.timedelta(days=7)
 CREDIT_TAKEN = tuple(taken.value for taken in CreditTaken)
@@ -60,9 +60,7 @@ def add_occurrence() -> Response:
         instructor_ref=forms.text(data, "instructor_ref", required=False),
         capacity=forms.integer(data, "capacity", required=False),
         private=flag("private"),
-        actor=actor(),
-        idempotency_key=forms.key(data),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return done(
         f"Added for {when(found.starts_at)}.",
@@ -169,7 +167,7 @@ def set_booking_policy(service_id: int) -> Response:
         cancel_cutoff_minutes=forms.required_int(data, "cancel_cutoff_minutes"),
         late_cancel_forfeits=flag("late_cancel_forfeits"),
         no_show_forfeits=flag("no_show_forfeits"),
-        actor=actor(),
+        **keyed(data),
     )
     return done(
         "Booking policy saved.", "sessionpacks.office.booking_policy", service_id=found.service_id

@@ -9,7 +9,7 @@ from sessionpacks.enums import Metric, Scope, StartRule, TemplateKind
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import actor, done, flag, form, ids, moment, words
+from sessionpacks_flask.office.shared import done, flag, form, ids, keyed, moment, words
 
 CHOICES = {
     "kinds": tuple(kind.value for kind in TemplateKind),
@@ -62,14 +62,14 @@ def create_template() -> Response:
         rollover=flag("rollover"),
         rollover_cap=number("rollover_cap"),
         auto_renew=flag("auto_renew"),
-        actor=actor(),
+        **keyed(data),
     )
     return done(f"Template {found.name} created.", "sessionpacks.office.templates")
 
 
 @blueprint.post("/templates/<int:template_id>/archive")
 def archive_template(template_id: int) -> Response:
-    found = studio().archive_template(template_id, actor=actor())
+    found = studio().archive_template(template_id, **keyed(form()))
     return done(f"Template {found.name} archived.", "sessionpacks.office.templates")
 
 
@@ -88,6 +88,6 @@ def add_service() -> Response:
         duration_minutes=forms.required_int(data, "duration_minutes"),
         price_minor=price,
         currency=forms.text(data, "currency", required=False),
-        actor=actor(),
+        **keyed(data),
     )
     return done(f"Service {found.name} added.", "sessionpacks.office.services")

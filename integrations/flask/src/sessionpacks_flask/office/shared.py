@@ -24,6 +24,11 @@ def actor() -> Actor:
     return require_staff().actor
 
 
+def keyed(data: Any) -> dict[str, Any]:
+    """Who submits and the form's key: the call asks the policy and applies once."""
+    return {"actor": actor(), "idempotency_key": forms.key(data), "channel": CHANNEL}
+
+
 def form() -> Any:
     return request.form
 

@@ -1,0 +1,36 @@
+"""Fields and lookups the endpoint modules share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sessionpacks.enums import Channel
+from sessionpacks.studio import Studio
+from sessionpacks_flask.api.fields import MAX_AMOUNT, Field, Int, Text
+
+# Every write through the API is recorded as coming through it.
+API = Channel.API
+
+CURRENCY = Text(max_length=3, pattern=r"^[A-Z]{3}$")
+# What the core keeps in a ref column, and at most in a reason.
+REF = Text(max_length=191)
+REASON = Field(
+    "reason", Text(max_length=500), required=True, description="Why, for the audit trail."
+)
+AMOUNT = Int(minimum=0, maximum=MAX_AMOUNT)
+
+
+def ident(name: str, description: str = "", *, required: bool = True) -> Field:
+    return Field(name, Int(), required=required, description=description)
+
+
+def by_account(studio: Studio, args: dict[str, Any]) -> int:
+    return int(args["account_id"])
+
+
+def by_member(studio: Studio, args: dict[str, Any]) -> int:
+    return studio.member(args["member_id"]).account_id
+
+
+def by_pass(studio: Studio, args: dict[str, Any]) -> int:
+    return studio.pass_balance(args["pass_id"]).account_id
