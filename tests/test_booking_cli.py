@@ -151,7 +151,7 @@ def test_policy_cancel_and_no_show_commands(sp: Cli) -> None:
     assert pack > 0
     again = sp.fails("cancel", str(held["booking_id"]))
     assert "only a reserved booking can be cancelled" in again.stderr
-    assert "give either --member or --account" in sp.fails("bookings").stderr
+    assert "give one of --member, --account or --occurrence" in sp.fails("bookings").stderr
     assert "unknown booking" in sp.fails("attend", "99999").stderr
     ref = sp.json(
         "book", str(ann), "--ref", "host-42", "--service", str(yoga), "--starts", _hours(3)
@@ -162,3 +162,22 @@ def test_policy_cancel_and_no_show_commands(sp: Cli) -> None:
     assert off["booking_ids"] == [booked["booking_id"]]
     assert "yes" in sp.ok("occurrence", "list", "--from", _hours(47), "--to", _hours(49))
     assert "was already cancelled" in sp.fails("occurrence", "cancel", str(later)).stderr
+
+
+def test_a_classes_roster_from_the_command_line(sp: Cli) -> None:
+    sp.ok("account", "add", "fam", "The Family")
+    kid = sp.json("member", "add", "fam", "Kid", "--ref", "K-7")["id"]
+    gym = sp.json("service", "add", "Open gym", "--category", "gym", "--minutes", "60")["id"]
+    sp.json("grant", "fam", "5", "--reason", "punch pass")
+    today = sp.json("occurrence", "add", str(gym), _hours(1))["id"]
+    assert sp.json("bookings", "--occurrence", str(today)) == []
+    visit = sp.json("check-in", str(kid), str(today))
+    (listed,) = sp.json("bookings", "--occurrence", str(today))
+    assert (listed["booking_id"], listed["member_id"], listed["state"]) == (
+        visit["booking_id"],
+        kid,
+        "attended",
+    )
+    assert "1 of 5" in sp.ok("bookings", "--occurrence", str(today))
+    assert "unknown occurrence" in sp.fails("bookings", "--occurrence", "9999").stderr
+    assert "give one of" in sp.fails("bookings", "--occurrence", str(today), "--member", "1").stderr

@@ -640,3 +640,17 @@ def test_can_spend_counts_own_and_family_passes_for_the_service(sp: Cli, family:
         {"metric": "sessions", "currency": None, "units": 5}
     ]
     assert sp.ok("can-spend", str(family.ann), str(pilates["id"])) == "12 sessions\n"
+
+
+def test_finding_clients_and_a_member_by_code(sp: Cli) -> None:
+    sp.ok("account", "add", "crm-1", "The Garcias")
+    sp.ok("member", "add", "crm-1", "Lucía García", "--ref", "1002", "--email", "l@g.example")
+    sp.ok("account", "add", "crm-2", "Sam Lee")
+    assert [a["ref"] for a in sp.json("account", "find")] == ["crm-2", "crm-1"]
+    assert [a["ref"] for a in sp.json("account", "find", "G.EXAMPLE")] == ["crm-1"]
+    assert [a["ref"] for a in sp.json("account", "find", "--limit", "1")] == ["crm-2"]
+    assert "no account matches" in sp.ok("account", "find", "nobody")
+    lucia = sp.json("member", "find", "1002")
+    assert lucia["name"] == "Lucía García"
+    assert f"member {lucia['id']}: Lucía García" in sp.ok("member", "find", "1002")
+    assert "unknown member ref: '9999'" in sp.fails("member", "find", "9999").stderr

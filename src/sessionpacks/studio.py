@@ -1737,11 +1737,14 @@ class Studio:
     def roster(self, occurrence_id: int) -> tuple[BookingRecord, ...]:
         """Every booking of one occurrence, in the order they were made, cancelled ones too,
         each with its state, the passes that paid and "session n of N"."""
-        return self._read(
-            lambda conn: booking_rules.history(
+
+        def read(conn: Connection) -> tuple[BookingRecord, ...]:
+            scheduling.get_occurrence(conn, occurrence_id)  # an unknown id is NotFound
+            return booking_rules.history(
                 conn, member_id=None, account_id=None, occurrence_id=occurrence_id
             )
-        )
+
+        return self._read(read)
 
     def places_taken(self, occurrence_ids: Iterable[int]) -> Mapping[int, int]:
         """Per occurrence, the places taken as its capacity counts them (every booking not

@@ -224,3 +224,19 @@ def test_renewals_are_listed_for_staff(
     problem(read(client, "/renewals", state="later"), 422, "'state'")
     who.current = Identity.member(ids.member, "member")
     problem(read(client, "/renewals"), 403)
+
+
+def test_a_classes_roster_lists_its_bookings_for_staff_only(
+    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+) -> None:
+    who.current = OWNER
+    occurrence = _occurrence(client, ids)
+    assert read(client, f"/occurrences/{occurrence}/bookings").json == []
+    booked = write(client, "/bookings", {"member_id": ids.member, "occurrence_id": occurrence})
+    roster = read(client, f"/occurrences/{occurrence}/bookings").json
+    assert [(b["booking_id"], b["member_id"], b["state"]) for b in roster] == [  # type: ignore[union-attr]
+        (booked.json["booking_id"], ids.member, "reserved")  # type: ignore[index]
+    ]
+    problem(read(client, "/occurrences/9999/bookings"), 404, "occurrence")
+    who.current = Identity.member(ids.member, "member")
+    problem(read(client, f"/occurrences/{occurrence}/bookings"), 403)

@@ -48,6 +48,9 @@ def test_create_and_get_members(client: FlaskClient, studio: Studio, who: Who) -
     listed = read(client, f"/accounts/{ids.account}/members").json
     assert {m["id"] for m in listed} == {ids.member, member.id}  # type: ignore[union-attr]
     problem(write(client, "/accounts/999/members", {"name": "Nobody"}), 404)
+    assert read(client, "/members", ref="K-9").json == made.json
+    problem(read(client, "/members", ref="K-404"), 404, "K-404")
+    problem(read(client, "/members"), 422, "ref")
 
 
 def test_create_and_list_services(client: FlaskClient, studio: Studio, who: Who) -> None:

@@ -435,16 +435,26 @@ def reminders_send(state: State, hours: int, as_json: bool) -> None:
 @click.command("bookings")
 @click.option("--member", "member_id", type=int, help="One member's bookings.")
 @click.option("--account", "account_ref", help="Every booking of the account with this ref.")
+@click.option(
+    "--occurrence", "occurrence_id", type=int, help="One class's roster, cancelled bookings too."
+)
 @json_option
 @pass_state
 def bookings_history(
-    state: State, member_id: int | None, account_ref: str | None, as_json: bool
+    state: State,
+    member_id: int | None,
+    account_ref: str | None,
+    occurrence_id: int | None,
+    as_json: bool,
 ) -> None:
     """Booking history: every booking with its state, the pass it used and "session n of N"."""
-    if (member_id is None) == (account_ref is None):
-        raise Failure("give either --member or --account")
-    account_id = state.account(account_ref).id if account_ref is not None else None
-    found = state.studio.bookings(member_id=member_id, account_id=account_id)
+    if [member_id, account_ref, occurrence_id].count(None) != 2:
+        raise Failure("give one of --member, --account or --occurrence")
+    if occurrence_id is not None:
+        found = state.studio.roster(occurrence_id)
+    else:
+        account_id = state.account(account_ref).id if account_ref is not None else None
+        found = state.studio.bookings(member_id=member_id, account_id=account_id)
     if as_json:
         print_json(found)
         return

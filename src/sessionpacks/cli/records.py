@@ -29,6 +29,26 @@ def account_add(state: State, ref: str, name: str, as_json: bool) -> None:
         click.echo(f"added account {added.ref!r} ({added.name}), id {added.id}")
 
 
+@account.command("find")
+@click.argument("text", required=False, default="")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option
+@pass_state
+def account_find(state: State, text: str, limit: int, as_json: bool) -> None:
+    """Find clients: accounts whose name or ref, or a member's name, ref (member code) or email,
+    contains TEXT in any case; without TEXT, every account by name."""
+    found = state.studio.find_accounts(text, limit=limit)
+    if as_json:
+        print_json(found)
+        return
+    echo_table(
+        ["ID", "REF", "NAME"],
+        [(a.id, a.ref, a.name) for a in found],
+        right={0},
+        empty="no account matches",
+    )
+
+
 @click.group()
 def member() -> None:
     """Members: the people who attend, each in one account."""
@@ -66,6 +86,19 @@ def member_email(state: State, member_id: int, email: str | None, as_json: bool)
         print_json(changed)
     else:
         click.echo(f"member {changed.id} ({changed.name}): email {changed.email or '(none)'}")
+
+
+@member.command("find")
+@click.argument("code")
+@json_option
+@pass_state
+def member_find(state: State, code: str, as_json: bool) -> None:
+    """The member whose ref (the member code typed at the kiosk) is CODE."""
+    found = state.studio.member_by_ref(code)
+    if as_json:
+        print_json(found)
+    else:
+        click.echo(f"member {found.id}: {found.name}, of account id {found.account_id}")
 
 
 @member.command("list")

@@ -161,6 +161,16 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET",
+        "/members",
+        "find_member",
+        "The member with this ref (the member code typed at the kiosk)",
+        "directory",
+        lambda call: call.studio.member_by_ref(call["ref"]),
+        MemberInfo,
+        query=(Field("ref", REF, required=True),),
+    ),
+    Endpoint(
+        "GET",
         "/members/{member_id}",
         "get_member",
         "One member",

@@ -201,6 +201,16 @@ ENDPOINTS = (
         members=True,
     ),
     Endpoint(
+        "GET",
+        "/occurrences/{occurrence_id}/bookings",
+        "roster",
+        "One class's roster: every booking of it, cancelled ones too, in the order made",
+        "schedule",
+        lambda call: call.studio.roster(call["occurrence_id"]),
+        tuple[BookingRecord, ...],
+        path_fields=(ident("occurrence_id"),),
+    ),
+    Endpoint(
         "POST",
         "/occurrences/{occurrence_id}/cancel",
         "cancel_occurrence",
