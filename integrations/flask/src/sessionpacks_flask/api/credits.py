@@ -78,9 +78,7 @@ def _grant(call: Call) -> GrantResult:
         _terms(call.args),
         reason=call["reason"],
         member_id=call["member_id"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -100,9 +98,7 @@ def _undo_bulk_grant(call: Call) -> BulkGrantReport:
     return call.studio.undo_bulk_grant(
         call["batch_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -112,9 +108,7 @@ def _sell(call: Call) -> SaleResult:
         call["account_id"],
         member_id=call["member_id"],
         starts_at=call["starts_at"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -125,9 +119,7 @@ def _assign(call: Call) -> GrantResult:
         member_id=call["member_id"],
         starts_at=call["starts_at"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -139,9 +131,7 @@ def _redeem(call: Call) -> RedeemResult:
         count=call["count"],
         occurrence_ref=call["occurrence_ref"],
         occurred_at=call["occurred_at"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -155,9 +145,7 @@ def _reverse(call: Call) -> EntryResult:
     return call.studio.reverse(
         call["redemption_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -166,9 +154,7 @@ def _adjust(call: Call) -> EntryResult:
         call["pass_id"],
         call["delta"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -176,9 +162,7 @@ def _void(call: Call) -> EntryResult:
     return call.studio.void(
         call["pass_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -186,9 +170,7 @@ def _suspend(call: Call) -> LifecycleResult:
     return call.studio.suspend(
         call["pass_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -196,9 +178,7 @@ def _unsuspend(call: Call) -> LifecycleResult:
     return call.studio.unsuspend(
         call["pass_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -209,9 +189,7 @@ def _extend(call: Call) -> LifecycleResult:
         reason=call["reason"],
         expires_at=call["expires_at"],
         by=None if days is None else dt.timedelta(days=days),
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -219,9 +197,7 @@ def _refund(call: Call) -> PassRefundResult:
     return call.studio.refund(
         call["pass_id"],
         reason=call["reason"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 

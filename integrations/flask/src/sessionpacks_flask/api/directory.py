@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
 from sessionpacks.enums import CreditTaken, Metric, Scope, StartRule, TemplateKind
 from sessionpacks.schedule import BookingPolicy
 from sessionpacks.templates import TemplateInfo
-from sessionpacks_flask.api.common import AMOUNT, API, CURRENCY, REF, by_account, by_member, ident
+from sessionpacks_flask.api.common import AMOUNT, CURRENCY, REF, by_account, by_member, ident
 from sessionpacks_flask.api.endpoints import Call, Endpoint
 from sessionpacks_flask.api.fields import Array, Bool, Choice, Field, Int, Moment, Text
 
@@ -17,18 +15,13 @@ DAYS = Int(minimum=1, maximum=36_500)
 MONTHS = Int(minimum=1, maximum=1_200)
 
 
-def _keyed(call: Call) -> dict[str, Any]:
-    """Who asks and the request's key: every set-up call asks the policy and applies once."""
-    return {"actor": call.actor, "idempotency_key": call.key, "channel": API}
-
-
 def _add_account(call: Call) -> AccountInfo:
-    return call.studio.add_account(call["ref"], call["name"], **_keyed(call))
+    return call.studio.add_account(call["ref"], call["name"], **call.keyed)
 
 
 def _add_member(call: Call) -> MemberInfo:
     return call.studio.add_member(
-        call["account_id"], call["name"], ref=call["ref"], email=call["email"], **_keyed(call)
+        call["account_id"], call["name"], ref=call["ref"], email=call["email"], **call.keyed
     )
 
 
@@ -39,27 +32,27 @@ def _add_service(call: Call) -> ServiceInfo:
         duration_minutes=call["duration_minutes"],
         price_minor=call["price_minor"],
         currency=call["currency"],
-        **_keyed(call),
+        **call.keyed,
     )
 
 
 def _create_template(call: Call) -> TemplateInfo:
     # Fields left out take the core's defaults.
     options = {k: v for k, v in call.args.items() if v is not None and k != "name"}
-    return call.studio.create_template(call["name"], **options, **_keyed(call))
+    return call.studio.create_template(call["name"], **options, **call.keyed)
 
 
 def _archive_template(call: Call) -> TemplateInfo:
-    return call.studio.archive_template(call["template_id"], **_keyed(call))
+    return call.studio.archive_template(call["template_id"], **call.keyed)
 
 
 def _set_booking_policy(call: Call) -> BookingPolicy:
     changes = {name: value for name, value in call.args.items() if name != "service_id"}
-    return call.studio.set_booking_policy(call["service_id"], **changes, **_keyed(call))
+    return call.studio.set_booking_policy(call["service_id"], **changes, **call.keyed)
 
 
 def _set_member_email(call: Call) -> MemberInfo:
-    return call.studio.set_member_email(call["member_id"], call["email"], **_keyed(call))
+    return call.studio.set_member_email(call["member_id"], call["email"], **call.keyed)
 
 
 def _set_default_pass(call: Call) -> None:

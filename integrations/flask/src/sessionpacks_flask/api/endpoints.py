@@ -17,6 +17,7 @@ import attrs
 from flask import Response, abort, jsonify, request
 
 from sessionpacks import codec
+from sessionpacks.enums import Channel
 from sessionpacks.studio import Studio
 from sessionpacks.values import Actor
 from sessionpacks_flask import context
@@ -51,6 +52,11 @@ class Call:
     @property
     def actor(self) -> Actor:
         return self.identity.actor
+
+    @property
+    def keyed(self) -> dict[str, Any]:
+        """Who asks, the request's key and the channel: what every write passes the core."""
+        return {"actor": self.actor, "idempotency_key": self.key, "channel": Channel.API}
 
     def __getitem__(self, name: str) -> Any:
         return self.args[name]

@@ -9,7 +9,7 @@ from sessionpacks.renewals import RenewalInfo
 from sessionpacks.schedule import OccurrenceInfo
 from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.values import PlanPeriodResult
-from sessionpacks_flask.api.common import API, REF, by_account, by_member, ident
+from sessionpacks_flask.api.common import REF, by_account, by_member, ident
 from sessionpacks_flask.api.credits import PAYMENTS
 from sessionpacks_flask.api.endpoints import Call, Endpoint
 from sessionpacks_flask.api.fields import Bool, Choice, Field, Int, Moment
@@ -23,9 +23,7 @@ def _add_occurrence(call: Call) -> OccurrenceInfo:
         instructor_ref=call["instructor_ref"],
         capacity=call["capacity"],
         private=call["private"],
-        actor=call.actor,
-        idempotency_key=call.key,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -37,7 +35,8 @@ def _occurrences(call: Call) -> tuple[OccurrenceInfo, ...]:
 
 def _cancel_occurrence(call: Call) -> OccurrenceCancelled:
     return call.studio.cancel_occurrence(
-        call["occurrence_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["occurrence_id"],
+        **call.keyed,
     )
 
 
@@ -49,9 +48,7 @@ def _book(call: Call) -> BookingResult:
         service_id=call["service_id"],
         starts_at=call["starts_at"],
         pass_id=call["pass_id"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -60,9 +57,7 @@ def _enroll(call: Call) -> BookingResult:
         call["member_id"],
         call["occurrence_id"],
         pass_id=call["pass_id"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
@@ -71,27 +66,28 @@ def _check_in(call: Call) -> BookingResult:
         call["member_id"],
         call["occurrence_id"],
         pass_id=call["pass_id"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
 def _cancel_booking(call: Call) -> BookingResult:
     return call.studio.cancel_booking(
-        call["booking_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["booking_id"],
+        **call.keyed,
     )
 
 
 def _attend(call: Call) -> BookingResult:
     return call.studio.mark_attended(
-        call["booking_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["booking_id"],
+        **call.keyed,
     )
 
 
 def _no_show(call: Call) -> BookingResult:
     return call.studio.mark_no_show(
-        call["booking_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["booking_id"],
+        **call.keyed,
     )
 
 
@@ -104,15 +100,14 @@ def _private_session(call: Call) -> BookingResult:
         instructor_ref=call["instructor_ref"],
         pass_id=call["pass_id"],
         attended=call["attended"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
 def _complete_task(call: Call) -> TaskInfo:
     return call.studio.complete_task(
-        call["task_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["task_id"],
+        **call.keyed,
     )
 
 
@@ -122,15 +117,14 @@ def _subscribe(call: Call) -> PlanPeriodResult:
         call["account_id"],
         member_id=call["member_id"],
         billing=call["billing"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 
 def _cancel_subscription(call: Call) -> SubscriptionInfo:
     return call.studio.cancel_subscription(
-        call["subscription_id"], idempotency_key=call.key, actor=call.actor, channel=API
+        call["subscription_id"],
+        **call.keyed,
     )
 
 
@@ -138,9 +132,7 @@ def _renew_plan(call: Call) -> PlanPeriodResult:
     return call.studio.renew_plan(
         call["subscription_id"],
         period_paid_until=call["period_paid_until"],
-        idempotency_key=call.key,
-        actor=call.actor,
-        channel=API,
+        **call.keyed,
     )
 
 

@@ -14,12 +14,11 @@ from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
 from sessionpacks_flask.office.shared import (
-    CHANNEL,
-    actor,
     choice,
     done,
     form,
     ids,
+    keyed,
     moment,
     money,
     optional_id,
@@ -67,9 +66,7 @@ def sell(account_id: int) -> Response:
     sale = studio().sell(
         forms.required_int(data, "template_id"),
         account_id,
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         member_id=optional_id("member_id"),
         starts_at=moment("starts_at"),
     )
@@ -88,9 +85,7 @@ def assign(account_id: int) -> Response:
         forms.required_int(data, "template_id"),
         account_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         member_id=optional_id("member_id"),
         starts_at=moment("starts_at"),
     )
@@ -121,9 +116,7 @@ def grant(account_id: int) -> Response:
         account_id,
         terms,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         member_id=optional_id("member_id"),
     )
     return to_client(
@@ -160,9 +153,7 @@ def _lifecycle(account_id: int, pass_id: int, action: str) -> Response:
     result = change(
         pass_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return _to_pass(account_id, pass_id, f"Pass {pass_id} is now {result.state.value}.")
 
@@ -189,9 +180,7 @@ def extend(account_id: int, pass_id: int) -> Response:
     result = studio().extend(
         pass_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         expires_at=moment("expires_at"),
         by=None if days is None else _days(days),
     )
@@ -212,9 +201,7 @@ def adjust(account_id: int, pass_id: int) -> Response:
         pass_id,
         forms.required_int(data, "delta"),
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return _to_pass(
         account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
@@ -228,9 +215,7 @@ def void(account_id: int, pass_id: int) -> Response:
     studio().void(
         pass_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return to_client(account_id, f"Pass {pass_id} deleted.")
 
@@ -241,9 +226,7 @@ def refund(account_id: int, pass_id: int) -> Response:
     result = studio().refund(
         pass_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return to_client(
         account_id,
@@ -261,9 +244,7 @@ def subscribe(account_id: int) -> Response:
     result = studio().subscribe(
         forms.required_int(data, "template_id"),
         account_id,
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         member_id=optional_id("member_id"),
         billing=choice("billing", ("studio", "external"), "studio"),
     )
@@ -272,7 +253,5 @@ def subscribe(account_id: int) -> Response:
 
 @blueprint.post("/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel")
 def cancel_subscription(account_id: int, subscription_id: int) -> Response:
-    studio().cancel_subscription(
-        subscription_id, idempotency_key=forms.key(form()), actor=actor(), channel=CHANNEL
-    )
+    studio().cancel_subscription(subscription_id, **keyed(form()))
     return to_client(account_id, f"Subscription {subscription_id} cancelled.")

@@ -12,10 +12,9 @@ from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
 from sessionpacks_flask.office.clients import CURRENT
 from sessionpacks_flask.office.shared import (
-    CHANNEL,
-    actor,
     flag,
     form,
+    keyed,
     moment,
     optional_id,
     to_client,
@@ -61,9 +60,7 @@ def redeem(account_id: int) -> Response:
     result = studio().redeem(
         forms.required_int(data, "member_id"),
         forms.required_int(data, "service_id"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         pass_id=optional_id("pass_id"),
     )
     counted = "; ".join(
@@ -82,9 +79,7 @@ def reverse(account_id: int, redemption_id: int) -> Response:
     studio().reverse(
         redemption_id,
         reason=forms.required_text(data, "reason"),
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return to_client(account_id, f"Redemption {redemption_id} reversed.")
 
@@ -104,9 +99,7 @@ def private_session(account_id: int) -> Response:
         forms.required_int(data, "member_id"),
         forms.required_int(data, "service_id"),
         starts_at,
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
         instructor_ref=forms.text(data, "instructor_ref", required=False),
         ends_at=moment("ends_at"),
         pass_id=optional_id("pass_id"),

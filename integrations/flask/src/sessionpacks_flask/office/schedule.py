@@ -14,7 +14,7 @@ from sessionpacks.enums import CreditTaken
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio, zone
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import CHANNEL, actor, done, flag, form, keyed, moment, when
+from sessionpacks_flask.office.shared import done, flag, form, keyed, moment, when
 
 WEEK = dt.timedelta(days=7)
 CREDIT_TAKEN = tuple(taken.value for taken in CreditTaken)
@@ -94,9 +94,7 @@ def book_member(occurrence_id: int) -> Response:
     result = core.book(
         member.id,
         occurrence_id,
-        idempotency_key=forms.key(data),
-        actor=actor(),
-        channel=CHANNEL,
+        **keyed(data),
     )
     return _to_roster(occurrence_id, f"{member.name} booked (booking {result.booking_id}).")
 
@@ -108,7 +106,7 @@ def _booking_action(occurrence_id: int, booking_id: int, change: str, said: str)
         "no_show": studio().mark_no_show,
         "cancel": studio().cancel_booking,
     }[change]
-    result = write(booking_id, idempotency_key=forms.key(form()), actor=actor(), channel=CHANNEL)
+    result = write(booking_id, **keyed(form()))
     state = result.state.value.replace("_", " ")
     return _to_roster(occurrence_id, f"Booking {booking_id} {said}: {state}.")
 
@@ -131,9 +129,7 @@ def cancel_booking(occurrence_id: int, booking_id: int) -> Response:
 @blueprint.post("/schedule/<int:occurrence_id>/cancel")
 def cancel_occurrence(occurrence_id: int) -> Response:
     """Call the class off: its reservations are cancelled and their credit given back."""
-    result = studio().cancel_occurrence(
-        occurrence_id, idempotency_key=forms.key(form()), actor=actor(), channel=CHANNEL
-    )
+    result = studio().cancel_occurrence(occurrence_id, **keyed(form()))
     cancelled, returned = len(result.booking_ids), len(result.given_back)
     return _to_roster(
         occurrence_id,

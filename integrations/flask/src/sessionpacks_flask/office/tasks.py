@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.wrappers.response import Response
 
-from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
-from sessionpacks_flask.office.shared import CHANNEL, actor, done, form
+from sessionpacks_flask.office.shared import done, form, keyed
 
 STATES = ("open", "done")
 
@@ -22,7 +21,5 @@ def tasks() -> str:
 
 @blueprint.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Response:
-    task = studio().complete_task(
-        task_id, actor=actor(), channel=CHANNEL, idempotency_key=forms.key(form())
-    )
+    task = studio().complete_task(task_id, **keyed(form()))
     return done(f"Task done: {task.title}", "sessionpacks.office.tasks")
