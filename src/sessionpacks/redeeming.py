@@ -11,8 +11,10 @@ import attrs
 import pluggy
 import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
+from sessionpacks import direct
+from sessionpacks.direct import Record
 from sessionpacks.directory import (
     MemberInfo,
     ServiceInfo,
@@ -62,7 +64,7 @@ class Choice:
     currency: str | None
     units: int
     parts: tuple[tuple[Candidate, int], ...]
-    rows: dict[int, Row[Any]]
+    rows: dict[int, Record]
     considered: tuple[Consideration, ...]
     # Why the redemption cannot be made, or None when ``parts`` pay for all of it.
     problem: SessionPacksError | None
@@ -157,15 +159,23 @@ def choose(
 
 def _look_up(
     conn: Connection, member_id: int, service_id: int, named_pass_id: int | None, lock: bool
-) -> tuple[MemberInfo, ServiceInfo, list[Row[Any]]]:
+) -> tuple[MemberInfo, ServiceInfo, list[Record]]:
     """The member, the service and the passes that might pay, locked if asked."""
     named = named_pass_id is not None
-    if conn.dialect.name == "postgresql":
-        # One round trip instead of two: the passes come through a LATERAL join on the member.
-        found = conn.execute(
-            _everything_query(named=named, lock=lock),
-            {"member": member_id, "service": service_id, "named": named_pass_id},
-        ).all()
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        # One round trip instead of two: the passes come joined to the member and the service.
+        # PostgreSQL locks them in a LATERAL subquery, as FOR UPDATE cannot reach the nullable
+        # side of an outer join; SQLite has no row locks (a write holds the database's write
+        # lock from BEGIN IMMEDIATE), so a plain outer join does.
+        query = (
+            _everything_query(named=named, lock=lock)
+            if dialect == "postgresql"
+            else _joined_query(named=named)
+        )
+        found = direct.rows(
+            conn, query, {"member": member_id, "service": service_id, "named": named_pass_id}
+        )
         if found:
             first = found[0]
             member = MemberInfo(
@@ -186,12 +196,16 @@ def _look_up(
             )
             # With no pass at all, the outer join gives one row whose pass columns are empty.
             return member, service, [row for row in found if row.id is not None]
+    # MariaDB/MySQL would also lock the member's and the service's rows if the passes were
+    # locked in a join, and every redemption of a service would wait for the others: two
+    # statements there. Elsewhere, no row means an unknown member or service: say which.
     member, service = member_and_service(conn, member_id, service_id)
-    rows = conn.execute(
+    rows = direct.rows(
+        conn,
         _candidate_query(named=named, lock=lock),
         {"account": member.account_id, "member": member_id, "named": named_pass_id},
-    ).all()
-    return member, service, list(rows)
+    )
+    return member, service, rows
 
 
 def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElement[bool]:
@@ -200,9 +214,18 @@ def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElem
     criteria: sa.ColumnElement[bool] = and_(
         passes.c.account_id == account,
         or_(passes.c.member_id.is_(None), passes.c.member_id == member),
-        passes.c.state.in_(_OPEN_STATES),
+        # One parameter per state rather than an "expanding" list, which the driver's cursor
+        # could not take as it is (see sessionpacks.direct).
+        passes.c.state.in_([sa.literal(state) for state in _OPEN_STATES]),
     )
     return or_(criteria, passes.c.id == bindparam("named")) if named else criteria
+
+
+def _member_and_service_columns() -> list[sa.Label[Any]]:
+    return [
+        *(_members.c[name].label(f"m_{name}") for name in _MEMBER_COLUMNS),
+        *(_services.c[name].label(f"s_{name}") for name in _SERVICE_COLUMNS),
+    ]
 
 
 @functools.cache
@@ -215,11 +238,7 @@ def _everything_query(*, named: bool, lock: bool) -> sa.Select[Any]:
         candidates = candidates.with_for_update()
     candidate = candidates.lateral("candidate")
     return (
-        select(
-            candidate,
-            *(_members.c[name].label(f"m_{name}") for name in _MEMBER_COLUMNS),
-            *(_services.c[name].label(f"s_{name}") for name in _SERVICE_COLUMNS),
-        )
+        select(candidate, *_member_and_service_columns())
         .select_from(
             _members.join(_services, _services.c.id == bindparam("service")).outerjoin(
                 candidate, sa.true()
@@ -227,6 +246,21 @@ def _everything_query(*, named: bool, lock: bool) -> sa.Select[Any]:
         )
         .where(_members.c.id == bindparam("member"))
         .order_by(candidate.c.id)
+    )
+
+
+@functools.cache
+def _joined_query(*, named: bool) -> sa.Select[Any]:
+    """The same rows as :func:`_everything_query`, without LATERAL (which SQLite lacks)."""
+    return (
+        select(passes, *_member_and_service_columns())
+        .select_from(
+            _members.join(_services, _services.c.id == bindparam("service")).outerjoin(
+                passes, _candidate_criteria(_members.c.account_id, _members.c.id, named)
+            )
+        )
+        .where(_members.c.id == bindparam("member"))
+        .order_by(passes.c.id)
     )
 
 
@@ -430,7 +464,7 @@ def written_by(conn: Connection, operation_id: int) -> RedeemResult:
     )
 
 
-def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> None:
+def _start_on_first_use(ctx: WriteContext, row: Record, at: dt.datetime) -> None:
     """A pass that starts on first use starts with this redemption, and its validity runs from
     here; a fixed end it was sold with stays."""
     expires_at = row.expires_at or expiry_after(at, row.validity_days, row.validity_months)
@@ -439,7 +473,7 @@ def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> No
     )
 
 
-def last_session_task(row: Row[Any], member: MemberInfo) -> TaskRequest:
+def last_session_task(row: Record, member: MemberInfo) -> TaskRequest:
     """The staff to-do when a pack's last unit is used: time to offer the client a new one."""
     label = row.label or f"pass {row.id}"
     return TaskRequest(
@@ -474,7 +508,7 @@ def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:
 
 def _candidates(
     conn: Connection,
-    rows: Sequence[Row[Any]],
+    rows: Sequence[Record],
     member: MemberInfo,
     service: ServiceInfo,
 ) -> list[Candidate]:

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from sessionpacks import codec
+from sessionpacks import codec, direct
 from sessionpacks.clock import Clock
-from sessionpacks.database import inserted_id, is_retryable
+from sessionpacks.database import is_retryable
 from sessionpacks.enums import Channel
 from sessionpacks.errors import IdempotencyConflict, InvalidInput
 from sessionpacks.models import REF_LENGTH, Operation, table
@@ -58,7 +58,20 @@ class WriteContext:
 
 
 # Built once: the hot path should not rebuild statements on every write.
-_INSERT_OPERATION = insert(_operations)
+_OPERATION_COLUMNS = (
+    "idempotency_key",
+    "action",
+    "fingerprint",
+    "actor_kind",
+    "actor_id",
+    "channel",
+    "result",
+    "created_at",
+)
+# Its columns named, so that it compiles once for the driver (see sessionpacks.direct).
+_INSERT_OPERATION = insert(_operations).values(
+    {column: bindparam(column) for column in _OPERATION_COLUMNS}
+)
 _STORE_RESULT = (
     update(_operations)
     .where(_operations.c.id == bindparam("operation"))
@@ -146,20 +159,19 @@ class Writer:
             transaction = conn.begin()
             now = self._clock.now()
             try:
-                operation_id = inserted_id(
-                    conn.execute(
-                        _INSERT_OPERATION,
-                        {
-                            "idempotency_key": key,
-                            "action": action,
-                            "fingerprint": fingerprint,
-                            "actor_kind": actor.kind,
-                            "actor_id": actor.id,
-                            "channel": channel.value,
-                            "result": "",
-                            "created_at": now,
-                        },
-                    )
+                operation_id = direct.insert(
+                    conn,
+                    _INSERT_OPERATION,
+                    {
+                        "idempotency_key": key,
+                        "action": action,
+                        "fingerprint": fingerprint,
+                        "actor_kind": actor.kind,
+                        "actor_id": actor.id,
+                        "channel": channel.value,
+                        "result": "",
+                        "created_at": now,
+                    },
                 )
             except sa.exc.IntegrityError:
                 transaction.rollback()
