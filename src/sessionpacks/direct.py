@@ -118,6 +118,8 @@ def _plain_names(keys: list[str]) -> bool:
 
 # Per dialect (an engine's), per statement object: compiled once, the first time it runs.
 _compiled: weakref.WeakKeyDictionary[Dialect, dict[int, _Compiled]] = weakref.WeakKeyDictionary()
+# The last dialect's statements: most processes have one engine, and the weak lookup is slower.
+_last: tuple[Dialect | None, dict[int, _Compiled]] = (None, {})
 
 
 def observed(conn: Connection) -> bool:
@@ -153,10 +155,12 @@ def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
     """The statement ready for this connection's driver, or None to go through SQLAlchemy."""
     if observed(conn):
         return None
+    global _last
     dialect = conn.dialect
-    by_statement = _compiled.get(dialect)
-    if by_statement is None:
+    last_dialect, by_statement = _last
+    if dialect is not last_dialect:
         by_statement = _compiled.setdefault(dialect, {})
+        _last = (dialect, by_statement)
     prepared = by_statement.get(id(statement))
     if prepared is None:
         prepared = by_statement[id(statement)] = _Compiled(statement, dialect)
@@ -166,7 +170,7 @@ def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
 def _execute(conn: Connection, prepared: _Compiled, values: Mapping[str, Any]) -> Any:
     """Run the statement in the connection's transaction; the driver's cursor."""
     parameters = prepared.parameters(values)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _cursor(conn)
     try:
         cursor.execute(prepared.sql, parameters)
     except Exception as error:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import pluggy
 import sqlalchemy as sa
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from sessionpacks import direct
@@ -34,7 +34,7 @@ from sessionpacks.ledger import append_entry, append_redemption, entries, passes
 from sessionpacks.messages import TaskRequest
 from sessionpacks.models import Member, PassApplicability, Redemption, Service, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
-from sessionpacks.transactions import WriteContext
+from sessionpacks.transactions import OPERATION_COLUMNS, WriteContext, operations
 from sessionpacks.validity import expiry_after
 from sessionpacks.values import (
     Balance,
@@ -50,6 +50,7 @@ _applicability = table(PassApplicability)
 _members = table(Member)
 _services = table(Service)
 _redemptions = table(Redemption)
+_operations = operations
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
 
 
@@ -80,9 +81,13 @@ def choose(
     count: int,
     at: dt.datetime,
     lock: bool,
+    found: Found | None = None,
 ) -> Choice:
-    """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
-    member, service, rows = _look_up(conn, member_id, service_id, named_pass_id, lock)
+    """Decide which passes pay. With ``lock``, the passes stay locked until commit. ``found``
+    is what :func:`record_and_look_up` already read, if it did."""
+    if found is None:
+        found = _look_up(conn, member_id, service_id, named_pass_id, lock)
+    member, service, rows = found
     by_id = {row.id: row for row in rows}
     if named_pass_id is not None and named_pass_id not in by_id:
         raise NotFound("pass", named_pass_id)
@@ -157,9 +162,13 @@ def choose(
     )
 
 
+# The member, the service and the passes that might pay.
+Found = tuple[MemberInfo, ServiceInfo, list[Record]]
+
+
 def _look_up(
     conn: Connection, member_id: int, service_id: int, named_pass_id: int | None, lock: bool
-) -> tuple[MemberInfo, ServiceInfo, list[Record]]:
+) -> Found:
     """The member, the service and the passes that might pay, locked if asked."""
     named = named_pass_id is not None
     dialect = conn.dialect.name
@@ -173,29 +182,13 @@ def _look_up(
             if dialect == "postgresql"
             else _joined_query(named=named)
         )
-        found = direct.rows(
-            conn, query, {"member": member_id, "service": service_id, "named": named_pass_id}
+        found = _joined(
+            direct.rows(
+                conn, query, {"member": member_id, "service": service_id, "named": named_pass_id}
+            )
         )
-        if found:
-            first = found[0]
-            member = MemberInfo(
-                id=first.m_id,
-                account_id=first.m_account_id,
-                ref=first.m_ref,
-                name=first.m_name,
-                default_pass_id=first.m_default_pass_id,
-                email=first.m_email,
-            )
-            service = ServiceInfo(
-                id=first.s_id,
-                name=first.s_name,
-                category=first.s_category,
-                duration_minutes=first.s_duration_minutes,
-                price_minor=first.s_price_minor,
-                currency=first.s_currency,
-            )
-            # With no pass at all, the outer join gives one row whose pass columns are empty.
-            return member, service, [row for row in found if row.id is not None]
+        if found is not None:
+            return found
     # MariaDB/MySQL would also lock the member's and the service's rows if the passes were
     # locked in a join, and every redemption of a service would wait for the others: two
     # statements there. Elsewhere, no row means an unknown member or service: say which.
@@ -206,6 +199,54 @@ def _look_up(
         {"account": member.account_id, "member": member_id, "named": named_pass_id},
     )
     return member, service, rows
+
+
+def _joined(rows: list[Record]) -> Found | None:
+    """The member, the service and the passes from rows of the joined queries; None when no
+    row has a member (the member or the service is unknown)."""
+    if not rows or rows[0].m_id is None:
+        return None
+    first = rows[0]
+    member = MemberInfo(
+        id=first.m_id,
+        account_id=first.m_account_id,
+        ref=first.m_ref,
+        name=first.m_name,
+        default_pass_id=first.m_default_pass_id,
+        email=first.m_email,
+    )
+    service = ServiceInfo(
+        id=first.s_id,
+        name=first.s_name,
+        category=first.s_category,
+        duration_minutes=first.s_duration_minutes,
+        price_minor=first.s_price_minor,
+        currency=first.s_currency,
+    )
+    # With no pass at all, the outer join gives one row whose pass columns are empty.
+    return member, service, [row for row in rows if row.id is not None]
+
+
+def record_and_look_up(
+    conn: Connection,
+    operation: Mapping[str, object],
+    member_id: int,
+    service_id: int,
+    named_pass_id: int | None,
+) -> tuple[int, Found | None]:
+    """PostgreSQL: write the redemption's operation row and read (and lock) what
+    :func:`choose` needs, in one statement; the operation id, and what was found (None when
+    the member or the service is unknown, for :func:`choose` to say which).
+
+    A round trip less for every redemption. The passes are locked only after the operation's
+    row is in: the locking subquery refers to it, so it runs once the insert has returned, and a
+    second call with the same key waits on the key, holding no pass, as it would with two
+    statements.
+    """
+    values = {f"o_{column}": value for column, value in operation.items()}
+    values.update(member=member_id, service=service_id, named=named_pass_id)
+    rows = direct.rows(conn, _recorded_query(named=named_pass_id is not None), values)
+    return rows[0].operation_id, _joined(rows)
 
 
 def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElement[bool]:
@@ -261,6 +302,43 @@ def _joined_query(*, named: bool) -> sa.Select[Any]:
         )
         .where(_members.c.id == bindparam("member"))
         .order_by(passes.c.id)
+    )
+
+
+@functools.cache
+def _recorded_query(*, named: bool) -> sa.Select[Any]:
+    """The operation's insert, then the rows of :func:`_everything_query` (locked)."""
+    operation = (
+        insert(_operations)
+        .values(
+            {
+                column: bindparam(f"o_{column}", type_=_operations.c[column].type)
+                for column in OPERATION_COLUMNS
+            }
+        )
+        .returning(_operations.c.id)
+        .cte("new_operation")
+    )
+    # Referring to the new operation makes the lock wait for its insert (see the caller).
+    candidate = (
+        select(passes)
+        .where(
+            _candidate_criteria(_members.c.account_id, _members.c.id, named),
+            operation.c.id.is_not(None),
+        )
+        .order_by(passes.c.id)
+        .with_for_update()
+        .lateral("candidate")
+    )
+    member_and_service = _members.join(_services, _services.c.id == bindparam("service"))
+    return (
+        select(operation.c.id.label("operation_id"), candidate, *_member_and_service_columns())
+        .select_from(
+            operation.outerjoin(member_and_service, _members.c.id == bindparam("member")).outerjoin(
+                candidate, sa.true()
+            )
+        )
+        .order_by(candidate.c.id)
     )
 
 
