@@ -76,13 +76,16 @@ class _Compiled:
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         """The statement's parameters for the driver: a tuple or a dict, by its paramstyle."""
-        converted = []
-        for name, _, default, process in self.binds:
-            value = values.get(name, default)
-            converted.append(value if process is None else process(value))
+        get = values.get
         if self.positional:
-            return tuple(converted)
-        return {bind[1]: value for bind, value in zip(self.binds, converted, strict=True)}
+            return tuple(
+                get(name, default) if process is None else process(get(name, default))
+                for name, _, default, process in self.binds
+            )
+        return {
+            key: get(name, default) if process is None else process(get(name, default))
+            for name, key, default, process in self.binds
+        }
 
     def records(self, fetched: list[Any]) -> list[Record]:
         assert self.row is not None
