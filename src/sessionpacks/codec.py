@@ -26,7 +26,13 @@ def loads(cls: type[T], text: str) -> T:
     return typing.cast(T, _decode(cls, json.loads(text)))
 
 
+# Exactly these types are stored as they are; checked first, as most values are one of them.
+_PLAIN = (str, int, bool)
+
+
 def encode(value: object) -> Any:
+    if value is None or type(value) in _PLAIN:
+        return value
     if attrs.has(type(value)):
         fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
         return {f.name: encode(getattr(value, f.name)) for f in fields}

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
 
+from sessionpacks import direct
+
 DEFAULT_URL = "sqlite:///sessionpacks.db"
 
 # The execution option that marks a connection as only reading.
@@ -60,10 +62,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 
 def _begin_immediate(connection: sa.Connection) -> None:
     # A read asks for a deferred transaction, so that readers never wait for writers (WAL).
+    # Straight to the driver unless something watches statements: every write begins here.
     if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
+        direct.run_text(connection, "BEGIN")
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        direct.run_text(connection, "BEGIN IMMEDIATE")
 
 
 def is_retryable(error: sa.exc.DBAPIError) -> bool:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
-from sessionpacks import validation
+from sessionpacks import direct, validation
 from sessionpacks.database import inserted_id
 from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
 from sessionpacks.models import REF_LENGTH, Account, Member, Service, table
@@ -256,9 +256,7 @@ def member_and_service(
     conn: Connection, member_id: int, service_id: int
 ) -> tuple[MemberInfo, ServiceInfo]:
     """Both in one round trip, as every redemption needs them."""
-    row = conn.execute(
-        _MEMBER_AND_SERVICE, {"member": member_id, "service": service_id}
-    ).one_or_none()
+    row = direct.first(conn, _MEMBER_AND_SERVICE, {"member": member_id, "service": service_id})
     if row is None:  # one of the two is unknown: say which
         return get_member(conn, member_id), get_service(conn, service_id)
     service = ServiceInfo(

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from sessionpacks.database import inserted_id
+from sessionpacks import direct
+from sessionpacks.direct import Record
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound
 from sessionpacks.models import LedgerEntry, Pass, Redemption, table
@@ -32,8 +33,21 @@ _CHANGE_PASS = (
         redeemed_count=passes.c.redeemed_count + bindparam("redeemed"),
     )
 )
-_INSERT_ENTRY = insert(entries)
-_INSERT_REDEMPTION = insert(redemptions)
+_ENTRY_COLUMNS = (
+    "pass_id",
+    "operation_id",
+    "kind",
+    "delta",
+    "balance_after",
+    "redemption_id",
+    "member_id",
+    "reason",
+    "number",
+    "value_minor",
+    "created_at",
+)
+# Inserts name their columns, so that each compiles once for the driver (sessionpacks.direct).
+_INSERT_ENTRY = insert(entries).values({column: bindparam(column) for column in _ENTRY_COLUMNS})
 
 
 def lock_passes(conn: Connection, *criteria: sa.ColumnElement[bool]) -> Sequence[Row[Any]]:
@@ -56,7 +70,7 @@ def lock_pass(conn: Connection, pass_id: int) -> Row[Any]:
 
 def append_entry(
     ctx: WriteContext,
-    locked: Row[Any],
+    locked: Record,
     kind: EntryKind,
     delta: int,
     *,
@@ -75,7 +89,8 @@ def append_entry(
     """
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
-    changed = ctx.conn.execute(
+    changed = direct.count(
+        ctx.conn,
         _CHANGE_PASS,
         {
             "pass": locked.id,
@@ -85,25 +100,24 @@ def append_entry(
             "redeemed": redeemed,
         },
     )
-    if changed.rowcount != 1:
+    if changed != 1:
         raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
-    entry_id = inserted_id(
-        ctx.conn.execute(
-            _INSERT_ENTRY,
-            {
-                "pass_id": locked.id,
-                "operation_id": ctx.operation_id,
-                "kind": kind.value,
-                "delta": delta,
-                "balance_after": balance_after,
-                "redemption_id": redemption_id,
-                "member_id": member_id,
-                "reason": reason,
-                "number": number,
-                "value_minor": value_minor,
-                "created_at": at,
-            },
-        )
+    entry_id = direct.insert(
+        ctx.conn,
+        _INSERT_ENTRY,
+        {
+            "pass_id": locked.id,
+            "operation_id": ctx.operation_id,
+            "kind": kind.value,
+            "delta": delta,
+            "balance_after": balance_after,
+            "redemption_id": redemption_id,
+            "member_id": member_id,
+            "reason": reason,
+            "number": number,
+            "value_minor": value_minor,
+            "created_at": at,
+        },
     )
     return entry_id, balance_after, at
 
@@ -160,11 +174,14 @@ _REDEMPTION_COLUMNS = (
     "occurred_at",
     "created_at",
 )
+_INSERT_REDEMPTION = insert(redemptions).values(
+    {column: bindparam(column) for column in _REDEMPTION_COLUMNS}
+)
 
 
 def append_redemption(
     ctx: WriteContext,
-    locked: Row[Any],
+    locked: Record,
     delta: int,
     redemption: dict[str, object],
     *,
@@ -178,7 +195,7 @@ def append_redemption(
     Returns the redemption id, the entry id, the balance after and the entry's time.
     """
     if ctx.conn.dialect.name != "postgresql":
-        redemption_id = inserted_id(ctx.conn.execute(_INSERT_REDEMPTION, redemption))
+        redemption_id = direct.insert(ctx.conn, _INSERT_REDEMPTION, redemption)
         entry_id, balance_after, at = append_entry(
             ctx,
             locked,
@@ -193,7 +210,8 @@ def append_redemption(
         return redemption_id, entry_id, balance_after, at
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
-    written = ctx.conn.execute(
+    written = direct.first(
+        ctx.conn,
         _redeem_in_one_statement(),
         {
             **{f"r_{column}": redemption[column] for column in _REDEMPTION_COLUMNS},
@@ -208,7 +226,7 @@ def append_redemption(
             "e_member": member_id,
             "e_number": number,
         },
-    ).one_or_none()
+    )
     if written is None:  # the conditional update matched nothing
         raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
     return written.redemption_id, written.id, balance_after, at

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import pluggy
 import sqlalchemy as sa
-from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
+from sessionpacks import direct
+from sessionpacks.direct import Record
 from sessionpacks.directory import (
     MemberInfo,
     ServiceInfo,
@@ -32,7 +34,7 @@ from sessionpacks.ledger import append_entry, append_redemption, entries, passes
 from sessionpacks.messages import TaskRequest
 from sessionpacks.models import Member, PassApplicability, Redemption, Service, table
 from sessionpacks.selection import Candidate, SelectionRequest, explain, why_unusable
-from sessionpacks.transactions import WriteContext
+from sessionpacks.transactions import OPERATION_COLUMNS, WriteContext, operations
 from sessionpacks.validity import expiry_after
 from sessionpacks.values import (
     Balance,
@@ -48,6 +50,7 @@ _applicability = table(PassApplicability)
 _members = table(Member)
 _services = table(Service)
 _redemptions = table(Redemption)
+_operations = operations
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
 
 
@@ -62,7 +65,7 @@ class Choice:
     currency: str | None
     units: int
     parts: tuple[tuple[Candidate, int], ...]
-    rows: dict[int, Row[Any]]
+    rows: dict[int, Record]
     considered: tuple[Consideration, ...]
     # Why the redemption cannot be made, or None when ``parts`` pay for all of it.
     problem: SessionPacksError | None
@@ -78,9 +81,13 @@ def choose(
     count: int,
     at: dt.datetime,
     lock: bool,
+    found: Found | None = None,
 ) -> Choice:
-    """Decide which passes pay. With ``lock``, the passes stay locked until commit."""
-    member, service, rows = _look_up(conn, member_id, service_id, named_pass_id, lock)
+    """Decide which passes pay. With ``lock``, the passes stay locked until commit. ``found``
+    is what :func:`record_and_look_up` already read, if it did."""
+    if found is None:
+        found = _look_up(conn, member_id, service_id, named_pass_id, lock)
+    member, service, rows = found
     by_id = {row.id: row for row in rows}
     if named_pass_id is not None and named_pass_id not in by_id:
         raise NotFound("pass", named_pass_id)
@@ -155,43 +162,91 @@ def choose(
     )
 
 
+# The member, the service and the passes that might pay.
+Found = tuple[MemberInfo, ServiceInfo, list[Record]]
+
+
 def _look_up(
     conn: Connection, member_id: int, service_id: int, named_pass_id: int | None, lock: bool
-) -> tuple[MemberInfo, ServiceInfo, list[Row[Any]]]:
+) -> Found:
     """The member, the service and the passes that might pay, locked if asked."""
     named = named_pass_id is not None
-    if conn.dialect.name == "postgresql":
-        # One round trip instead of two: the passes come through a LATERAL join on the member.
-        found = conn.execute(
-            _everything_query(named=named, lock=lock),
-            {"member": member_id, "service": service_id, "named": named_pass_id},
-        ).all()
-        if found:
-            first = found[0]
-            member = MemberInfo(
-                id=first.m_id,
-                account_id=first.m_account_id,
-                ref=first.m_ref,
-                name=first.m_name,
-                default_pass_id=first.m_default_pass_id,
-                email=first.m_email,
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        # One round trip instead of two: the passes come joined to the member and the service.
+        # PostgreSQL locks them in a LATERAL subquery, as FOR UPDATE cannot reach the nullable
+        # side of an outer join; SQLite has no row locks (a write holds the database's write
+        # lock from BEGIN IMMEDIATE), so a plain outer join does.
+        query = (
+            _everything_query(named=named, lock=lock)
+            if dialect == "postgresql"
+            else _joined_query(named=named)
+        )
+        found = _joined(
+            direct.rows(
+                conn, query, {"member": member_id, "service": service_id, "named": named_pass_id}
             )
-            service = ServiceInfo(
-                id=first.s_id,
-                name=first.s_name,
-                category=first.s_category,
-                duration_minutes=first.s_duration_minutes,
-                price_minor=first.s_price_minor,
-                currency=first.s_currency,
-            )
-            # With no pass at all, the outer join gives one row whose pass columns are empty.
-            return member, service, [row for row in found if row.id is not None]
+        )
+        if found is not None:
+            return found
+    # MariaDB/MySQL would also lock the member's and the service's rows if the passes were
+    # locked in a join, and every redemption of a service would wait for the others: two
+    # statements there. Elsewhere, no row means an unknown member or service: say which.
     member, service = member_and_service(conn, member_id, service_id)
-    rows = conn.execute(
+    rows = direct.rows(
+        conn,
         _candidate_query(named=named, lock=lock),
         {"account": member.account_id, "member": member_id, "named": named_pass_id},
-    ).all()
-    return member, service, list(rows)
+    )
+    return member, service, rows
+
+
+def _joined(rows: list[Record]) -> Found | None:
+    """The member, the service and the passes from rows of the joined queries; None when no
+    row has a member (the member or the service is unknown)."""
+    if not rows or rows[0].m_id is None:
+        return None
+    first = rows[0]
+    member = MemberInfo(
+        id=first.m_id,
+        account_id=first.m_account_id,
+        ref=first.m_ref,
+        name=first.m_name,
+        default_pass_id=first.m_default_pass_id,
+        email=first.m_email,
+    )
+    service = ServiceInfo(
+        id=first.s_id,
+        name=first.s_name,
+        category=first.s_category,
+        duration_minutes=first.s_duration_minutes,
+        price_minor=first.s_price_minor,
+        currency=first.s_currency,
+    )
+    # With no pass at all, the outer join gives one row whose pass columns are empty.
+    return member, service, [row for row in rows if row.id is not None]
+
+
+def record_and_look_up(
+    conn: Connection,
+    operation: Mapping[str, object],
+    member_id: int,
+    service_id: int,
+    named_pass_id: int | None,
+) -> tuple[int, Found | None]:
+    """PostgreSQL: write the redemption's operation row and read (and lock) what
+    :func:`choose` needs, in one statement; the operation id, and what was found (None when
+    the member or the service is unknown, for :func:`choose` to say which).
+
+    A round trip less for every redemption. The passes are locked only after the operation's
+    row is in: the locking subquery refers to it, so it runs once the insert has returned, and a
+    second call with the same key waits on the key, holding no pass, as it would with two
+    statements.
+    """
+    values = {f"o_{column}": value for column, value in operation.items()}
+    values.update(member=member_id, service=service_id, named=named_pass_id)
+    rows = direct.rows(conn, _recorded_query(named=named_pass_id is not None), values)
+    return rows[0].operation_id, _joined(rows)
 
 
 def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElement[bool]:
@@ -200,9 +255,18 @@ def _candidate_criteria(account: Any, member: Any, named: bool) -> sa.ColumnElem
     criteria: sa.ColumnElement[bool] = and_(
         passes.c.account_id == account,
         or_(passes.c.member_id.is_(None), passes.c.member_id == member),
-        passes.c.state.in_(_OPEN_STATES),
+        # One parameter per state rather than an "expanding" list, which the driver's cursor
+        # could not take as it is (see sessionpacks.direct).
+        passes.c.state.in_([sa.literal(state) for state in _OPEN_STATES]),
     )
     return or_(criteria, passes.c.id == bindparam("named")) if named else criteria
+
+
+def _member_and_service_columns() -> list[sa.Label[Any]]:
+    return [
+        *(_members.c[name].label(f"m_{name}") for name in _MEMBER_COLUMNS),
+        *(_services.c[name].label(f"s_{name}") for name in _SERVICE_COLUMNS),
+    ]
 
 
 @functools.cache
@@ -215,17 +279,65 @@ def _everything_query(*, named: bool, lock: bool) -> sa.Select[Any]:
         candidates = candidates.with_for_update()
     candidate = candidates.lateral("candidate")
     return (
-        select(
-            candidate,
-            *(_members.c[name].label(f"m_{name}") for name in _MEMBER_COLUMNS),
-            *(_services.c[name].label(f"s_{name}") for name in _SERVICE_COLUMNS),
-        )
+        select(candidate, *_member_and_service_columns())
         .select_from(
             _members.join(_services, _services.c.id == bindparam("service")).outerjoin(
                 candidate, sa.true()
             )
         )
         .where(_members.c.id == bindparam("member"))
+        .order_by(candidate.c.id)
+    )
+
+
+@functools.cache
+def _joined_query(*, named: bool) -> sa.Select[Any]:
+    """The same rows as :func:`_everything_query`, without LATERAL (which SQLite lacks)."""
+    return (
+        select(passes, *_member_and_service_columns())
+        .select_from(
+            _members.join(_services, _services.c.id == bindparam("service")).outerjoin(
+                passes, _candidate_criteria(_members.c.account_id, _members.c.id, named)
+            )
+        )
+        .where(_members.c.id == bindparam("member"))
+        .order_by(passes.c.id)
+    )
+
+
+@functools.cache
+def _recorded_query(*, named: bool) -> sa.Select[Any]:
+    """The operation's insert, then the rows of :func:`_everything_query` (locked)."""
+    operation = (
+        insert(_operations)
+        .values(
+            {
+                column: bindparam(f"o_{column}", type_=_operations.c[column].type)
+                for column in OPERATION_COLUMNS
+            }
+        )
+        .returning(_operations.c.id)
+        .cte("new_operation")
+    )
+    # Referring to the new operation makes the lock wait for its insert (see the caller).
+    candidate = (
+        select(passes)
+        .where(
+            _candidate_criteria(_members.c.account_id, _members.c.id, named),
+            operation.c.id.is_not(None),
+        )
+        .order_by(passes.c.id)
+        .with_for_update()
+        .lateral("candidate")
+    )
+    member_and_service = _members.join(_services, _services.c.id == bindparam("service"))
+    return (
+        select(operation.c.id.label("operation_id"), candidate, *_member_and_service_columns())
+        .select_from(
+            operation.outerjoin(member_and_service, _members.c.id == bindparam("member")).outerjoin(
+                candidate, sa.true()
+            )
+        )
         .order_by(candidate.c.id)
     )
 
@@ -430,7 +542,7 @@ def written_by(conn: Connection, operation_id: int) -> RedeemResult:
     )
 
 
-def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> None:
+def _start_on_first_use(ctx: WriteContext, row: Record, at: dt.datetime) -> None:
     """A pass that starts on first use starts with this redemption, and its validity runs from
     here; a fixed end it was sold with stays."""
     expires_at = row.expires_at or expiry_after(at, row.validity_days, row.validity_months)
@@ -439,7 +551,7 @@ def _start_on_first_use(ctx: WriteContext, row: Row[Any], at: dt.datetime) -> No
     )
 
 
-def last_session_task(row: Row[Any], member: MemberInfo) -> TaskRequest:
+def last_session_task(row: Record, member: MemberInfo) -> TaskRequest:
     """The staff to-do when a pack's last unit is used: time to offer the client a new one."""
     label = row.label or f"pass {row.id}"
     return TaskRequest(
@@ -474,7 +586,7 @@ def _cost(c: Candidate, service: ServiceInfo, count: int) -> int | None:
 
 def _candidates(
     conn: Connection,
-    rows: Sequence[Row[Any]],
+    rows: Sequence[Record],
     member: MemberInfo,
     service: ServiceInfo,
 ) -> list[Candidate]:

@@ -424,6 +424,18 @@ class Studio:
         if occurrence_ref is not None:
             validation.name("occurrence_ref", occurrence_ref, 191)
 
+        # On PostgreSQL the operation's row and the lookup go in one statement; what it found
+        # waits here for the work.
+        found: list[redeeming.Found | None] = []
+
+        def begin(conn: Connection, operation: Mapping[str, object]) -> int:
+            found.clear()
+            operation_id, looked_up = redeeming.record_and_look_up(
+                conn, operation, member_id, service_id, pass_id
+            )
+            found.append(looked_up)
+            return operation_id
+
         def work(ctx: WriteContext) -> RedeemResult:
             at = occurred or ctx.now
             choice = redeeming.choose(
@@ -435,6 +447,7 @@ class Studio:
                 count=count,
                 at=at,
                 lock=True,
+                found=found[0] if found else None,
             )
             self._authorize(ctx, "redeem", Target("member", member_id, choice.member.account_id))
             return redeeming.redeem(ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at)
@@ -455,6 +468,7 @@ class Studio:
             result_type=RedeemResult,
             work=work,
             replay=redeeming.written_by,
+            begin=begin if self._engine.dialect.name == "postgresql" else None,
         )
 
     def plan_redemption(

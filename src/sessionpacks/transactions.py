@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from sessionpacks import codec
+from sessionpacks import codec, direct
 from sessionpacks.clock import Clock
-from sessionpacks.database import inserted_id, is_retryable
+from sessionpacks.database import is_retryable
 from sessionpacks.enums import Channel
 from sessionpacks.errors import IdempotencyConflict, InvalidInput
 from sessionpacks.models import REF_LENGTH, Operation, table
@@ -33,7 +33,7 @@ from sessionpacks.values import Actor
 T = TypeVar("T")
 log = logging.getLogger("sessionpacks")
 
-_operations = table(Operation)
+operations = table(Operation)
 
 
 @attrs.define
@@ -58,15 +58,39 @@ class WriteContext:
 
 
 # Built once: the hot path should not rebuild statements on every write.
-_INSERT_OPERATION = insert(_operations)
+OPERATION_COLUMNS = (
+    "idempotency_key",
+    "action",
+    "fingerprint",
+    "actor_kind",
+    "actor_id",
+    "channel",
+    "result",
+    "created_at",
+)
+# Its columns named, so that it compiles once for the driver (see sessionpacks.direct).
+_INSERT_OPERATION = insert(operations).values(
+    {column: bindparam(column) for column in OPERATION_COLUMNS}
+)
 _STORE_RESULT = (
-    update(_operations)
-    .where(_operations.c.id == bindparam("operation"))
+    update(operations)
+    .where(operations.c.id == bindparam("operation"))
     .values(result=bindparam("stored"))
 )
 _FIND_OPERATION = select(
-    _operations.c.id, _operations.c.action, _operations.c.fingerprint, _operations.c.result
-).where(_operations.c.idempotency_key == bindparam("key"))
+    operations.c.id, operations.c.action, operations.c.fingerprint, operations.c.result
+).where(operations.c.idempotency_key == bindparam("key"))
+
+
+# Writes a write's operation row, given its values, and returns its id. It is the first statement
+# of every write, and an IntegrityError from it means the key is taken: the write replays. A write
+# may read in the same statement what its work needs next, saving a round trip (a redemption does
+# on PostgreSQL); it must not change anything else there.
+Begin = Callable[[Connection, Mapping[str, object]], int]
+
+
+def record_operation(conn: Connection, operation: Mapping[str, object]) -> int:
+    return direct.insert(conn, _INSERT_OPERATION, operation)
 
 
 class Writer:
@@ -108,11 +132,13 @@ class Writer:
         result_type: type[T],
         work: Callable[[WriteContext], T],
         replay: Callable[[Connection, int], T] | None = None,
+        begin: Begin | None = None,
     ) -> T:
         """Run ``work`` once for ``idempotency_key`` and return its result, or the stored one.
 
         With ``replay``, the result is not stored: a repeated call reads it back from the rows
-        the first one wrote, given the operation id.
+        the first one wrote, given the operation id. With ``begin``, the operation's row is
+        written by it (see :data:`Begin`) instead of :func:`record_operation`.
         """
         check_key(idempotency_key)
         fingerprint = _fingerprint(action, arguments)
@@ -120,7 +146,15 @@ class Writer:
         for attempt in range(1, self._attempts + 1):
             try:
                 return self._attempt(
-                    action, fingerprint, idempotency_key, actor, door, result_type, work, replay
+                    action,
+                    fingerprint,
+                    idempotency_key,
+                    actor,
+                    door,
+                    result_type,
+                    work,
+                    replay,
+                    begin or record_operation,
                 )
             except sa.exc.DBAPIError as error:
                 if attempt == self._attempts or not is_retryable(error):
@@ -138,6 +172,7 @@ class Writer:
         result_type: type[T],
         work: Callable[[WriteContext], T],
         replay: Callable[[Connection, int], T] | None,
+        begin: Begin,
     ) -> T:
         with self._engine.connect() as conn:
             options = self._options()
@@ -145,22 +180,18 @@ class Writer:
                 conn.execution_options(**options)
             transaction = conn.begin()
             now = self._clock.now()
+            operation = {
+                "idempotency_key": key,
+                "action": action,
+                "fingerprint": fingerprint,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "channel": channel.value,
+                "result": "",
+                "created_at": now,
+            }
             try:
-                operation_id = inserted_id(
-                    conn.execute(
-                        _INSERT_OPERATION,
-                        {
-                            "idempotency_key": key,
-                            "action": action,
-                            "fingerprint": fingerprint,
-                            "actor_kind": actor.kind,
-                            "actor_id": actor.id,
-                            "channel": channel.value,
-                            "result": "",
-                            "created_at": now,
-                        },
-                    )
-                )
+                operation_id = begin(conn, operation)
             except sa.exc.IntegrityError:
                 transaction.rollback()
                 return self._replay(conn, action, fingerprint, key, result_type, replay)
