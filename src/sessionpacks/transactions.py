@@ -110,13 +110,14 @@ class Writer:
         self._attempts = attempts
         self._execution_options: dict[str, Any] | None = None
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, conn: Connection) -> dict[str, Any]:
         """Each statement must see what other transactions committed while this one waited for
         a row lock; MySQL's default REPEATABLE READ would show it a stale snapshot instead. Only
-        a connection that does not already start in READ COMMITTED is switched, once per write."""
+        a connection that does not already start in READ COMMITTED is switched, once per write.
+        The level is read off the write's own connection: asking a second one of the pool while
+        holding this one would wait forever in a pool of one."""
         if self._execution_options is None:
-            with self._engine.connect() as conn:
-                level = conn.default_isolation_level
+            level = conn.default_isolation_level
             keep = self._engine.dialect.name == "sqlite" or level == "READ COMMITTED"
             self._execution_options = {} if keep else {"isolation_level": "READ COMMITTED"}
         return self._execution_options
@@ -175,7 +176,7 @@ class Writer:
         begin: Begin,
     ) -> T:
         with self._engine.connect() as conn:
-            options = self._options()
+            options = self._options(conn)
             if options:
                 conn.execution_options(**options)
             transaction = conn.begin()
@@ -244,7 +245,7 @@ class Writer:
         work: Callable[[WriteContext], T],
     ) -> T:
         with self._engine.connect() as conn:
-            options = self._options()
+            options = self._options(conn)
             if options:
                 conn.execution_options(**options)
             with conn.begin():
