@@ -83,11 +83,11 @@ def test_assigning_a_template_grants_it_without_charging(
     (held,) = studio.passes(world.account_id)
     assert (held.member_id, held.initial_quantity) == (None, 10)
     # The template makes a family pass: the core refuses one member, and says why.
-    data = {"template_id": "1", "member_id": str(world.member_id), "reason": "x"}
+    data = {"template_id": str(world.template_id), "member_id": str(world.member_id), "reason": "x"}
     response = submit(client, page, f"{world.card}/assign", data)
     assert response.status_code == 422
     assert "give no member" in shown(response)
-    response = submit(client, page, f"{world.card}/assign", {"template_id": "1"})
+    response = submit(client, page, f"{world.card}/assign", {"template_id": str(world.template_id)})
     assert response.status_code == 422
     assert "'reason' is required" in shown(response)
 
