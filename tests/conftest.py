@@ -24,8 +24,8 @@ from sessionpacks import (
     migrate,
 )
 from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
-from sessionpacks.models import Base, Member
 from sessionpacks.reading import verify
+from sessionpacks.testing import drop_tables, empty_tables
 from sessionpacks.values import GrantResult
 
 # Which environment variable holds the server's URL, per --database choice.
@@ -68,27 +68,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """One engine per test run, its database emptied of sessionpacks tables and upgraded."""
     engine = create_engine(database_url)
-    drop_everything(engine)
+    drop_tables(engine)
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def drop_everything(engine: Engine) -> None:
-    with engine.begin() as conn:
-        names = set(sa.inspect(conn).get_table_names())
-        if Member.__tablename__ in names:
-            conn.execute(sa.update(Member).values(default_pass_id=None))
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
-
-
-def empty_tables(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(sa.update(Member).values(default_pass_id=None))
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from sessionpacks import (
     Studio,
     allow_all,
 )
-from tests.conftest import STAFF, START, empty_tables
+from sessionpacks.testing import empty_tables
+from tests.conftest import STAFF, START
 
 CAPACITY = 2
 LIVE = (BookingState.RESERVED, BookingState.ATTENDED, BookingState.NO_SHOW)

@@ -22,7 +22,8 @@ from sessionpacks import (
     forfeited_value,
 )
 from sessionpacks.models import LedgerEntry
-from tests.conftest import STAFF, START, empty_tables
+from sessionpacks.testing import empty_tables
+from tests.conftest import STAFF, START
 
 _entries = LedgerEntry.__table__
 

@@ -34,8 +34,8 @@ from sessionpacks import (
     Studio,
     allow_all,
 )
-from sessionpacks.testing import Recorder
-from tests.conftest import STAFF, START, empty_tables
+from sessionpacks.testing import Recorder, empty_tables
+from tests.conftest import STAFF, START
 
 
 class LedgerMachine(RuleBasedStateMachine):

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from sessionpacks import migrate
 from sessionpacks.models import Base
-from tests.conftest import drop_everything
+from sessionpacks.testing import drop_tables
 
 HOST_VERSION_TABLE = "host_alembic_version"
 HOST_TABLE = "host_customers"
@@ -38,7 +38,7 @@ def schema(engine: Engine) -> Iterator[Engine]:
 
 
 def restore_head(engine: Engine) -> None:
-    drop_everything(engine)
+    drop_tables(engine)
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {HOST_TABLE}"))
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {HOST_VERSION_TABLE}"))
@@ -214,7 +214,7 @@ def run_host(config: Config, engine: Engine, step: str, revision: str) -> None:
 
 def test_a_hosts_alembic_runs_the_sessionpacks_lineage(schema: Engine, tmp_path: Path) -> None:
     # The host's database does not have the standalone lineage's tables yet.
-    drop_everything(schema)
+    drop_tables(schema)
     config, host_metadata = host_alembic(tmp_path)
 
     run_host(config, schema, "upgrade", f"{migrate.BRANCH}@head")

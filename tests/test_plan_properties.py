@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy.engine import Engine
 
 from sessionpacks import Channel, ManualClock, PassState, Settings, Studio, allow_all
-from tests.conftest import STAFF, START, empty_tables
+from sessionpacks.testing import empty_tables
+from tests.conftest import STAFF, START
 
 QUANTITY = 3
 

@@ -1,10 +1,15 @@
-"""A host app with sessionpacks mounted, on a fresh SQLite file per test, and ways to sign in
-and to post forms the way a browser does (with the page's CSRF token)."""
+"""A host app with sessionpacks mounted, and ways to sign in and to post forms the way a browser
+does (with the page's CSRF token).
+
+Each test gets a fresh SQLite file, or with ``--database=postgresql|mariadb`` the server at
+``$SESSIONPACKS_TEST_POSTGRESQL_URL`` or ``$SESSIONPACKS_TEST_MARIADB_URL``, its sessionpacks
+tables emptied before every test, as the core's tests do."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from sessionpacks import ALL, ManualClock, RolePolicy, Settings, Studio
-from sessionpacks_flask import Identity, SessionPacks
+from sessionpacks import ALL, ManualClock, RolePolicy, Settings, Studio, create_engine, migrate
+from sessionpacks.testing import drop_tables, empty_tables
+from sessionpacks_flask import Identity, Mounted, SessionPacks
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -31,6 +37,40 @@ POLICY = RolePolicy(
 )
 OWNER = Identity.staff("owner-1", "owner")
 FRONT_DESK = Identity.staff("desk-1", "front_desk")
+
+
+SERVER_URL_VARIABLES = {
+    "postgresql": "SESSIONPACKS_TEST_POSTGRESQL_URL",
+    "mariadb": "SESSIONPACKS_TEST_MARIADB_URL",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=["sqlite", *SERVER_URL_VARIABLES],
+        default="sqlite",
+        help="a fresh SQLite file per test (default), or the server whose URL is in "
+        + ", ".join(f"{v} (for {k})" for k, v in SERVER_URL_VARIABLES.items()),
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The server's URL, its sessionpacks tables dropped and made anew once; None for SQLite."""
+    choice = request.config.getoption("--database")
+    if choice == "sqlite":
+        yield None
+        return
+    variable = SERVER_URL_VARIABLES[choice]
+    url = os.environ.get(variable, "").strip()
+    if not url:
+        pytest.exit(f"--database={choice} needs the server's URL in ${variable}", returncode=4)
+    engine = create_engine(url)
+    drop_tables(engine)
+    migrate.upgrade(engine)
+    yield url
+    engine.dispose()
 
 
 class Who:
@@ -51,9 +91,12 @@ def who() -> Who:
 
 
 @pytest.fixture
-def app(tmp_path: Path, clock: ManualClock, who: Who) -> Iterator[Flask]:
+def app(tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None) -> Iterator[Flask]:
     app = Flask("studio", instance_path=str(tmp_path / "instance"))
     app.config.update(SECRET_KEY="test secret", SESSIONPACKS_STUDIO_NAME="Test Studio")
+    if server_url is not None:
+        # Upgraded once for the run; emptied below for this test.
+        app.config.update(SESSIONPACKS_DATABASE_URL=server_url, SESSIONPACKS_AUTO_UPGRADE=False)
     packs = SessionPacks(settings=Settings(policy=POLICY), clock=clock)
 
     @packs.identity_loader
@@ -61,9 +104,11 @@ def app(tmp_path: Path, clock: ManualClock, who: Who) -> Iterator[Flask]:
         return who.current
 
     packs.init_app(app)
+    mounted: Mounted = app.extensions["sessionpacks"]
+    if server_url is not None:
+        empty_tables(mounted.engine)
     yield app
-    with app.app_context():
-        packs.studio._engine.dispose()
+    mounted.engine.dispose()
 
 
 @pytest.fixture
