@@ -9,7 +9,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from sessionpacks import Actor, ManualClock, PassTerms, Settings, Studio, allow_all, create_engine
+from sessionpacks import (
+    Actor,
+    ManualClock,
+    PassState,
+    PassTerms,
+    Settings,
+    Studio,
+    allow_all,
+    create_engine,
+)
 from sessionpacks.testing import Recorder
 from tests.conftest import START
 
@@ -55,6 +64,8 @@ def test_every_kind_of_call_works_on_a_pool_of_one(one_connection: Engine) -> No
     )
     clock.advance(dt.timedelta(days=20))
     report = studio.run_due_work()
-    assert report is not None
+    # The two-session grant, used up and past its expiry, is closed; the suspended pack waits.
+    assert (report.expired, report.units_forfeited) == (1, 0)
+    assert studio.pass_balance(assigned.pass_id).state is PassState.SUSPENDED
     assert studio.verify() == ()
     assert studio.find_accounts("family")[0].id == family.id
