@@ -32,6 +32,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from support import ENV_URLS, fresh_schema
 
 from sessionpacks import (
     Actor,
@@ -41,27 +42,12 @@ from sessionpacks import (
     Studio,
     allow_all,
     create_engine,
-    migrate,
 )
-from sessionpacks.models import Account, Base, GrantBatch, Member, Operation, table
+from sessionpacks.models import Account, GrantBatch, Operation, table
 
-SERVERS = {
-    "postgresql": "SESSIONPACKS_BENCH_POSTGRESQL_URL",
-    "mariadb": "SESSIONPACKS_BENCH_MARIADB_URL",
-}
 CHUNK = 500
 ACTOR = Actor(kind="system", id="bench")
 NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
-
-
-def fresh_schema(engine: Engine) -> None:
-    with engine.begin() as conn:
-        if sa.inspect(conn).has_table(Member.__tablename__):
-            conn.execute(sa.update(table(Member)).values(default_pass_id=None))
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
-    migrate.upgrade(engine)
 
 
 def add_accounts(engine: Engine, count: int) -> None:
@@ -221,13 +207,13 @@ def run(label: str, url: str, sizes: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--only", choices=["sqlite", *SERVERS], action="append")
+    parser.add_argument("--only", choices=["sqlite", *ENV_URLS], action="append")
     options = parser.parse_args()
-    wanted = options.only or ["sqlite", *SERVERS]
+    wanted = options.only or ["sqlite", *ENV_URLS]
     if "sqlite" in wanted:
         with tempfile.TemporaryDirectory() as folder:
             run("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", options.sizes)
-    for name, variable in SERVERS.items():
+    for name, variable in ENV_URLS.items():
         url = os.environ.get(variable, "").strip()
         if name in wanted and url:
             run(name, url, options.sizes)

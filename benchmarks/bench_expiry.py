@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sqlite3
 import sys
 import tempfile
@@ -33,15 +32,12 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from support import add_database_options, fresh_library, log, settle_databases
 
-from sessionpacks import ManualClock, Settings, Studio, allow_all, create_engine, migrate
+from sessionpacks import ManualClock, Settings, Studio, allow_all
 from sessionpacks.database import inserted_id
-from sessionpacks.models import Account, Base, LedgerEntry, Member, Operation, Pass
+from sessionpacks.models import Account, LedgerEntry, Operation, Pass
 
-ENV_URLS = {
-    "postgresql": "SESSIONPACKS_BENCH_POSTGRESQL_URL",
-    "mariadb": "SESSIONPACKS_BENCH_MARIADB_URL",
-}
 TARGET = 0.5
 BATCH = 500
 SEED_CHUNK = 5_000
@@ -56,23 +52,6 @@ PASSES = cast(sa.Table, Pass.__table__)
 ENTRIES = cast(sa.Table, LedgerEntry.__table__)
 OPERATIONS = cast(sa.Table, Operation.__table__)
 ACCOUNTS = cast(sa.Table, Account.__table__)
-MEMBERS = cast(sa.Table, Member.__table__)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def fresh_library(url: str) -> Engine:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        if sa.inspect(conn).has_table(MEMBERS.name):
-            conn.execute(sa.update(MEMBERS).values(default_pass_id=None))
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
-    migrate.upgrade(engine)
-    return engine
 
 
 def seed(engine: Engine, ref: str, n: int) -> None:
@@ -315,24 +294,10 @@ def bench(name: str, url: str, n: int) -> None:
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--sqlite", action="store_true", help="a SQLite file in a temporary dir")
-    for name, variable in ENV_URLS.items():
-        parser.add_argument(
-            f"--{name}",
-            nargs="?",
-            const=os.environ.get(variable) or "",
-            metavar="URL",
-            help=f"a SQLAlchemy URL; without one, ${variable}",
-        )
+    add_database_options(parser)
     parser.add_argument("--n", type=int, default=100_000, help="due passes per side (100,000)")
     args = parser.parse_args(argv)
-    if not (args.sqlite or args.postgresql is not None or args.mariadb is not None):
-        args.sqlite = True
-        args.postgresql = os.environ.get(ENV_URLS["postgresql"]) or None
-        args.mariadb = os.environ.get(ENV_URLS["mariadb"]) or None
-    for name, variable in ENV_URLS.items():
-        if getattr(args, name) == "":
-            parser.error(f"--{name} needs a URL, or ${variable}")
+    settle_databases(parser, args)
     if args.n < 1:
         parser.error("--n must be at least 1")
     return args

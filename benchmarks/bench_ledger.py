@@ -33,7 +33,6 @@ import cProfile
 import datetime as dt
 import functools
 import io
-import os
 import pstats
 import sqlite3
 import statistics
@@ -46,6 +45,7 @@ from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from support import add_database_options, fresh_library, log, settle_databases
 
 from sessionpacks import (
     Actor,
@@ -55,16 +55,10 @@ from sessionpacks import (
     Settings,
     Studio,
     allow_all,
-    create_engine,
-    migrate,
 )
 from sessionpacks.enums import EntryKind
-from sessionpacks.models import Base, LedgerEntry, Member, Pass
+from sessionpacks.models import LedgerEntry, Pass
 
-ENV_URLS = {
-    "postgresql": "SESSIONPACKS_BENCH_POSTGRESQL_URL",
-    "mariadb": "SESSIONPACKS_BENCH_MARIADB_URL",
-}
 REDEEM_TARGETS = {"postgresql": 0.5, "sqlite": 0.3}
 READ_GROWTH_LIMIT = 1.5
 ROUNDS = 8  # alternating library/raw rounds per database
@@ -74,30 +68,11 @@ READ_REPEATS = 500
 ACTOR = Actor(kind="kiosk", id="bench")
 ENTRIES = LedgerEntry.__tablename__
 PASS_TABLE = cast(sa.Table, Pass.__table__)
-MEMBER_TABLE = cast(sa.Table, Member.__table__)
 # The bulk entries of the read benchmark start here, one millisecond apart.
 BULK_START = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 # -- the library side ----------------------------------------------------------------------
-
-
-def fresh_library(url: str) -> Engine:
-    """An engine on a database holding freshly migrated, empty sessionpacks tables."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        if sa.inspect(conn).has_table(Member.__tablename__):
-            # Members and passes refer to each other; break the cycle before dropping.
-            conn.execute(sa.update(MEMBER_TABLE).values(default_pass_id=None))
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
-    migrate.upgrade(engine)
-    return engine
 
 
 class LibraryRedeemer:
@@ -445,15 +420,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="On a server, every sessionpacks table in the named database is dropped.",
     )
-    parser.add_argument("--sqlite", action="store_true", help="a SQLite file in a temporary dir")
-    for name, variable in ENV_URLS.items():
-        parser.add_argument(
-            f"--{name}",
-            nargs="?",
-            const=os.environ.get(variable) or "",
-            metavar="URL",
-            help=f"a SQLAlchemy URL; without one, ${variable}",
-        )
+    add_database_options(parser)
     parser.add_argument("--n", type=int, default=2000, help="redemptions per side (2000)")
     parser.add_argument(
         "--read-entries",
@@ -468,13 +435,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="also run N library redemptions under cProfile and print the hot spots to stderr",
     )
     args = parser.parse_args(argv)
-    if not (args.sqlite or args.postgresql is not None or args.mariadb is not None):
-        args.sqlite = True
-        args.postgresql = os.environ.get(ENV_URLS["postgresql"]) or None
-        args.mariadb = os.environ.get(ENV_URLS["mariadb"]) or None
-    for name, variable in ENV_URLS.items():
-        if getattr(args, name) == "":
-            parser.error(f"--{name} needs a URL, or ${variable}")
+    settle_databases(parser, args)
     if args.n < ROUNDS or args.read_entries < 2_000:
         parser.error(f"--n must be at least {ROUNDS} and --read-entries at least 2000")
     return args

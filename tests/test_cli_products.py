@@ -122,6 +122,9 @@ def test_suspend_unsuspend_extend(sp: Cli, family: Family) -> None:
     out = sp.ok("extend", str(pass_id), "--days", "10", "--reason", "goodwill")
     assert "expiry moved from 2099-12-31 24:00 to 2100-01-10 24:00 UTC" in out
     assert "give --to or --days" in sp.fails("extend", str(pass_id), "--reason", "x", code=2).stderr
+    sp.ok("suspend", str(pass_id), "--reason", "injury again")
+    out = sp.ok("unsuspend", str(pass_id), "--reason", "back again")
+    assert f"unsuspended pass {pass_id}: now active" in out
 
 
 def test_default_pack(sp: Cli, family: Family) -> None:

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -93,16 +93,20 @@ def run(
     rows = _check_file(csv_file)
     terms = terms_from(quantity, metric, currency, service_ids, categories, label, starts, expires)
     studio = state.studio
-    if as_json:
-        report = studio.bulk_grant(
+
+    def grant(on_progress: Callable[[BulkGrantReport], None] | None = None) -> BulkGrantReport:
+        return studio.bulk_grant(
             _recipients(csv_file),
             terms,
             reason=reason,
             batch_key=batch_key,
             actor=state.actor,
             channel=CHANNEL,
+            on_progress=on_progress,
         )
-        _print_json(state, report)
+
+    if as_json:
+        _print_json(state, grant())
         return
     # The bar goes to stderr, so that stdout keeps only the report.
     with click.progressbar(length=rows, label="granting", file=sys.stderr) as bar:
@@ -113,15 +117,7 @@ def run(
             bar.update(max(progress.processed - shown, 0))
             shown = max(shown, progress.processed)
 
-        report = studio.bulk_grant(
-            _recipients(csv_file),
-            terms,
-            reason=reason,
-            batch_key=batch_key,
-            actor=state.actor,
-            channel=CHANNEL,
-            on_progress=advance,
-        )
+        report = grant(advance)
     _show(state, report)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import click
 
@@ -22,40 +23,34 @@ from sessionpacks.cli.state import (
 from sessionpacks.values import LifecycleResult
 
 
-@click.command()
-@click.argument("pass_id", type=int)
-@reason_option
-@key_option
-@json_option
-@pass_state
-def suspend(state: State, pass_id: int, reason: str, key: str | None, as_json: bool) -> None:
-    """Freeze PASS_ID: it cannot be used until unsuspended."""
-    done = state.studio.suspend(
-        pass_id,
-        reason=reason,
-        idempotency_key=idempotency_key(key, as_json),
-        actor=state.actor,
-        channel=CHANNEL,
-    )
-    _show(done, f"suspended pass {pass_id}", as_json)
+def _freeze_command(name: str, summary: str) -> click.Command:
+    """``suspend`` or ``unsuspend``: the Studio method of the same name on one pass."""
+
+    @click.command(name, help=summary)
+    @click.argument("pass_id", type=int)
+    @reason_option
+    @key_option
+    @json_option
+    @pass_state
+    def command(state: State, pass_id: int, reason: str, key: str | None, as_json: bool) -> None:
+        write: Callable[..., LifecycleResult] = getattr(state.studio, name)
+        done = write(
+            pass_id,
+            reason=reason,
+            idempotency_key=idempotency_key(key, as_json),
+            actor=state.actor,
+            channel=CHANNEL,
+        )
+        _show(done, f"{name}ed pass {pass_id}", as_json)
+
+    return command
 
 
-@click.command()
-@click.argument("pass_id", type=int)
-@reason_option
-@key_option
-@json_option
-@pass_state
-def unsuspend(state: State, pass_id: int, reason: str, key: str | None, as_json: bool) -> None:
-    """End the freeze of PASS_ID; by its policy, its expiry moves out by the time suspended."""
-    done = state.studio.unsuspend(
-        pass_id,
-        reason=reason,
-        idempotency_key=idempotency_key(key, as_json),
-        actor=state.actor,
-        channel=CHANNEL,
-    )
-    _show(done, f"unsuspended pass {pass_id}", as_json)
+suspend = _freeze_command("suspend", "Freeze PASS_ID: it cannot be used until unsuspended.")
+unsuspend = _freeze_command(
+    "unsuspend",
+    "End the freeze of PASS_ID; by its policy, its expiry moves out by the time suspended.",
+)
 
 
 @click.command()
