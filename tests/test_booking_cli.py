@@ -181,3 +181,20 @@ def test_a_classes_roster_from_the_command_line(sp: Cli) -> None:
     assert "1 of 5" in sp.ok("bookings", "--occurrence", str(today))
     assert "unknown occurrence" in sp.fails("bookings", "--occurrence", "9999").stderr
     assert "give one of" in sp.fails("bookings", "--occurrence", str(today), "--member", "1").stderr
+
+
+def test_the_schedule_shows_places_taken_and_adds_a_class_once_per_key(sp: Cli) -> None:
+    sp.ok("account", "add", "fam", "The Family")
+    kid = sp.json("member", "add", "fam", "Kid")["id"]
+    gym = sp.json("service", "add", "Open gym", "--category", "gym", "--minutes", "60")["id"]
+    sp.json("grant", "fam", "5", "--reason", "punch pass")
+    starts = _hours(2)
+    full = sp.json("occurrence", "add", str(gym), starts, "--capacity", "8", "--key", "o-1")
+    again = sp.json("occurrence", "add", str(gym), starts, "--capacity", "8", "--key", "o-1")
+    assert again == full
+    open_ended = sp.json("occurrence", "add", str(gym), _hours(3))["id"]
+    sp.json("book", str(kid), str(full["id"]))
+    listed = {line.split()[0]: line for line in sp.ok("occurrence", "list").splitlines()[2:]}
+    assert set(listed) == {str(full["id"]), str(open_ended)}
+    assert "1 of 8" in listed[str(full["id"])]
+    assert listed[str(open_ended)].split()[-1] == "0"  # no capacity: only the count

@@ -654,3 +654,27 @@ def test_finding_clients_and_a_member_by_code(sp: Cli) -> None:
     assert lucia["name"] == "Lucía García"
     assert f"member {lucia['id']}: Lucía García" in sp.ok("member", "find", "1002")
     assert "unknown member ref: '9999'" in sp.fails("member", "find", "9999").stderr
+
+
+def test_an_account_with_its_first_member_and_set_up_under_a_key(sp: Cli) -> None:
+    ruiz = ["account", "add", "crm-7", "The Ruiz family", "--member", "Eva Ruiz"]
+    ruiz += ["--member-code", "7001", "--email", "eva@ruiz.example", "--key", "k-1"]
+    client = sp.json(*ruiz)
+    assert (client["account"]["ref"], client["member"]["name"]) == ("crm-7", "Eva Ruiz")
+    assert sp.json("member", "find", "7001")["account_id"] == client["account"]["id"]
+    # The same key replays; nothing more is added.
+    assert sp.json(*ruiz) == client
+    assert len(sp.json("member", "list", "crm-7")) == 1
+    # A member code already taken refuses both: no account is left without its member.
+    half = ["account", "add", "crm-8", "Half", "--member", "H", "--member-code", "7001"]
+    assert "exists already" in sp.fails(*half).stderr
+    assert sp.json("account", "find", "crm-8") == []
+    stray = ["account", "add", "crm-9", "X", "--email", "x@y.example"]
+    assert "describe the --member" in sp.fails(*stray, code=2).stderr
+    yoga = ["service", "add", "Yoga", "--category", "yoga", "--minutes", "60"]
+    first = sp.json(*yoga, "--key", "s")
+    assert sp.json(*yoga, "--key", "s") == first
+    assert "exists already" in sp.fails(*yoga).stderr
+    sp.json("member", "add", "crm-7", "Leo Ruiz", "--key", "m")
+    sp.json("member", "add", "crm-7", "Leo Ruiz", "--key", "m")
+    assert [m["name"] for m in sp.json("member", "list", "crm-7")] == ["Eva Ruiz", "Leo Ruiz"]

@@ -20,6 +20,8 @@ from sessionpacks.cli.state import (
     key_option,
     pass_state,
     print_json,
+    setup_call,
+    setup_key_option,
 )
 from sessionpacks.enums import CreditTaken
 from sessionpacks.schedule import BookingPolicy
@@ -52,6 +54,7 @@ def occurrence() -> None:
 @click.option("--instructor", help="Your own site's id for the instructor.")
 @click.option("--capacity", type=int, help="How many places; without it, no limit.")
 @click.option("--private", is_flag=True, help="Keep it off the public schedule.")
+@setup_key_option
 @json_option
 @pass_state
 def occurrence_add(
@@ -62,6 +65,7 @@ def occurrence_add(
     instructor: str | None,
     capacity: int | None,
     private: bool,
+    key: str | None,
     as_json: bool,
 ) -> None:
     """Put SERVICE_ID on the schedule at STARTS (ISO 8601 with a zone)."""
@@ -72,6 +76,7 @@ def occurrence_add(
         instructor_ref=instructor,
         capacity=capacity,
         private=private,
+        **setup_call(state, key),
     )
     if as_json:
         print_json(added)
@@ -134,8 +139,9 @@ def occurrence_list(
     if as_json:
         print_json(found)
         return
+    taken = state.studio.places_taken(o.id for o in found)
     output.echo_table(
-        ["ID", "SERVICE", "STARTS (UTC)", "ENDS", "INSTRUCTOR", "CAPACITY", "PRIVATE", "CANCELLED"],
+        ["ID", "SERVICE", "STARTS (UTC)", "ENDS", "INSTRUCTOR", "TAKEN", "PRIVATE", "CANCELLED"],
         [
             (
                 o.id,
@@ -143,7 +149,7 @@ def occurrence_list(
                 output.start(o.starts_at),
                 output.start(o.ends_at)[11:],
                 o.instructor_ref,
-                o.capacity,
+                f"{taken[o.id]} of {o.capacity}" if o.capacity is not None else taken[o.id],
                 "yes" if o.private else "",
                 "yes" if o.cancelled_at else "",
             )

@@ -17,6 +17,8 @@ from sessionpacks.cli.state import (
     pass_state,
     print_json,
     reason_option,
+    setup_call,
+    setup_key_option,
 )
 from sessionpacks.enums import Metric, PaymentState, Scope, StartRule, TemplateKind
 from sessionpacks.templates import TemplateInfo
@@ -85,6 +87,7 @@ def template() -> None:
 @click.option("--period-months", type=int, help="Plans: each period lasts this many months.")
 @click.option("--rollover", is_flag=True, help="Plans: unused credits move into the next period.")
 @click.option("--rollover-cap", type=int, help="Plans: roll over at most this many credits.")
+@setup_key_option
 @json_option
 @pass_state
 def template_add(
@@ -114,6 +117,7 @@ def template_add(
     period_months: int | None,
     rollover: bool,
     rollover_cap: int | None,
+    key: str | None,
     as_json: bool,
 ) -> None:
     """Add a template called NAME holding QUANTITY credits (a plan: each period)."""
@@ -143,6 +147,7 @@ def template_add(
         period_months=period_months,
         rollover=rollover,
         rollover_cap=rollover_cap,
+        **setup_call(state, key),
     )
     if as_json:
         print_json(made)

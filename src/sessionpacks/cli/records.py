@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from sessionpacks.cli.output import echo_table
-from sessionpacks.cli.state import State, json_option, pass_state, print_json
+from sessionpacks.cli.state import (
+    State,
+    json_option,
+    pass_state,
+    print_json,
+    setup_call,
+    setup_key_option,
+)
 from sessionpacks.directory import ServiceInfo
 from sessionpacks.units import format_money
 
@@ -18,15 +25,52 @@ def account() -> None:
 @account.command("add")
 @click.argument("ref")
 @click.argument("name")
+@click.option(
+    "--member",
+    "member_name",
+    metavar="NAME",
+    help="Add the account's first member with it, in one step (both or neither).",
+)
+@click.option("--member-code", help="With --member: the member's ref, the kiosk code.")
+@click.option("--email", help="With --member: where the member's booking emails go.")
+@setup_key_option
 @json_option
 @pass_state
-def account_add(state: State, ref: str, name: str, as_json: bool) -> None:
+def account_add(
+    state: State,
+    ref: str,
+    name: str,
+    member_name: str | None,
+    member_code: str | None,
+    email: str | None,
+    key: str | None,
+    as_json: bool,
+) -> None:
     """Add an account. REF is the id your own site knows it by; NAME is for people."""
-    added = state.studio.add_account(ref, name)
+    if member_name is None:
+        if member_code is not None or email is not None:
+            raise click.UsageError("--member-code and --email describe the --member to add")
+        added = state.studio.add_account(ref, name, **setup_call(state, key))
+        if as_json:
+            print_json(added)
+        else:
+            click.echo(f"added account {added.ref!r} ({added.name}), id {added.id}")
+        return
+    client = state.studio.add_client(
+        ref,
+        name,
+        member_name=member_name,
+        member_ref=member_code,
+        email=email,
+        **setup_call(state, key),
+    )
     if as_json:
-        print_json(added)
+        print_json(client)
     else:
-        click.echo(f"added account {added.ref!r} ({added.name}), id {added.id}")
+        click.echo(
+            f"added account {client.account.ref!r} ({client.account.name}), id"
+            f" {client.account.id}, with member {client.member.id}: {client.member.name}"
+        )
 
 
 @account.command("find")
@@ -59,14 +103,21 @@ def member() -> None:
 @click.argument("name")
 @click.option("--ref", help="Your own site's id for the member.")
 @click.option("--email", help="Where booking confirmations and reminders go.")
+@setup_key_option
 @json_option
 @pass_state
 def member_add(
-    state: State, account_ref: str, name: str, ref: str | None, email: str | None, as_json: bool
+    state: State,
+    account_ref: str,
+    name: str,
+    ref: str | None,
+    email: str | None,
+    key: str | None,
+    as_json: bool,
 ) -> None:
     """Add a member called NAME to the account ACCOUNT_REF."""
     holder = state.account(account_ref)
-    added = state.studio.add_member(holder.id, name, ref=ref, email=email)
+    added = state.studio.add_member(holder.id, name, ref=ref, email=email, **setup_call(state, key))
     if as_json:
         print_json(added)
     else:
@@ -130,6 +181,7 @@ def service() -> None:
 @click.option("--minutes", type=int, required=True, help="How long one session lasts.")
 @click.option("--price", type=int, help="The price of one session in minor units (cents).")
 @click.option("--currency", help="The ISO 4217 code of --price, such as EUR.")
+@setup_key_option
 @json_option
 @pass_state
 def service_add(
@@ -139,6 +191,7 @@ def service_add(
     minutes: int,
     price: int | None,
     currency: str | None,
+    key: str | None,
     as_json: bool,
 ) -> None:
     """Add a service called NAME."""
@@ -148,6 +201,7 @@ def service_add(
         duration_minutes=minutes,
         price_minor=price,
         currency=currency.upper() if currency else None,
+        **setup_call(state, key),
     )
     if as_json:
         print_json(added)

@@ -167,3 +167,14 @@ key_option = click.option(
     " first result and changes nothing. Without it a fresh key is made and printed.",
 )
 reason_option = click.option("--reason", required=True, help="Why, for the audit trail.")
+setup_key_option = click.option(
+    "--key",
+    metavar="KEY",
+    help="Idempotency key. Repeating the command with the same key and arguments returns the"
+    " first result and adds nothing more.",
+)
+
+
+def setup_call(state: State, key: str | None) -> dict[str, Any]:
+    """What a set-up command passes the core: who runs it, on which channel, under which key."""
+    return {"actor": state.actor, "idempotency_key": key, "channel": CHANNEL}
