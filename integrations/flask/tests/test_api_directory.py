@@ -147,9 +147,15 @@ def test_a_member_reads_their_own_account_only(
 ) -> None:
     ids = seed(studio)
     who.current = Identity.member(ids.member, "member")
-    assert read(client, f"/accounts/{ids.account}").status_code == 200
-    assert read(client, f"/members/{ids.member}").status_code == 200
-    assert read(client, f"/accounts/{ids.account}/members").status_code == 200
+    account = read(client, f"/accounts/{ids.account}")
+    assert account.status_code == 200
+    assert account.json["id"] == ids.account  # type: ignore[index]
+    member = read(client, f"/members/{ids.member}")
+    assert member.status_code == 200
+    assert member.json["id"] == ids.member  # type: ignore[index]
+    members = read(client, f"/accounts/{ids.account}/members")
+    assert members.status_code == 200
+    assert [found["id"] for found in members.json] == [ids.member]  # type: ignore[union-attr]
     assert read(client, "/services").status_code == 200
     assert read(client, "/templates").status_code == 200
     problem(read(client, f"/accounts/{ids.other_account}"), 403, "own account")
@@ -217,6 +223,7 @@ def test_setting_the_studio_up_asks_the_policy(
     # The front desk adds clients, but the policy lets it manage no products and no schedule.
     who.current = FRONT_DESK
     assert write(client, "/accounts", {"ref": "walk-in", "name": "Walk In"}).status_code == 201
+    assert studio.account_by_ref("walk-in").name == "Walk In"
     refused = [
         ("/services", {"name": "S", "category": "c", "duration_minutes": 5}),
         ("/templates", {"name": "Free", "quantity": 99}),

@@ -138,6 +138,9 @@ def test_bad_values_are_problems_naming_the_field(
         ("/accounts/99999999999999999999999", ["'account_id'"]),
         ("/accounts/0", ["'account_id'", "between"]),
         ("/accounts/-3", ["'account_id'"]),
+        # Digits that int() does not read: a 422 naming the field, never a 500.
+        ("/accounts/²", ["'account_id'", "whole number"]),
+        ("/accounts/--5", ["'account_id'", "whole number"]),
     ],
 )
 def test_bad_path_values_are_problems(

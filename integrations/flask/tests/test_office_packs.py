@@ -62,6 +62,7 @@ def test_selling_needs_a_template(
     response = submit(client, page, page, {"template_id": ""})
     assert response.status_code == 422
     assert "'template_id' is required" in shown(response)
+    assert studio.passes(world.account_id) == ()
 
 
 def test_assigning_a_template_grants_it_without_charging(
@@ -82,6 +83,7 @@ def test_assigning_a_template_grants_it_without_charging(
     assert response.status_code == 302
     (held,) = studio.passes(world.account_id)
     assert (held.member_id, held.initial_quantity) == (None, 10)
+    assert f"Assigned: 10 sessions (pass {held.pass_id})." in client.get(world.card).text
     # The template makes a family pass: the core refuses one member, and says why.
     data = {"template_id": str(world.template_id), "member_id": str(world.member_id), "reason": "x"}
     response = submit(client, page, f"{world.card}/assign", data)
@@ -90,6 +92,7 @@ def test_assigning_a_template_grants_it_without_charging(
     response = submit(client, page, f"{world.card}/assign", {"template_id": str(world.template_id)})
     assert response.status_code == 422
     assert "'reason' is required" in shown(response)
+    assert [p.pass_id for p in studio.passes(world.account_id)] == [held.pass_id]
 
 
 def test_adding_credits_with_terms_from_the_form(

@@ -9,11 +9,8 @@ from sessionpacks import errors
 from sessionpacks.bookings import BookingResult
 from sessionpacks.enums import BookingState, Metric
 from sessionpacks.errors import Unusable
+from sessionpacks.units import format_money
 from sessionpacks.values import RedeemResult
-
-# Currencies whose minor unit is the whole unit (ISO 4217 exponent 0).
-_NO_DECIMALS = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-                          "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})  # fmt: skip
 
 _UNUSABLE = {
     Unusable.SUSPENDED: "your pass is on hold (suspended)",
@@ -36,10 +33,7 @@ NO_PASS = "you have no pass for this"
 def amount(units: int, metric: Metric, currency: str | None) -> str:
     """``3 sessions``, ``45 minutes``, ``12.50 EUR`` (money is kept in minor units)."""
     if metric is Metric.MONEY:
-        code = currency or ""
-        if code in _NO_DECIMALS:
-            return f"{units} {code}".strip()
-        return f"{units // 100}.{units % 100:02d} {code}".strip()
+        return format_money(units, currency or "").strip()
     if metric is Metric.MINUTES:
         return f"{units} minute" if units == 1 else f"{units} minutes"
     return f"{units} session" if units == 1 else f"{units} sessions"

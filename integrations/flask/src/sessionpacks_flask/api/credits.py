@@ -33,7 +33,7 @@ from sessionpacks_flask.api.common import (
     by_pass,
     ident,
 )
-from sessionpacks_flask.api.endpoints import Call, Endpoint
+from sessionpacks_flask.api.endpoints import Call, Endpoint, Handler
 from sessionpacks_flask.api.fields import Array, Choice, Field, Int, Moment, Object, Text
 
 PAYMENTS = (402, 502, 503, 504)
@@ -220,7 +220,9 @@ _FOR = (
 )
 
 
-def _pass_write(name: str, summary: str, handler: Any, returns: object, *extra: Field) -> Endpoint:
+def _pass_write(
+    name: str, summary: str, handler: Handler, returns: object, *extra: Field
+) -> Endpoint:
     return Endpoint(
         "POST",
         f"/passes/{{pass_id}}/{name}",

@@ -40,7 +40,8 @@ class Int:
     def read(self, value: object, where: str, text: bool) -> int:
         if text and isinstance(value, str):
             stripped = value.strip()
-            if stripped.lstrip("-").isdigit() and len(stripped) <= 20:
+            # \d is what int() reads (isdigit() also passes "²", which int() refuses).
+            if re.fullmatch(r"-?\d+", stripped) and len(stripped) <= 20:
                 value = int(stripped)
         if isinstance(value, bool) or not isinstance(value, int):
             raise BadRequest(f"the {where} must be a whole number, got {_shown(value)}")

@@ -11,7 +11,7 @@ from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.values import PlanPeriodResult
 from sessionpacks_flask.api.common import REF, by_account, by_member, ident
 from sessionpacks_flask.api.credits import PAYMENTS
-from sessionpacks_flask.api.endpoints import Call, Endpoint
+from sessionpacks_flask.api.endpoints import Call, Endpoint, Handler
 from sessionpacks_flask.api.fields import Bool, Choice, Field, Int, Moment
 
 
@@ -144,14 +144,14 @@ _SEAT = (
 )
 
 
-def _booking_write(name: str, summary: str, handler: object, *, members: bool) -> Endpoint:
+def _booking_write(name: str, summary: str, handler: Handler, *, members: bool) -> Endpoint:
     return Endpoint(
         "POST",
         f"/bookings/{{booking_id}}/{name}",
         f"{name.replace('-', '_')}_booking",
         summary,
         "bookings",
-        handler,  # type: ignore[arg-type]
+        handler,
         BookingResult,
         path_fields=_BOOKING,
         members=members,

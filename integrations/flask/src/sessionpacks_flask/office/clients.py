@@ -48,14 +48,15 @@ def client(account_id: int) -> str:
     account = core.account(account_id)
     members = core.members(account_id)
     passes = core.passes(account_id, include_voided=True)
+    current = [p for p in passes if p.state in CURRENT]
     return render_template(
         "sessionpacks/office/client.html",
         account=account,
         members=members,
         member_names={member.id: member.name for member in members},
-        current=[p for p in passes if p.state in CURRENT],
+        current=current,
         past=[p for p in passes if p.state not in CURRENT],
-        usable=[p for p in passes if p.state in CURRENT],
+        usable=current,
         balance=core.account_balance(account_id),
         history=core.history(account_id=account_id, limit=100),
         bookings=core.bookings(account_id=account_id),

@@ -4,12 +4,13 @@ with suspend, unsuspend, extend, delete (void) and refund; plans (subscribe, can
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask import abort, render_template
 from werkzeug.wrappers.response import Response
 
 from sessionpacks.enums import Metric
-from sessionpacks.values import PassTerms
+from sessionpacks.values import LifecycleResult, PassTerms
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
@@ -146,10 +147,9 @@ def pass_page(account_id: int, pass_id: int) -> str:
     )
 
 
-def _lifecycle(account_id: int, pass_id: int, action: str) -> Response:
+def _lifecycle(account_id: int, pass_id: int, change: Callable[..., LifecycleResult]) -> Response:
+    """Suspend or unsuspend: ``change`` is the studio's method."""
     data = form()
-    core = studio()
-    change = {"suspend": core.suspend, "unsuspend": core.unsuspend}[action]
     result = change(
         pass_id,
         reason=forms.required_text(data, "reason"),
@@ -164,12 +164,12 @@ def _to_pass(account_id: int, pass_id: int, message: str) -> Response:
 
 @blueprint.post("/clients/<int:account_id>/passes/<int:pass_id>/suspend")
 def suspend(account_id: int, pass_id: int) -> Response:
-    return _lifecycle(account_id, pass_id, "suspend")
+    return _lifecycle(account_id, pass_id, studio().suspend)
 
 
 @blueprint.post("/clients/<int:account_id>/passes/<int:pass_id>/unsuspend")
 def unsuspend(account_id: int, pass_id: int) -> Response:
-    return _lifecycle(account_id, pass_id, "unsuspend")
+    return _lifecycle(account_id, pass_id, studio().unsuspend)
 
 
 @blueprint.post("/clients/<int:account_id>/passes/<int:pass_id>/extend")

@@ -11,6 +11,7 @@ from flask import flash, redirect, request, url_for
 from werkzeug.wrappers.response import Response
 
 from sessionpacks.enums import Channel, Metric
+from sessionpacks.units import format_money
 from sessionpacks.values import Actor
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import require_staff, zone
@@ -107,9 +108,7 @@ def money(minor: int | None, currency: str | None) -> str:
     """Integer minor units as an amount: 2500 EUR is "25.00 EUR"."""
     if minor is None:
         return "—"
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{whole}.{cents:02d} {currency or ''}".strip()
+    return format_money(minor, currency or "").strip()
 
 
 def units(quantity: int, metric: Metric | str, currency: str | None = None) -> str:
