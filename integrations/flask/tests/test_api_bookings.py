@@ -240,3 +240,19 @@ def test_a_classes_roster_lists_its_bookings_for_staff_only(
     problem(read(client, "/occurrences/9999/bookings"), 404, "occurrence")
     who.current = Identity.member(ids.member, "member")
     problem(read(client, f"/occurrences/{occurrence}/bookings"), 403)
+
+
+def test_places_taken_counts_what_the_capacity_counts(
+    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+) -> None:
+    who.current = OWNER
+    occurrence = _occurrence(client, ids)
+    path = f"/occurrences/{occurrence}/places-taken"
+    assert read(client, path).json == 0
+    booked = write(client, "/bookings", {"member_id": ids.member, "occurrence_id": occurrence})
+    assert read(client, path).json == 1
+    write(client, f"/bookings/{booked.json['booking_id']}/cancel")  # type: ignore[index]
+    assert read(client, path).json == 0
+    problem(read(client, "/occurrences/9999/places-taken"), 404, "occurrence")
+    who.current = Identity.member(ids.member, "member")
+    problem(read(client, path), 403)

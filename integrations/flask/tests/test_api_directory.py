@@ -235,3 +235,23 @@ def test_setting_the_studio_up_asks_the_policy(
     assert len(studio.services()) == 1
     assert len(studio.templates()) == 1
     assert studio.template(ids.template).archived_at is None
+
+
+def test_a_client_and_its_first_member_in_one_request(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    seed(studio)
+    who.current = FRONT_DESK
+    body = {"ref": "crm-9", "name": "The Ruiz family", "member_name": "Eva", "member_ref": "K-77"}
+    made = write(client, "/clients", body, key="c-1")
+    assert made.status_code == 201, made.text
+    account = studio.account_by_ref("crm-9")
+    assert made.json["account"]["id"] == account.id  # type: ignore[index]
+    assert [m.name for m in studio.members(account.id)] == ["Eva"]
+    assert write(client, "/clients", body, key="c-1").json == made.json
+    # The member code is taken: neither the account nor the member is added.
+    problem(write(client, "/clients", {**body, "ref": "crm-10"}), 422, "K-77")
+    assert [a.ref for a in studio.find_accounts("crm-10")] == []
+    who.current = Identity.member(studio.member_by_ref("K-77").id, "member")
+    problem(write(client, "/clients", {"ref": "crm-11", "name": "Sneaky"}), 403)
+    assert studio.find_accounts("crm-11") == ()

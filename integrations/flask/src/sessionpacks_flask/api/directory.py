@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessionpacks.directory import AccountInfo, MemberInfo, ServiceInfo
+from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
 from sessionpacks.enums import CreditTaken, Metric, Scope, StartRule, TemplateKind
 from sessionpacks.schedule import BookingPolicy
 from sessionpacks.templates import TemplateInfo
@@ -17,6 +17,17 @@ MONTHS = Int(minimum=1, maximum=1_200)
 
 def _add_account(call: Call) -> AccountInfo:
     return call.studio.add_account(call["ref"], call["name"], **call.keyed)
+
+
+def _add_client(call: Call) -> NewClient:
+    return call.studio.add_client(
+        call["ref"],
+        call["name"],
+        member_name=call["member_name"],
+        member_ref=call["member_ref"],
+        email=call["email"],
+        **call.keyed,
+    )
 
 
 def _add_member(call: Call) -> MemberInfo:
@@ -97,6 +108,25 @@ ENDPOINTS = (
         _add_account,
         AccountInfo,
         body=(Field("ref", REF, required=True), Field("name", Text(), required=True)),
+        status=201,
+    ),
+    Endpoint(
+        "POST",
+        "/clients",
+        "create_client",
+        "Register an account and its first member together: both are added or neither",
+        "directory",
+        _add_client,
+        NewClient,
+        body=(
+            Field("ref", REF, required=True),
+            Field("name", Text(), required=True),
+            Field(
+                "member_name", Text(), description="The member's name; the account's if left out."
+            ),
+            Field("member_ref", REF, description="The host's own id, or a kiosk member code."),
+            Field("email", Text(max_length=254), description="Where booking emails go."),
+        ),
         status=201,
     ),
     Endpoint(

@@ -33,6 +33,11 @@ def _occurrences(call: Call) -> tuple[OccurrenceInfo, ...]:
     return listing(call["start"], call["end"], service_id=call["service_id"])
 
 
+def _places_taken(call: Call) -> int:
+    occurrence = call.studio.occurrence(call["occurrence_id"])  # an unknown id is a 404
+    return call.studio.places_taken((occurrence.id,))[occurrence.id]
+
+
 def _cancel_occurrence(call: Call) -> OccurrenceCancelled:
     return call.studio.cancel_occurrence(
         call["occurrence_id"],
@@ -191,6 +196,16 @@ ENDPOINTS = (
             ident("service_id", required=False),
         ),
         members=True,
+    ),
+    Endpoint(
+        "GET",
+        "/occurrences/{occurrence_id}/places-taken",
+        "places_taken",
+        "How many places of a class are taken, as its capacity counts them",
+        "schedule",
+        _places_taken,
+        int,
+        path_fields=(ident("occurrence_id"),),
     ),
     Endpoint(
         "GET",
