@@ -109,3 +109,44 @@ def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
         direct.insert(conn, transactions._INSERT_OPERATION, values)
     with engine.begin() as conn:
         conn.execute(sa.delete(Operation).where(Operation.idempotency_key == "direct-duplicate"))
+
+
+def test_one_cursor_serves_a_connection_through_errors_and_a_reconnect(engine: Engine) -> None:
+    values = {
+        "idempotency_key": "direct-cursor",
+        "action": "test",
+        "fingerprint": "x",
+        "actor_kind": "staff",
+        "actor_id": "1",
+        "channel": "office",
+        "result": "",
+        "created_at": START,
+    }
+    find = sa.select(Operation.id).where(Operation.idempotency_key == sa.bindparam("key"))
+    with engine.connect() as conn:
+        with conn.begin():
+            first = direct.insert(conn, transactions._INSERT_OPERATION, values)
+        cursor = direct._cursor(conn)
+        # A driver error leaves the cursor usable: the next statement on it reads fine.
+        with conn.begin(), pytest.raises(sa.exc.IntegrityError):
+            direct.insert(conn, transactions._INSERT_OPERATION, values)
+        with conn.begin():
+            assert [row.id for row in direct.rows(conn, find, {"key": "direct-cursor"})] == [first]
+        assert direct._cursor(conn) is cursor
+        # A replaced driver connection gets a cursor of its own.
+        conn.invalidate()
+        with conn.begin():
+            assert [row.id for row in direct.rows(conn, find, {"key": "direct-cursor"})] == [first]
+            assert direct._cursor(conn) is not cursor
+            conn.execute(sa.delete(Operation).where(Operation.id == first))
+
+
+def test_a_percent_sign_in_the_sql_is_taken_as_it_is(engine: Engine) -> None:
+    # Numbered parameters (psycopg) and question marks (SQLite) leave a literal % alone; the
+    # named ones of PyMySQL get it doubled by SQLAlchemy. Every way must read it back the same.
+    query: sa.Executable = sa.select(
+        sa.literal_column("'50% off'").label("words"), sa.bindparam("n", type_=sa.Integer)
+    )
+    with engine.connect() as conn:
+        (row,) = direct.rows(conn, query, {"n": 7})
+    assert tuple(row) == ("50% off", 7)

@@ -18,8 +18,17 @@ import attrs
 T = TypeVar("T")
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+
 def dumps(value: object) -> str:
-    return json.dumps(encode(value), separators=(",", ":"), sort_keys=True)
+    return canonical(encode(value))
+
+
+def canonical(data: object) -> str:
+    """JSON with sorted keys and no spaces: equal data give equal text."""
+    return _CANONICAL.encode(data)
 
 
 def loads(cls: type[T], text: str) -> T:

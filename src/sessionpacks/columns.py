@@ -45,7 +45,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return require_aware(value, "datetime").replace(tzinfo=None)
+        if value.tzinfo is not dt.timezone.utc:  # the clock's own moments skip the check
+            value = require_aware(value, "datetime")
+        return value.replace(tzinfo=None)
 
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect

@@ -4,8 +4,10 @@ Executing even a cached statement through SQLAlchemy costs tens of microseconds 
 statement (parameter processing, events, result metadata), and a redemption runs several: that was
 most of what separated it from the raw driver. Here a statement is compiled once per dialect into
 its SQL text, its parameters in order with their type conversions, and a row type with its result
-conversions; a call builds the parameters, runs the driver's cursor on the connection's own
-transaction, and converts what comes back.
+conversions; a call builds the parameters, runs them on a cursor this module keeps for each of the
+driver's connections, in the connection's own transaction, and converts what comes back. For
+psycopg the SQL numbers its parameters ($1, $2, ...) and runs on a ``RawCursor``, so that psycopg
+has no named parameters to rewrite on every execution.
 
 The SQL, the parameter names and every value conversion are SQLAlchemy's own, taken from the same
 column types, so both ways read and write the same values. Driver errors are raised as the
@@ -18,6 +20,7 @@ take (one with "expanding" IN parameters, or result names that are not identifie
 from __future__ import annotations
 
 import collections
+import copy
 import keyword
 import logging
 import weakref
@@ -43,17 +46,18 @@ class _Compiled:
         # Looked at through a copy: asking an INSERT or UPDATE for its RETURNING memoizes the
         # answer on it, and a later ``.returning()`` copy of it would keep the empty one.
         statement = statement.execution_options()
-        compiled = _compile(statement, dialect)
+        written = _written_for(dialect)
+        compiled = _compile(statement, written)
         if isinstance(statement, sa.Insert) and not compiled.returning:
             # A new row's key: the cursor's lastrowid where the driver has one, else RETURNING.
             if getattr(dialect, "postfetch_lastrowid", False):
                 self.lastrowid = True
             else:
                 statement = statement.returning(*statement.table.primary_key)
-                compiled = _compile(statement, dialect)
+                compiled = _compile(statement, written)
         columns = _result_columns(statement, compiled)
         self.sql = compiled.string
-        self.positional = bool(dialect.positional)
+        self.positional = bool(written.positional)
         escaped = getattr(compiled, "escaped_bind_names", None) or {}
         names = compiled.positiontup if self.positional else list(compiled.binds)
         self.binds = [
@@ -101,6 +105,33 @@ class _Compiled:
         return records
 
 
+def _written_for(dialect: Dialect) -> Dialect:
+    """The dialect to write a statement's SQL with. For psycopg, a copy that numbers the
+    parameters ($1, $2, ...), PostgreSQL's own form, taken as it is by a psycopg ``RawCursor``:
+    psycopg then has no named parameters to rewrite and reorder on every execution."""
+    if _raw_cursor(dialect) is None:
+        return dialect
+    numbered = _numbered.get(dialect)
+    if numbered is None:
+        numbered = _numbered[dialect] = copy.copy(dialect)
+        numbered.paramstyle = "numeric_dollar"
+        numbered.positional = True
+        # The quoting rules follow the paramstyle: a % no longer needs doubling.
+        numbered.identifier_preparer = numbered.preparer(numbered)
+    return numbered
+
+
+def _raw_cursor(dialect: Dialect) -> Any:
+    """psycopg's cursor for SQL with numbered parameters, or None: another driver, or a psycopg
+    older than 3.2, which has none (its statements keep named parameters then)."""
+    if dialect.driver != "psycopg":
+        return None
+    return getattr(dialect.loaded_dbapi, "RawCursor", None)
+
+
+_numbered: weakref.WeakKeyDictionary[Dialect, Dialect] = weakref.WeakKeyDictionary()
+
+
 def _compile(statement: sa.Executable, dialect: Dialect) -> SQLCompiler:
     return cast(SQLCompiler, cast(sa.ClauseElement, statement).compile(dialect=dialect))
 
@@ -145,13 +176,10 @@ def run_text(conn: Connection, sql: str) -> None:
     if observed(conn):
         conn.exec_driver_sql(sql)
         return
-    cursor = _cursor(conn)
     try:
-        cursor.execute(sql)
+        _cursor(conn).execute(sql)
     except Exception as error:
         raise _translated(conn, sql, (), error) from error
-    finally:
-        cursor.close()
 
 
 def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
@@ -177,16 +205,29 @@ def _execute(conn: Connection, prepared: _Compiled, values: Mapping[str, Any]) -
     try:
         cursor.execute(prepared.sql, parameters)
     except Exception as error:
-        cursor.close()
         raise _translated(conn, prepared.sql, parameters, error) from error
     return cursor
 
 
+_CURSOR = "sessionpacks.cursor"
+
+
 def _cursor(conn: Connection) -> Any:
-    """A cursor of the driver's connection that ``conn`` holds, in its transaction."""
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a connection in use has its driver's connection
-    return driver.cursor()
+    """The cursor this module keeps on the driver's connection that ``conn`` holds.
+
+    One cursor serves every statement on that connection, each read to the end before the next
+    runs: making a cursor per statement cost more than some statements take. It lives in the
+    pool's ``info`` for the driver's connection, which is emptied when that connection is
+    replaced.
+    """
+    pooled = conn.connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None:
+        driver = pooled.driver_connection
+        assert driver is not None  # a connection in use has its driver's connection
+        raw = _raw_cursor(conn.dialect)
+        cursor = pooled.info[_CURSOR] = driver.cursor() if raw is None else raw(driver)
+    return cursor
 
 
 def _translated(conn: Connection, sql: str, parameters: Any, error: Exception) -> Exception:
@@ -208,11 +249,7 @@ def rows(conn: Connection, statement: sa.Executable, values: Mapping[str, Any]) 
     prepared = _prepared(conn, statement)
     if prepared is None:
         return list(conn.execute(statement, dict(values)).all())
-    cursor = _execute(conn, prepared, values)
-    try:
-        return prepared.records(cursor.fetchall())
-    finally:
-        cursor.close()
+    return prepared.records(_execute(conn, prepared, values).fetchall())
 
 
 def first(conn: Connection, statement: sa.Executable, values: Mapping[str, Any]) -> Record | None:
@@ -227,11 +264,7 @@ def count(conn: Connection, statement: sa.Executable, values: Mapping[str, Any])
     if prepared is None:
         result: CursorResult[Any] = conn.execute(statement, dict(values))
         return result.rowcount
-    cursor = _execute(conn, prepared, values)
-    try:
-        return int(cursor.rowcount)
-    finally:
-        cursor.close()
+    return int(_execute(conn, prepared, values).rowcount)
 
 
 def insert(conn: Connection, statement: sa.Insert, values: Mapping[str, Any]) -> int:
@@ -242,9 +275,6 @@ def insert(conn: Connection, statement: sa.Insert, values: Mapping[str, Any]) ->
         assert key is not None  # an INSERT of one row has its key
         return int(key[0])
     cursor = _execute(conn, prepared, values)
-    try:
-        if prepared.lastrowid:
-            return int(cursor.lastrowid)
-        return int(cursor.fetchone()[0])
-    finally:
-        cursor.close()
+    if prepared.lastrowid:
+        return int(cursor.lastrowid)
+    return int(cursor.fetchone()[0])

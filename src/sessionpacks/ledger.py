@@ -130,7 +130,7 @@ def _redeem_in_one_statement() -> sa.Insert:
     columns' own: SQLAlchemy would add a parameter named like a column to the UPDATE's SET.)"""
     new_redemption = (
         insert(redemptions)
-        .values({column: bindparam(f"r_{column}") for column in _REDEMPTION_COLUMNS})
+        .values({column: bindparam(key) for column, key in _REDEMPTION_KEYS})
         .returning(redemptions.c.id)
         .cte("new_redemption")
     )
@@ -174,6 +174,7 @@ _REDEMPTION_COLUMNS = (
     "occurred_at",
     "created_at",
 )
+_REDEMPTION_KEYS = tuple((column, f"r_{column}") for column in _REDEMPTION_COLUMNS)
 _INSERT_REDEMPTION = insert(redemptions).values(
     {column: bindparam(column) for column in _REDEMPTION_COLUMNS}
 )
@@ -214,7 +215,7 @@ def append_redemption(
         ctx.conn,
         _redeem_in_one_statement(),
         {
-            **{f"r_{column}": redemption[column] for column in _REDEMPTION_COLUMNS},
+            **{key: redemption[column] for column, key in _REDEMPTION_KEYS},
             "pass": locked.id,
             "delta": delta,
             "at": at,

@@ -52,6 +52,9 @@ _services = table(Service)
 _redemptions = table(Redemption)
 _operations = operations
 _OPEN_STATES = (PassState.ACTIVE.value, PassState.PENDING.value)
+# A dictionary lookup is cheaper than calling the enum, and every candidate pass needs both.
+_METRICS = {metric.value: metric for metric in Metric}
+_STATES = {state.value: state for state in PassState}
 
 
 @attrs.frozen
@@ -66,9 +69,28 @@ class Choice:
     units: int
     parts: tuple[tuple[Candidate, int], ...]
     rows: dict[int, Record]
-    considered: tuple[Consideration, ...]
+    candidates: list[Candidate]
+    # The passes that cannot pay, and why; and the order the selection put the others in.
+    rejected: dict[int, Unusable]
+    ordered: list[Candidate]
     # Why the redemption cannot be made, or None when ``parts`` pay for all of it.
     problem: SessionPacksError | None
+
+    @property
+    def considered(self) -> tuple[Consideration, ...]:
+        """Every pass looked at and what became of it; only a dry run shows them, so they are
+        put together when asked for rather than on every redemption."""
+        ranks = {c.pass_id: rank for rank, c in enumerate(self.ordered, start=1)}
+        return tuple(
+            Consideration(
+                pass_id=c.pass_id,
+                usable=c.pass_id not in self.rejected,
+                reason=self.rejected.get(c.pass_id),
+                remaining=c.remaining,
+                rank=ranks.get(c.pass_id),
+            )
+            for c in self.candidates
+        )
 
 
 def choose(
@@ -102,23 +124,27 @@ def choose(
     )
     candidates = _candidates(conn, rows, member, service)
     rejected: dict[int, Unusable] = {}
+    usable = []
     for c in candidates:
         why = why_unusable(c, member_id, at)
         if why is None and c.account_id != member.account_id:
             why = Unusable.NOT_USABLE_BY_MEMBER
         if why is None and _cost(c, service, count) is None:
             why = Unusable.NOT_APPLICABLE
-        if why is not None:
+        if why is None:
+            usable.append(c)
+        else:
             rejected[c.pass_id] = why
-    usable = [c for c in candidates if c.pass_id not in rejected]
     ordered = list(hooks.hook.sessionpacks_select_passes(request=request, candidates=usable))
-    units = _cost(ordered[0], service, count) if ordered else None
+    first = ordered[0] if ordered else None
+    units = None if first is None else _cost(first, service, count)
     parts: list[tuple[Candidate, int]] = []
     needed = units or 0
     for c in ordered:
         if needed == 0:
             break
-        if c.metric is not ordered[0].metric or c.currency != ordered[0].currency:
+        assert first is not None
+        if c.metric is not first.metric or c.currency != first.currency:
             rejected[c.pass_id] = Unusable.WRONG_METRIC
             continue
         take = min(needed, c.member_allowance)
@@ -133,31 +159,24 @@ def choose(
             tuple(rejected.items()) + _closed_passes(conn, member),
         )
     elif needed:
+        assert first is not None
         problem = InsufficientCredit(
-            f"member {member_id} needs {units} {ordered[0].metric.value} for {service.name!r}"
+            f"member {member_id} needs {units} {first.metric.value} for {service.name!r}"
             f" but the usable passes hold {units - needed}",
             tuple(rejected.items()),
         )
-    ranks = {c.pass_id: rank for rank, c in enumerate(ordered, start=1)}
     return Choice(
         member=member,
         service=service,
         request=request,
-        metric=ordered[0].metric if ordered else None,
-        currency=ordered[0].currency if ordered else None,
+        metric=None if first is None else first.metric,
+        currency=None if first is None else first.currency,
         units=units or 0,
         parts=tuple(parts),
         rows=by_id,
-        considered=tuple(
-            Consideration(
-                pass_id=c.pass_id,
-                usable=c.pass_id not in rejected,
-                reason=rejected.get(c.pass_id),
-                remaining=c.remaining,
-                rank=ranks.get(c.pass_id),
-            )
-            for c in candidates
-        ),
+        candidates=candidates,
+        rejected=rejected,
+        ordered=ordered,
         problem=problem,
     )
 
@@ -243,7 +262,7 @@ def record_and_look_up(
     second call with the same key waits on the key, holding no pass, as it would with two
     statements.
     """
-    values = {f"o_{column}": value for column, value in operation.items()}
+    values = {_OPERATION_KEYS[column]: value for column, value in operation.items()}
     values.update(member=member_id, service=service_id, named=named_pass_id)
     rows = direct.rows(conn, _recorded_query(named=named_pass_id is not None), values)
     return rows[0].operation_id, _joined(rows)
@@ -312,7 +331,7 @@ def _recorded_query(*, named: bool) -> sa.Select[Any]:
         insert(_operations)
         .values(
             {
-                column: bindparam(f"o_{column}", type_=_operations.c[column].type)
+                column: bindparam(_OPERATION_KEYS[column], type_=_operations.c[column].type)
                 for column in OPERATION_COLUMNS
             }
         )
@@ -342,6 +361,8 @@ def _recorded_query(*, named: bool) -> sa.Select[Any]:
     )
 
 
+# The operation's values go in as parameters of the statement that also reads the passes.
+_OPERATION_KEYS = {column: f"o_{column}" for column in OPERATION_COLUMNS}
 _MEMBER_COLUMNS = ("id", "account_id", "ref", "name", "default_pass_id", "email")
 _SERVICE_COLUMNS = ("id", "name", "category", "duration_minutes", "price_minor", "currency")
 
@@ -624,11 +645,11 @@ def _candidates(
             pass_id=row.id,
             account_id=row.account_id,
             member_id=row.member_id,
-            metric=Metric(row.metric),
+            metric=_METRICS[row.metric],
             currency=row.currency,
             remaining=row.remaining,
             initial_quantity=row.initial_quantity,
-            state=PassState(row.state),
+            state=_STATES[row.state],
             starts_at=row.starts_at,
             expires_at=row.expires_at,
             cost_basis_minor=row.cost_basis_minor,

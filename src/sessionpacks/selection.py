@@ -113,6 +113,8 @@ def state_at(
 
 
 def default_order(request: SelectionRequest, candidates: Sequence[Candidate]) -> list[Candidate]:
+    if len(candidates) < 2:  # most members have one usable pass: nothing to rank
+        return list(candidates)
     far_future = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
     def key(c: Candidate) -> tuple[object, ...]:

@@ -9,7 +9,6 @@ commit.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import time
@@ -303,9 +302,7 @@ def check_channel(channel: Channel | str) -> Channel:
 
 
 def _fingerprint(action: str, arguments: Mapping[str, object]) -> str:
-    canonical = json.dumps(
-        {"action": action, "arguments": {k: codec.encode(v) for k, v in arguments.items()}},
-        sort_keys=True,
-        separators=(",", ":"),
+    canonical = codec.canonical(
+        {"action": action, "arguments": {k: codec.encode(v) for k, v in arguments.items()}}
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
