@@ -136,15 +136,17 @@ def choose(
         else:
             rejected[c.pass_id] = why
     ordered = list(hooks.hook.sessionpacks_select_passes(request=request, candidates=usable))
+    # The first pass decides what is counted (sessions, minutes or money) and the cost.
     first = ordered[0] if ordered else None
+    metric = None if first is None else first.metric
+    currency = None if first is None else first.currency
     units = None if first is None else _cost(first, service, count)
     parts: list[tuple[Candidate, int]] = []
     needed = units or 0
     for c in ordered:
         if needed == 0:
             break
-        assert first is not None
-        if c.metric is not first.metric or c.currency != first.currency:
+        if c.metric is not metric or c.currency != currency:
             rejected[c.pass_id] = Unusable.WRONG_METRIC
             continue
         take = min(needed, c.member_allowance)
@@ -159,9 +161,9 @@ def choose(
             tuple(rejected.items()) + _closed_passes(conn, member),
         )
     elif needed:
-        assert first is not None
+        assert metric is not None  # something is needed only when a first pass set the cost
         problem = InsufficientCredit(
-            f"member {member_id} needs {units} {first.metric.value} for {service.name!r}"
+            f"member {member_id} needs {units} {metric.value} for {service.name!r}"
             f" but the usable passes hold {units - needed}",
             tuple(rejected.items()),
         )
@@ -169,8 +171,8 @@ def choose(
         member=member,
         service=service,
         request=request,
-        metric=None if first is None else first.metric,
-        currency=None if first is None else first.currency,
+        metric=metric,
+        currency=currency,
         units=units or 0,
         parts=tuple(parts),
         rows=by_id,
