@@ -92,9 +92,10 @@ def test_the_direct_way_runs_nothing_through_sqlalchemy(gym: Gym, engine: Engine
     assert second.parts[0].balance_after == 1
 
 
-def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
-    values = {
-        "idempotency_key": "direct-duplicate",
+def _operation(key: str) -> dict[str, object]:
+    """The values of an operation's row, for writing one straight through the driver."""
+    return {
+        "idempotency_key": key,
         "action": "test",
         "fingerprint": "x",
         "actor_kind": "staff",
@@ -103,6 +104,10 @@ def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
         "result": "",
         "created_at": START,
     }
+
+
+def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
+    values = _operation("direct-duplicate")
     with engine.begin() as conn:
         direct.insert(conn, transactions._INSERT_OPERATION, values)
     with engine.connect() as conn, conn.begin(), pytest.raises(sa.exc.IntegrityError):
@@ -112,16 +117,7 @@ def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
 
 
 def test_one_cursor_serves_a_connection_through_errors_and_a_reconnect(engine: Engine) -> None:
-    values = {
-        "idempotency_key": "direct-cursor",
-        "action": "test",
-        "fingerprint": "x",
-        "actor_kind": "staff",
-        "actor_id": "1",
-        "channel": "office",
-        "result": "",
-        "created_at": START,
-    }
+    values = _operation("direct-cursor")
     find = sa.select(Operation.id).where(Operation.idempotency_key == sa.bindparam("key"))
     with engine.connect() as conn:
         with conn.begin():
