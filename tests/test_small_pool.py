@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from sessionpacks import (
-    Actor,
     ManualClock,
     PassState,
     PassTerms,
@@ -20,9 +19,7 @@ from sessionpacks import (
     create_engine,
 )
 from sessionpacks.testing import Recorder
-from tests.conftest import START
-
-STAFF = Actor(kind="staff", id="desk")
+from tests.conftest import STAFF, START
 
 
 @pytest.fixture
