@@ -75,6 +75,10 @@ def is_retryable(error: sa.exc.DBAPIError) -> bool:
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate in ("40001", "40P01"):  # serialization failure, deadlock
         return True
+    # A statement prepared by sessionpacks.direct vanished in mid-transaction (DEALLOCATE ALL),
+    # or one thought vanished is still there: the next attempt prepares afresh.
+    if sqlstate in ("26000", "42P05"):
+        return True
     args = getattr(orig, "args", ())
     if args and args[0] in (1213, 1205):  # MySQL deadlock, lock wait timeout
         return True

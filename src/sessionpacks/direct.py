@@ -4,10 +4,11 @@ Executing even a cached statement through SQLAlchemy costs tens of microseconds 
 statement (parameter processing, events, result metadata), and a redemption runs several: that was
 most of what separated it from the raw driver. Here a statement is compiled once per dialect into
 its SQL text, its parameters in order with their type conversions, and a row type with its result
-conversions; a call builds the parameters, runs them on a cursor this module keeps for each of the
-driver's connections, in the connection's own transaction, and converts what comes back. For
-psycopg the SQL numbers its parameters ($1, $2, ...) and runs on a ``RawCursor``, so that psycopg
-has no named parameters to rewrite on every execution.
+conversions; a call builds the parameters, runs them in the connection's own transaction, and
+converts what comes back. Other drivers run them on a cursor this module keeps for each of the
+driver's connections. On psycopg they go one level lower, to libpq (see :class:`_Libpq`): each is
+prepared once per connection under a name of its own, with numbered parameters ($1, $2, ...),
+and executed by that name, which spares the statement most of a cursor's Python.
 
 The SQL, the parameter names and every value conversion are SQLAlchemy's own, taken from the same
 column types, so both ways read and write the same values. Driver errors are raised as the
@@ -20,9 +21,12 @@ take (one with "expanding" IN parameters, or result names that are not identifie
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
+import itertools
 import keyword
 import logging
+import select
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -43,6 +47,8 @@ class _Compiled:
     def __init__(self, statement: sa.Executable, dialect: Dialect) -> None:
         self.statement = statement  # kept alive: the cache is keyed by its id
         self.lastrowid = False
+        # The name it is prepared under on a PostgreSQL connection (see _Libpq).
+        self.name = b"sessionpacks_%d" % next(_serials)
         # Looked at through a copy: asking an INSERT or UPDATE for its RETURNING memoizes the
         # answer on it, and a later ``.returning()`` copy of it would keep the empty one.
         statement = statement.execution_options()
@@ -107,9 +113,8 @@ class _Compiled:
 
 def _written_for(dialect: Dialect) -> Dialect:
     """The dialect to write a statement's SQL with. For psycopg, a copy that numbers the
-    parameters ($1, $2, ...), PostgreSQL's own form, taken as it is by a psycopg ``RawCursor``:
-    psycopg then has no named parameters to rewrite and reorder on every execution."""
-    if _raw_cursor(dialect) is None:
+    parameters ($1, $2, ...), the form PostgreSQL prepares a statement in (see _Libpq)."""
+    if not _on_libpq(dialect):
         return dialect
     numbered = _numbered.get(dialect)
     if numbered is None:
@@ -121,14 +126,11 @@ def _written_for(dialect: Dialect) -> Dialect:
     return numbered
 
 
-def _raw_cursor(dialect: Dialect) -> Any:
-    """psycopg's cursor for SQL with numbered parameters, or None: another driver, or a psycopg
-    older than 3.2, which has none (its statements keep named parameters then)."""
-    if dialect.driver != "psycopg":
-        return None
-    return getattr(dialect.loaded_dbapi, "RawCursor", None)
+def _on_libpq(dialect: Dialect) -> bool:
+    return dialect.driver == "psycopg"
 
 
+_serials = itertools.count(1)
 _numbered: weakref.WeakKeyDictionary[Dialect, Dialect] = weakref.WeakKeyDictionary()
 
 
@@ -177,7 +179,7 @@ def run_text(conn: Connection, sql: str) -> None:
         conn.exec_driver_sql(sql)
         return
     try:
-        _cursor(conn).execute(sql)
+        _channel(conn).run_text(sql)
     except Exception as error:
         raise _translated(conn, sql, (), error) from error
 
@@ -199,35 +201,253 @@ def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
 
 
 def _execute(conn: Connection, prepared: _Compiled, values: Mapping[str, Any]) -> Any:
-    """Run the statement in the connection's transaction; the driver's cursor."""
+    """Run the statement in the connection's transaction; what it answered, read as from a
+    cursor (``fetchall``, ``fetchone``, ``rowcount``, ``lastrowid``)."""
     parameters = prepared.parameters(values)
-    cursor = _cursor(conn)
+    channel = _channel(conn)
     try:
-        cursor.execute(prepared.sql, parameters)
+        return channel.run(prepared, parameters)
     except Exception as error:
         raise _translated(conn, prepared.sql, parameters, error) from error
-    return cursor
+    except BaseException:
+        _interrupted(conn)
+        raise
 
 
-_CURSOR = "sessionpacks.cursor"
+def _interrupted(conn: Connection) -> None:
+    """Interrupted in mid-statement (Ctrl-C, say): what the driver's connection is in the middle
+    of is unknown, so the pool replaces it, as SQLAlchemy does."""
+    conn.invalidate()
 
 
-def _cursor(conn: Connection) -> Any:
-    """The cursor this module keeps on the driver's connection that ``conn`` holds.
+_CHANNEL = "sessionpacks.channel"
 
-    One cursor serves every statement on that connection, each read to the end before the next
-    runs: making a cursor per statement cost more than some statements take. It lives in the
-    pool's ``info`` for the driver's connection, which is emptied when that connection is
-    replaced.
+
+def _channel(conn: Connection) -> Any:
+    """What this module runs statements with on the driver's connection that ``conn`` holds: a
+    :class:`_Libpq` on psycopg, else a :class:`_Cursor`.
+
+    It lives in the pool's ``info`` for that driver connection, which is emptied when that
+    connection is replaced, and serves every statement on it, each read to the end before the
+    next runs: making a cursor per statement cost more than some statements take.
     """
     pooled = conn.connection
-    cursor = pooled.info.get(_CURSOR)
-    if cursor is None:
+    channel = pooled.info.get(_CHANNEL)
+    if channel is None:
         driver = pooled.driver_connection
         assert driver is not None  # a connection in use has its driver's connection
-        raw = _raw_cursor(conn.dialect)
-        cursor = pooled.info[_CURSOR] = driver.cursor() if raw is None else raw(driver)
-    return cursor
+        channel = _Libpq(driver) if _on_libpq(conn.dialect) else _Cursor(driver.cursor())
+        pooled.info[_CHANNEL] = channel
+    return channel
+
+
+class _Cursor:
+    """A DB-API cursor, kept for one driver connection."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def run(self, prepared: _Compiled, parameters: Any) -> Any:
+        self.cursor.execute(prepared.sql, parameters)
+        return self.cursor
+
+    def run_text(self, sql: str) -> None:
+        self.cursor.execute(sql)
+
+
+class _Answer:
+    """What a statement run through libpq answered, read as from a cursor."""
+
+    __slots__ = ("rowcount", "rows")
+    lastrowid = None
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+class _Libpq:
+    """Runs statements on a psycopg connection's libpq connection, under psycopg's own
+    transaction handling.
+
+    Each statement is prepared once per connection, under its own name, and then executed by
+    name: a psycopg cursor's execution costs about as much Python again as this, tens of
+    microseconds a statement. Values go through the connection's own psycopg adapters, both
+    ways, so they read and write as a cursor would. The transaction is psycopg's: the first
+    statement begins it as psycopg would (with the connection's isolation level, read-only and
+    deferrable settings), in the same round trip when the statement is already prepared, and
+    psycopg's commit and rollback end it, as they look at libpq's own status. Every wait lets
+    the process's other threads run: libpq's blocking calls release the GIL, and the pipelined
+    BEGIN waits in ``select``.
+
+    psycopg deallocates every prepared statement of its session when it rolls back a
+    transaction in which it had prepared some of its own, and a host may run DISCARD ALL: a
+    statement whose name the server no longer knows is prepared again, transparently when it
+    is the first of its transaction; later in a transaction, the transaction is lost and the
+    error is one the writer retries (:func:`sessionpacks.database.is_retryable`).
+    """
+
+    def __init__(self, driver: Any) -> None:
+        from psycopg import adapt, capabilities, pq
+
+        self.driver = driver
+        self.pgconn = driver.pgconn
+        self.encoding = driver.info.encoding
+        self.transformer = adapt.Transformer.from_context(driver)
+        self.prepared: set[bytes] = set()
+        self.formats = [adapt.PyFormat.TEXT]
+        self.idle = pq.TransactionStatus.IDLE
+        self.in_transaction = pq.TransactionStatus.INTRANS
+        self.pipeline_off = pq.PipelineStatus.OFF
+        self.pipelines = capabilities.has_pipeline()
+        self.synced = pq.ExecStatus.PIPELINE_SYNC
+        self.succeeded = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
+        self.sqlstate = pq.DiagnosticField.SQLSTATE
+        self.cursor: _Cursor | None = None
+
+    def run(self, prepared: _Compiled, parameters: Any) -> Any:
+        pgconn = self.pgconn
+        if pgconn.pipeline_status != self.pipeline_off:
+            return self._by_cursor().run(prepared, parameters)
+        fresh = pgconn.transaction_status == self.idle and not self.driver.autocommit
+        if fresh and self.pipelines and prepared.name in self.prepared:
+            result = self._begin_with(prepared, parameters)
+        else:
+            if fresh:
+                self._command(self._begin())
+            result = self._exec(prepared, parameters)
+        if result.status not in self.succeeded and self._state(result) == b"26000":
+            self.prepared.clear()
+            if fresh:  # nothing of the transaction is lost yet: start it again
+                self._command(b"ROLLBACK")
+                self._command(self._begin())
+                result = self._exec(prepared, parameters)
+        if result.status not in self.succeeded:
+            raise self._error(result)
+        if result.nfields:
+            transformer = self.transformer
+            transformer.set_pgresult(result)
+            rows = transformer.load_rows(0, result.ntuples, tuple)
+        else:
+            rows = []
+        return _Answer(rows, result.command_tuples or 0)
+
+    def run_text(self, sql: str) -> None:
+        self._command(sql.encode(self.encoding))
+
+    def commit(self) -> None:
+        """COMMIT an open transaction that has not failed; psycopg's own commit then finds
+        nothing to do."""
+        pgconn = self.pgconn
+        if pgconn.transaction_status == self.in_transaction and (
+            pgconn.pipeline_status == self.pipeline_off
+        ):
+            self._command(b"COMMIT")
+
+    def _exec(self, prepared: _Compiled, parameters: Any) -> Any:
+        pgconn, name = self.pgconn, prepared.name
+        if name not in self.prepared:
+            made = pgconn.prepare(name, prepared.sql.encode(self.encoding))
+            if made.status not in self.succeeded:
+                if self._state(made) == b"42P05":  # already there: the server kept it
+                    self.prepared.add(name)
+                return made
+            self.prepared.add(name)
+        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
+        return pgconn.exec_prepared(name, values)
+
+    def _begin_with(self, prepared: _Compiled, parameters: Any) -> Any:
+        """BEGIN and a prepared statement in one round trip, in libpq's pipeline mode: the
+        result of the statement, or of BEGIN if that failed."""
+        pgconn = self.pgconn
+        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
+        pgconn.enter_pipeline_mode()
+        try:
+            pgconn.send_query_params(self._begin(), None)
+            pgconn.send_query_prepared(prepared.name, values)
+            pgconn.pipeline_sync()
+            self._flush()
+            began, result = self._next_result(), self._next_result()
+            if self._next_result().status != self.synced:  # pragma: no cover - libpq's promise
+                raise RuntimeError("libpq ended a pipeline without its sync")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                pgconn.exit_pipeline_mode()
+            raise
+        pgconn.exit_pipeline_mode()
+        return result if began.status in self.succeeded else began
+
+    def _flush(self) -> None:
+        """Send what libpq holds back: the connection does not block (psycopg's choice)."""
+        pgconn = self.pgconn
+        while pgconn.flush():
+            readable, _, _ = select.select([pgconn.socket], [pgconn.socket], [])
+            if readable:
+                pgconn.consume_input()
+
+    def _next_result(self) -> Any:
+        """The next result of a pipeline, past the end marker that follows each statement's.
+
+        It waits for the result in ``select``, which lets other threads run meanwhile: libpq's
+        own wait in ``get_result`` would hold the GIL, and a thread waiting there for a lock
+        that another thread of the process holds would never see it released."""
+        pgconn = self.pgconn
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            select.select([pgconn.socket], [], [])
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            from psycopg import OperationalError
+
+            message = pgconn.get_error_message(self.encoding)
+            raise OperationalError(f"the pipeline ended early: {message}")
+        if result.status != self.synced:
+            pgconn.get_result()
+        return result
+
+    def _begin(self) -> bytes:
+        driver = self.driver
+        words = [b"BEGIN"]
+        if driver.isolation_level is not None:
+            words.append(
+                b"ISOLATION LEVEL " + driver.isolation_level.name.replace("_", " ").encode()
+            )
+        if driver.read_only is not None:
+            words.append(b"READ ONLY" if driver.read_only else b"READ WRITE")
+        if driver.deferrable is not None:
+            words.append(b"DEFERRABLE" if driver.deferrable else b"NOT DEFERRABLE")
+        return b" ".join(words)
+
+    def _command(self, command: bytes) -> None:
+        result = self.pgconn.exec_(command)
+        if result.status not in self.succeeded:
+            raise self._error(result)
+
+    def _state(self, result: Any) -> bytes | None:
+        state: bytes | None = result.error_field(self.sqlstate)
+        return state
+
+    def _error(self, result: Any) -> Exception:
+        from psycopg import errors
+
+        error: Exception = errors.error_from_result(result, encoding=self.encoding)
+        return error
+
+    def _by_cursor(self) -> _Cursor:
+        """A cursor that takes numbered parameters, for a connection in pipeline mode, where
+        psycopg must see every statement."""
+        if self.cursor is None:
+            from psycopg import RawCursor
+
+            self.cursor = _Cursor(RawCursor(self.driver))
+        return self.cursor
 
 
 def _translated(conn: Connection, sql: str, parameters: Any, error: Exception) -> Exception:
@@ -242,6 +462,24 @@ def _translated(conn: Connection, sql: str, parameters: Any, error: Exception) -
     return sa.exc.DBAPIError.instance(
         sql, parameters, error, dbapi_error, connection_invalidated=lost, dialect=dialect
     )
+
+
+def commit(conn: Connection) -> None:
+    """Commit the connection's transaction ahead of SQLAlchemy, where this module can do it more
+    cheaply (on psycopg, where a commit through psycopg costs as much Python again as the
+    statements); SQLAlchemy's commit, which must follow, then finds nothing left to commit.
+    Nothing happens here when something watches statements or commits."""
+    if observed(conn) or conn.engine.dispatch.commit:
+        return
+    channel = conn.connection.info.get(_CHANNEL)
+    if isinstance(channel, _Libpq):
+        try:
+            channel.commit()
+        except Exception as error:
+            raise _translated(conn, "COMMIT", (), error) from error
+        except BaseException:
+            _interrupted(conn)
+            raise
 
 
 def rows(conn: Connection, statement: sa.Executable, values: Mapping[str, Any]) -> list[Record]:

@@ -213,6 +213,7 @@ class Writer:
             except BaseException:
                 transaction.rollback()
                 raise
+            direct.commit(conn)
             transaction.commit()
         self._deliver(context)
         return result
