@@ -297,6 +297,32 @@ def test_a_redemption_waiting_for_a_lock_lets_the_processs_other_threads_run(
     assert max(later - earlier for earlier, later in itertools.pairwise(ticks)) < held / 2
 
 
+def test_a_statement_this_module_thought_gone_but_the_server_kept_still_runs(
+    engine: Engine,
+) -> None:
+    with engine.connect() as conn:
+        with conn.begin():
+            assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+        channel = direct._channel(conn)
+        if engine.dialect.name != "postgresql":  # nothing of this kind is kept on the server
+            assert not hasattr(channel, "prepared")
+            return
+        channel.prepared.clear()
+        # Between transactions, preparing it again finds it there, and that is that.
+        with conn.begin():
+            assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+        channel.prepared.clear()
+        # Inside one, the failed PREPARE ends the transaction: the writer retries such a write.
+        with conn.begin():
+            conn.execute(sa.select(sa.literal(1)))
+            with pytest.raises(sa.exc.ProgrammingError) as raised:
+                direct.rows(conn, _FIND, {"key": "nobody"})
+            assert is_retryable(raised.value)
+            conn.rollback()
+        with conn.begin():
+            assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+
+
 def test_a_statement_interrupted_midway_gives_its_connection_up(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

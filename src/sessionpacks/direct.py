@@ -316,18 +316,19 @@ class _Libpq:
         if pgconn.pipeline_status != self.pipeline_off:
             return self._by_cursor().run(prepared, parameters)
         fresh = pgconn.transaction_status == self.idle and not self.driver.autocommit
-        if fresh and self.pipelines and prepared.name in self.prepared:
-            result = self._begin_with(prepared, parameters)
-        else:
-            if fresh:
-                self._command(self._begin())
-            result = self._exec(prepared, parameters)
+        if prepared.name not in self.prepared:
+            self._prepare(prepared)  # before BEGIN when it can, where a failure costs nothing
+        result = (
+            self._begin_and_exec(prepared, parameters)
+            if fresh
+            else self._exec(prepared, parameters)
+        )
         if result.status not in self.succeeded and self._state(result) == b"26000":
             self.prepared.clear()
             if fresh:  # nothing of the transaction is lost yet: start it again
                 self._command(b"ROLLBACK")
-                self._command(self._begin())
-                result = self._exec(prepared, parameters)
+                self._prepare(prepared)
+                result = self._begin_and_exec(prepared, parameters)
         if result.status not in self.succeeded:
             raise self._error(result)
         if result.nfields:
@@ -350,17 +351,28 @@ class _Libpq:
         ):
             self._command(b"COMMIT")
 
+    def _prepare(self, prepared: _Compiled) -> None:
+        made = self.pgconn.prepare(prepared.name, prepared.sql.encode(self.encoding))
+        if made.status in self.succeeded:
+            self.prepared.add(prepared.name)
+            return
+        if self._state(made) != b"42P05":
+            raise self._error(made)
+        # Already there: the server kept it when this module thought it gone. Inside a
+        # transaction the failed PREPARE has ended it, and the writer retries (42P05).
+        self.prepared.add(prepared.name)
+        if self.pgconn.transaction_status != self.idle:
+            raise self._error(made)
+
     def _exec(self, prepared: _Compiled, parameters: Any) -> Any:
-        pgconn, name = self.pgconn, prepared.name
-        if name not in self.prepared:
-            made = pgconn.prepare(name, prepared.sql.encode(self.encoding))
-            if made.status not in self.succeeded:
-                if self._state(made) == b"42P05":  # already there: the server kept it
-                    self.prepared.add(name)
-                return made
-            self.prepared.add(name)
         values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
-        return pgconn.exec_prepared(name, values)
+        return self.pgconn.exec_prepared(prepared.name, values)
+
+    def _begin_and_exec(self, prepared: _Compiled, parameters: Any) -> Any:
+        if self.pipelines:
+            return self._begin_with(prepared, parameters)
+        self._command(self._begin())
+        return self._exec(prepared, parameters)
 
     def _begin_with(self, prepared: _Compiled, parameters: Any) -> Any:
         """BEGIN and a prepared statement in one round trip, in libpq's pipeline mode: the
