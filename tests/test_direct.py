@@ -123,6 +123,7 @@ def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
 
 
 _FIND = sa.select(Operation.id).where(Operation.idempotency_key == sa.bindparam("key"))
+_DELETE = sa.delete(Operation).where(Operation.idempotency_key == sa.bindparam("key"))
 
 
 def test_one_channel_serves_a_connection_through_errors_and_a_reconnect(engine: Engine) -> None:
@@ -321,6 +322,23 @@ def test_a_statement_this_module_thought_gone_but_the_server_kept_still_runs(
             conn.rollback()
         with conn.begin():
             assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+
+
+def test_a_connection_in_the_drivers_pipeline_mode_runs_statements_through_the_driver(
+    engine: Engine,
+) -> None:
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                # psycopg's pipeline must see every statement: they go through its own cursor.
+                with driver.pipeline():  # type: ignore[union-attr]
+                    assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+                    assert direct.count(conn, _DELETE, {"key": "nobody"}) == 0
+                assert driver.pgconn.pipeline_status == 0  # type: ignore[union-attr]
+            else:  # no such mode: the same statements, the usual way
+                assert direct.rows(conn, _FIND, {"key": "nobody"}) == []
+                assert direct.count(conn, _DELETE, {"key": "nobody"}) == 0
 
 
 def test_a_statement_interrupted_midway_gives_its_connection_up(

@@ -314,7 +314,10 @@ class _Libpq:
     def run(self, prepared: _Compiled, parameters: Any) -> Any:
         pgconn = self.pgconn
         if pgconn.pipeline_status != self.pipeline_off:
-            return self._by_cursor().run(prepared, parameters)
+            # psycopg's pipeline must see every statement. A block of its own inside the host's
+            # syncs when it ends, so that the answer (a row count, say) is there to read.
+            with self.driver.pipeline():
+                return self._by_cursor().run(prepared, parameters)
         fresh = pgconn.transaction_status == self.idle and not self.driver.autocommit
         if prepared.name not in self.prepared:
             self._prepare(prepared)  # before BEGIN when it can, where a failure costs nothing
@@ -477,10 +480,10 @@ def _translated(conn: Connection, sql: str, parameters: Any, error: Exception) -
 
 
 def commit(conn: Connection) -> None:
-    """Commit the connection's transaction ahead of SQLAlchemy, where this module can do it more
-    cheaply (on psycopg, where a commit through psycopg costs as much Python again as the
-    statements); SQLAlchemy's commit, which must follow, then finds nothing left to commit.
-    Nothing happens here when something watches statements or commits."""
+    """Commit the connection's transaction ahead of SQLAlchemy where this module can do it more
+    cheaply (on psycopg, straight through libpq: about 0.02 ms of client CPU less); SQLAlchemy's
+    commit, which must follow, then finds nothing left to commit. Nothing happens here when
+    something watches statements or commits."""
     if observed(conn) or conn.engine.dispatch.commit:
         return
     channel = conn.connection.info.get(_CHANNEL)
