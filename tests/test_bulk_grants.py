@@ -329,6 +329,21 @@ def test_undo_voids_untouched_passes_and_empties_used_ones(gym: Gym, engine: Eng
     assert gym.studio.verify() == ()
 
 
+def test_undo_voids_an_untouched_pass_that_was_on_hold(gym: Gym) -> None:
+    family = gym.account()
+    report = _bulk(gym.studio, [Recipient(account_id=family.id)])
+    (item,) = gym.studio.grant_batch_items(report.batch_id)
+    pass_id = item.pass_id or 0
+    gym.studio.suspend(
+        pass_id, reason="away", idempotency_key="hold-1", actor=STAFF, channel="office"
+    )
+    _undo(gym.studio, report.batch_id)
+    (item,) = gym.studio.grant_batch_items(report.batch_id)
+    assert (item.undo, item.taken_back) == (UndoOutcome.VOIDED, 3)
+    held = gym.studio.pass_balance(pass_id)
+    assert (held.state, held.remaining) == (PassState.VOIDED, 0)
+
+
 def test_undoing_an_interrupted_batch_closes_it(gym: Gym, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk_granting, "CHUNK", 2)
     accounts = [gym.account() for _ in range(5)]

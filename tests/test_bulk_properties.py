@@ -166,7 +166,10 @@ class BulkMachine(LedgerMachine):
                 continue
             self.balance[pass_id] = 0
             if item.undo is UndoOutcome.VOIDED:
+                # Voided, a suspended pass is suspended no longer.
                 self.voided.add(pass_id)
+                self.suspended.discard(pass_id)
+                self.suspended_at.pop(pass_id, None)
         self.undone.add(batch["id"])
 
     @invariant()
