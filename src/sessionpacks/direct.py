@@ -281,8 +281,9 @@ class _Libpq:
     microseconds a statement. Values go through the connection's own psycopg adapters, both
     ways, so they read and write as a cursor would. The transaction is psycopg's: the first
     statement begins it as psycopg would (with the connection's isolation level, read-only and
-    deferrable settings), in the same round trip when the statement is already prepared, and
-    psycopg's commit and rollback end it, as they look at libpq's own status. Every wait lets
+    deferrable settings), in the same round trip (a statement new to the connection is
+    prepared just before), and psycopg's commit and rollback end it, as they look at libpq's
+    own status. Every wait lets
     the process's other threads run: libpq's blocking calls release the GIL, and the pipelined
     BEGIN waits in ``select``.
 
