@@ -202,7 +202,8 @@ def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
 
 def _execute(conn: Connection, prepared: _Compiled, values: Mapping[str, Any]) -> Any:
     """Run the statement in the connection's transaction; what it answered, read as from a
-    cursor (``fetchall``, ``fetchone``, ``rowcount``, ``lastrowid``)."""
+    cursor (``fetchall``, ``fetchone``, ``rowcount``; ``lastrowid`` where the dialect has one,
+    never PostgreSQL)."""
     parameters = prepared.parameters(values)
     channel = _channel(conn)
     try:
@@ -259,7 +260,6 @@ class _Answer:
     """What a statement run through libpq answered, read as from a cursor."""
 
     __slots__ = ("rowcount", "rows")
-    lastrowid = None
 
     def __init__(self, rows: list[Any], rowcount: int) -> None:
         self.rows = rows
