@@ -72,17 +72,24 @@ def _begin_immediate(connection: sa.Connection) -> None:
 def is_retryable(error: sa.exc.DBAPIError) -> bool:
     """Whether the database gave up on a transaction that would succeed if tried again."""
     orig = error.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if sqlstate in ("40001", "40P01"):  # serialization failure, deadlock
+    state = sqlstate(error)
+    if state in ("40001", "40P01"):  # serialization failure, deadlock
         return True
     # A statement prepared by sessionpacks.direct vanished in mid-transaction (DEALLOCATE ALL),
     # or one thought vanished is still there: the next attempt prepares afresh.
-    if sqlstate in ("26000", "42P05"):
+    if state in ("26000", "42P05"):
         return True
     args = getattr(orig, "args", ())
     if args and args[0] in (1213, 1205):  # MySQL deadlock, lock wait timeout
         return True
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(orig)
+
+
+def sqlstate(error: sa.exc.DBAPIError) -> str | None:
+    """PostgreSQL's code for the error (psycopg's and psycopg2's spelling), or None."""
+    orig = error.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return str(state) if state else None
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

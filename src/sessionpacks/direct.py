@@ -200,13 +200,17 @@ def _prepared(conn: Connection, statement: sa.Executable) -> _Compiled | None:
     return prepared if prepared.usable else None
 
 
-def _execute(conn: Connection, prepared: _Compiled, values: Mapping[str, Any]) -> Any:
+def _execute(
+    conn: Connection, prepared: _Compiled, values: Mapping[str, Any], commit: bool = False
+) -> Any:
     """Run the statement in the connection's transaction; what it answered, read as from a
     cursor (``fetchall``, ``fetchone``, ``rowcount``; ``lastrowid`` where the dialect has one,
-    never PostgreSQL)."""
+    never PostgreSQL). With ``commit``, see :func:`rows`."""
     parameters = prepared.parameters(values)
     channel = _channel(conn)
     try:
+        if commit and not conn.engine.dispatch.commit:
+            return channel.run(prepared, parameters, commit=True)
         return channel.run(prepared, parameters)
     except Exception as error:
         raise _translated(conn, prepared.sql, parameters, error) from error
@@ -248,7 +252,8 @@ class _Cursor:
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
 
-    def run(self, prepared: _Compiled, parameters: Any) -> Any:
+    def run(self, prepared: _Compiled, parameters: Any, commit: bool = False) -> Any:
+        # ``commit`` is left to the transaction's own commit: no round trip to save here.
         self.cursor.execute(prepared.sql, parameters)
         return self.cursor
 
@@ -283,9 +288,9 @@ class _Libpq:
     statement begins it as psycopg would (with the connection's isolation level, read-only and
     deferrable settings), in the same round trip (a statement new to the connection is
     prepared just before), and psycopg's commit and rollback end it, as they look at libpq's
-    own status. Every wait lets
-    the process's other threads run: libpq's blocking calls release the GIL, and the pipelined
-    BEGIN waits in ``select``.
+    own status. A statement run as its transaction's last (``commit``) takes the COMMIT along
+    in its round trip. Every wait lets the process's other threads run: libpq's blocking calls
+    release the GIL, and the pipelined commands wait in ``select``.
 
     psycopg deallocates every prepared statement of its session when it rolls back a
     transaction in which it had prepared some of its own, and a host may run DISCARD ALL: a
@@ -312,21 +317,23 @@ class _Libpq:
         self.sqlstate = pq.DiagnosticField.SQLSTATE
         self.cursor: _Cursor | None = None
 
-    def run(self, prepared: _Compiled, parameters: Any) -> Any:
+    def run(self, prepared: _Compiled, parameters: Any, commit: bool = False) -> Any:
         pgconn = self.pgconn
         if pgconn.pipeline_status != self.pipeline_off:
             # psycopg's pipeline must see every statement. A block of its own inside the host's
             # syncs when it ends, so that the answer (a row count, say) is there to read.
             with self.driver.pipeline():
                 return self._by_cursor().run(prepared, parameters)
-        fresh = pgconn.transaction_status == self.idle and not self.driver.autocommit
+        status = pgconn.transaction_status
+        fresh = status == self.idle and not self.driver.autocommit
         if prepared.name not in self.prepared:
             self._prepare(prepared)  # before BEGIN when it can, where a failure costs nothing
-        result = (
-            self._begin_and_exec(prepared, parameters)
-            if fresh
-            else self._exec(prepared, parameters)
-        )
+        if fresh:
+            result = self._begin_and_exec(prepared, parameters)
+        elif commit and status == self.in_transaction and self.pipelines:
+            result = self._exec_and_commit(prepared, parameters)
+        else:
+            result = self._exec(prepared, parameters)
         if result.status not in self.succeeded and self._state(result) == b"26000":
             self.prepared.clear()
             if fresh:  # nothing of the transaction is lost yet: start it again
@@ -379,17 +386,38 @@ class _Libpq:
         return self._exec(prepared, parameters)
 
     def _begin_with(self, prepared: _Compiled, parameters: Any) -> Any:
-        """BEGIN and a prepared statement in one round trip, in libpq's pipeline mode: the
-        result of the statement, or of BEGIN if that failed."""
-        pgconn = self.pgconn
+        """BEGIN and a prepared statement in one round trip: the result of the statement, or of
+        BEGIN if that failed."""
         values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
+        began, result = self._pipeline(self._begin(), (prepared.name, values))
+        return result if began.status in self.succeeded else began
+
+    def _exec_and_commit(self, prepared: _Compiled, parameters: Any) -> Any:
+        """A prepared statement and COMMIT in one round trip: the result of the statement, or
+        of COMMIT if that failed. A failed statement leaves the transaction failed, for the
+        caller's rollback: the pipeline skips the COMMIT after it."""
+        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
+        result, committed = self._pipeline((prepared.name, values), b"COMMIT")
+        succeeded = self.succeeded
+        if result.status in succeeded and committed.status not in succeeded:
+            return committed
+        return result
+
+    def _pipeline(self, *commands: bytes | tuple[bytes, Any]) -> list[Any]:
+        """Commands in one round trip, in libpq's pipeline mode: each a query without
+        parameters, or a prepared statement's name and values. Their results, in order; after
+        a failure, the commands that follow are skipped (a result that says so)."""
+        pgconn = self.pgconn
         pgconn.enter_pipeline_mode()
         try:
-            pgconn.send_query_params(self._begin(), None)
-            pgconn.send_query_prepared(prepared.name, values)
+            for command in commands:
+                if isinstance(command, bytes):
+                    pgconn.send_query_params(command, None)
+                else:
+                    pgconn.send_query_prepared(*command)
             pgconn.pipeline_sync()
             self._flush()
-            began, result = self._next_result(), self._next_result()
+            results = [self._next_result() for _ in commands]
             if self._next_result().status != self.synced:  # pragma: no cover - libpq's promise
                 raise RuntimeError("libpq ended a pipeline without its sync")
         except BaseException:
@@ -397,7 +425,7 @@ class _Libpq:
                 pgconn.exit_pipeline_mode()
             raise
         pgconn.exit_pipeline_mode()
-        return result if began.status in self.succeeded else began
+        return results
 
     def _flush(self) -> None:
         """Send what libpq holds back: the connection does not block (psycopg's choice)."""
@@ -498,17 +526,28 @@ def commit(conn: Connection) -> None:
             raise
 
 
-def rows(conn: Connection, statement: sa.Executable, values: Mapping[str, Any]) -> list[Record]:
-    """All the rows the statement returns."""
+def rows(
+    conn: Connection, statement: sa.Executable, values: Mapping[str, Any], *, commit: bool = False
+) -> list[Record]:
+    """All the rows the statement returns.
+
+    ``commit`` says that the statement is the last of its transaction, and that the transaction
+    is to be committed once it has run. On psycopg the COMMIT then goes in the same round trip
+    (unless something watches statements or commits), and the caller's commit that must still
+    follow finds nothing left to do; elsewhere the transaction stays open for that commit. A
+    statement that fails leaves the transaction uncommitted, to be rolled back.
+    """
     prepared = _prepared(conn, statement)
     if prepared is None:
         return list(conn.execute(statement, dict(values)).all())
-    return prepared.records(_execute(conn, prepared, values).fetchall())
+    return prepared.records(_execute(conn, prepared, values, commit).fetchall())
 
 
-def first(conn: Connection, statement: sa.Executable, values: Mapping[str, Any]) -> Record | None:
-    """The statement's first row, or None."""
-    found = rows(conn, statement, values)
+def first(
+    conn: Connection, statement: sa.Executable, values: Mapping[str, Any], *, commit: bool = False
+) -> Record | None:
+    """The statement's first row, or None; ``commit`` as for :func:`rows`."""
+    found = rows(conn, statement, values, commit=commit)
     return found[0] if found else None
 
 

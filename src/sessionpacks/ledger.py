@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks import direct
+from sessionpacks.database import sqlstate
 from sessionpacks.direct import Record
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound
@@ -127,7 +128,12 @@ def _redeem_in_one_statement() -> sa.Insert:
     """PostgreSQL writes a redemption, changes its first pass and appends the entry in one
     statement: the three depend on each other only through ids the database assigns, and each
     round trip saved is a large part of a redemption's time. (Parameter names avoid the
-    columns' own: SQLAlchemy would add a parameter named like a column to the UPDATE's SET.)"""
+    columns' own: SQLAlchemy would add a parameter named like a column to the UPDATE's SET.)
+
+    A conditional update that matches nothing fails the statement: the entry's pass is then
+    empty, which its NOT NULL refuses. The transaction cannot go on to commit without the
+    entry, even when its COMMIT was sent in the same round trip.
+    """
     new_redemption = (
         insert(redemptions)
         .values({column: bindparam(key) for column, key in _REDEMPTION_KEYS})
@@ -159,7 +165,7 @@ def _redeem_in_one_statement() -> sa.Insert:
                 bindparam("e_member", type_=entries.c.member_id.type),
                 bindparam("e_number", type_=entries.c.number.type),
                 bindparam("at", type_=entries.c.created_at.type),
-            ).select_from(changed_pass.join(new_redemption, sa.true())),
+            ).select_from(new_redemption.outerjoin(changed_pass, sa.true())),
         )
         .returning(entries.c.id, entries.c.redemption_id)
     )
@@ -190,8 +196,10 @@ def append_redemption(
     member_id: int,
     redeemed: int,
     number: int,
+    commit: bool = False,
 ) -> tuple[int, int, int, dt.datetime]:
-    """Write a new redemption with the entry taking ``-delta`` from its first pass.
+    """Write a new redemption with the entry taking ``-delta`` from its first pass; with
+    ``commit``, as the last statement of the transaction (see :func:`sessionpacks.direct.rows`).
 
     Returns the redemption id, the entry id, the balance after and the entry's time.
     """
@@ -211,26 +219,34 @@ def append_redemption(
         return redemption_id, entry_id, balance_after, at
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
-    written = direct.first(
-        ctx.conn,
-        _redeem_in_one_statement(),
-        {
-            **{key: redemption[column] for column, key in _REDEMPTION_KEYS},
-            "pass": locked.id,
-            "delta": delta,
-            "at": at,
-            "state": state.value,
-            "redeemed": redeemed,
-            "e_operation": ctx.operation_id,
-            "e_kind": EntryKind.REDEEM.value,
-            "e_balance_after": balance_after,
-            "e_member": member_id,
-            "e_number": number,
-        },
-    )
-    if written is None:  # the conditional update matched nothing
-        raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}")
+    try:
+        written = direct.first(
+            ctx.conn,
+            _redeem_in_one_statement(),
+            {
+                **{key: redemption[column] for column, key in _REDEMPTION_KEYS},
+                "pass": locked.id,
+                "delta": delta,
+                "at": at,
+                "state": state.value,
+                "redeemed": redeemed,
+                "e_operation": ctx.operation_id,
+                "e_kind": EntryKind.REDEEM.value,
+                "e_balance_after": balance_after,
+                "e_member": member_id,
+                "e_number": number,
+            },
+            commit=commit,
+        )
+    except sa.exc.IntegrityError as error:
+        if sqlstate(error) == _NOT_NULL_VIOLATION:  # the conditional update matched nothing
+            raise InsufficientCredit(f"pass {locked.id} holds less than {-delta}") from None
+        raise
+    assert written is not None  # the statement fails rather than write no entry
     return written.redemption_id, written.id, balance_after, at
+
+
+_NOT_NULL_VIOLATION = "23502"
 
 
 def state_for_balance(current: PassState, balance: int) -> PassState:

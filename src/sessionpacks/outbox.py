@@ -104,7 +104,7 @@ class Outbox:
         """
         if hook not in DEFERRED_HOOKS:
             raise ValueError(f"{hook} is not a hook that goes through the outbox")
-        if not getattr(self._hooks.hook, hook).get_hookimpls():
+        if not self.listened(hook):
             return None
         now = self._clock.now()
         inserted = conn.execute(
@@ -119,6 +119,10 @@ class Outbox:
             },
         )
         return Claimed(id=inserted_id(inserted), hook=hook, value=value)
+
+    def listened(self, hook: str) -> bool:
+        """Whether a plugin implements ``hook``: only then does enqueueing it write a row."""
+        return bool(getattr(self._hooks.hook, hook).get_hookimpls())
 
     def deliver(
         self, claimed: Iterable[Claimed], failures: Iterable[tuple[int, str]] = ()

@@ -424,10 +424,14 @@ def redeem(
     *,
     occurrence_ref: str | None,
     occurred_at: dt.datetime,
+    last: bool = False,
 ) -> RedeemResult:
+    """Write the redemption the choice makes. ``last`` says that the write does nothing after
+    it: a one-pass redemption then commits with its last statement where it can."""
     if choice.problem is not None:
         raise choice.problem
     assert choice.metric is not None  # a choice without a problem has passes
+    commit = last and _ends_write(ctx, choice)
     redemption = {
         "operation_id": ctx.operation_id,
         "account_id": choice.member.account_id,
@@ -457,7 +461,9 @@ def redeem(
                 member_id=choice.member.id,
                 redeemed=counted,
                 number=number,
+                commit=commit,
             )
+            ctx.ended = commit
         else:
             entry_id, balance_after, at = append_entry(
                 ctx,
@@ -510,6 +516,20 @@ def redeem(
     return result
 
 
+def _ends_write(ctx: WriteContext, choice: Choice) -> bool:
+    """Whether a redemption may commit with its statement: it has one pass, and no side effect
+    it enqueues has a listener (its event; an emptied pass's, with a staff task if asked)."""
+    if len(choice.parts) != 1:
+        return False
+    candidate, units = choice.parts[0]
+    hooks = ["sessionpacks_redeemed"]
+    if choice.rows[candidate.pass_id].remaining == units:
+        hooks.append("sessionpacks_exhausted")
+        if ctx.last_session_tasks:
+            hooks.append("sessionpacks_create_task")
+    return ctx.may_end(*hooks)
+
+
 _WRITTEN_BY = (
     select(
         _redemptions,
@@ -524,8 +544,10 @@ _WRITTEN_BY = (
     )
     .join(entries, entries.c.redemption_id == _redemptions.c.id)
     .join(passes, passes.c.id == entries.c.pass_id)
+    # Found by the entries' operation, which is indexed (the redemptions' is not): a replay
+    # must not scan every redemption ever written. A redemption and its entries share it.
     .where(
-        _redemptions.c.operation_id == bindparam("operation"),
+        entries.c.operation_id == bindparam("operation"),
         entries.c.kind == EntryKind.REDEEM.value,
     )
     .order_by(entries.c.id)

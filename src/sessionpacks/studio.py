@@ -450,7 +450,9 @@ class Studio:
                 found=found[0] if found else None,
             )
             self._authorize(ctx, "redeem", Target("member", member_id, choice.member.account_id))
-            return redeeming.redeem(ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at)
+            return redeeming.redeem(
+                ctx, choice, occurrence_ref=occurrence_ref, occurred_at=at, last=True
+            )
 
         return self._writer.write(
             "redeem",

@@ -48,9 +48,22 @@ class WriteContext:
     side_effects: list[Claimed] = attrs.field(factory=list)
     # Settings.task_on_last_session: a redemption that empties a pass also creates a staff task.
     last_session_tasks: bool = False
+    # Whether the writer writes nothing after the work (it stores no result), so that the
+    # work's last statement may commit the transaction (see may_end).
+    ends_with_work: bool = False
+    # Set by the work once its last statement has run with the commit (sessionpacks.direct.rows).
+    ended: bool = False
+
+    def may_end(self, *hooks: str) -> bool:
+        """Whether the work's next statement may commit the transaction as it runs, the work
+        writing nothing after it but side effects through ``hooks``: none of them may have a
+        listener, as a listened side effect is a row to write."""
+        return self.ends_with_work and not any(self.outbox.listened(hook) for hook in hooks)
 
     def enqueue(self, hook: str, value: object) -> None:
         """Send ``value`` through ``hook`` once this write has committed."""
+        if self.ended and self.outbox.listened(hook):
+            raise RuntimeError(f"{hook} enqueued after the statement that ended the transaction")
         claimed = self.outbox.enqueue(self.conn, hook, value)
         if claimed is not None:
             self.side_effects.append(claimed)
@@ -203,6 +216,7 @@ class Writer:
                 operation_id,
                 self._outbox,
                 last_session_tasks=self._last_session_tasks,
+                ends_with_work=replay is not None,
             )
             try:
                 result = work(context)
