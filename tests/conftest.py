@@ -102,6 +102,20 @@ def studio(engine: Engine, clock: ManualClock) -> Studio:
 STAFF = Actor(kind="staff", id="front-desk-1", roles=("owner",))
 
 
+def operation_row(key: str) -> dict[str, object]:
+    """The values of an operation's row, for writing one straight through the driver."""
+    return {
+        "idempotency_key": key,
+        "action": "test",
+        "fingerprint": "x",
+        "actor_kind": "staff",
+        "actor_id": "1",
+        "channel": "office",
+        "result": "",
+        "created_at": START,
+    }
+
+
 class Gym:
     """Makes the people, services and passes a test needs, with fresh idempotency keys."""
 

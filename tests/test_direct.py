@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sessionpacks import direct, redeeming, transactions
 from sessionpacks.database import is_retryable
 from sessionpacks.models import Operation
-from tests.conftest import START, Gym
+from tests.conftest import START, Gym, operation_row
 
 
 @pytest.fixture
@@ -98,22 +98,8 @@ def test_the_direct_way_runs_nothing_through_sqlalchemy(gym: Gym, engine: Engine
     assert second.parts[0].balance_after == 1
 
 
-def _operation(key: str) -> dict[str, object]:
-    """The values of an operation's row, for writing one straight through the driver."""
-    return {
-        "idempotency_key": key,
-        "action": "test",
-        "fingerprint": "x",
-        "actor_kind": "staff",
-        "actor_id": "1",
-        "channel": "office",
-        "result": "",
-        "created_at": START,
-    }
-
-
 def test_driver_errors_are_raised_as_sqlalchemy_errors(engine: Engine) -> None:
-    values = _operation("direct-duplicate")
+    values = operation_row("direct-duplicate")
     with engine.begin() as conn:
         direct.insert(conn, transactions._INSERT_OPERATION, values)
     with engine.connect() as conn, conn.begin(), pytest.raises(sa.exc.IntegrityError):
@@ -127,7 +113,7 @@ _DELETE = sa.delete(Operation).where(Operation.idempotency_key == sa.bindparam("
 
 
 def test_one_channel_serves_a_connection_through_errors_and_a_reconnect(engine: Engine) -> None:
-    values = _operation("direct-channel")
+    values = operation_row("direct-channel")
     with engine.connect() as conn:
         with conn.begin():
             first = direct.insert(conn, transactions._INSERT_OPERATION, values)
@@ -187,7 +173,7 @@ def test_statements_are_prepared_again_after_the_session_forgot_them(
 def test_a_statement_whose_preparation_vanished_mid_transaction_is_retryable(
     engine: Engine,
 ) -> None:
-    values = _operation("direct-vanished")
+    values = operation_row("direct-vanished")
     with engine.begin() as conn:
         first = direct.insert(conn, transactions._INSERT_OPERATION, values)
     with engine.connect() as conn:
@@ -223,7 +209,7 @@ def test_the_first_statement_begins_at_the_connections_isolation_level(engine: E
             assert conn.get_isolation_level() == "SERIALIZABLE"
         conn.execution_options(isolation_level="AUTOCOMMIT")
         # Autocommit: no transaction is begun, and each statement stands alone.
-        direct.insert(conn, transactions._INSERT_OPERATION, _operation("direct-autocommit"))
+        direct.insert(conn, transactions._INSERT_OPERATION, operation_row("direct-autocommit"))
         with engine.connect() as other:
             assert other.execute(_FIND, {"key": "direct-autocommit"}).scalars().all()
             other.execute(

@@ -28,23 +28,10 @@ from sessionpacks import (
 from sessionpacks.database import READ_ONLY
 from sessionpacks.models import LedgerEntry, Operation, Redemption, SideEffect
 from sessionpacks.testing import Recorder
-from tests.conftest import STAFF, START, Gym
+from tests.conftest import STAFF, START, Gym, operation_row
 
 _INSERT = transactions._INSERT_OPERATION.returning(Operation.id)
 _FIND = sa.select(Operation.id).where(Operation.idempotency_key == sa.bindparam("key"))
-
-
-def _operation(key: str) -> dict[str, object]:
-    return {
-        "idempotency_key": key,
-        "action": "test",
-        "fingerprint": "x",
-        "actor_kind": "staff",
-        "actor_id": "1",
-        "channel": "office",
-        "result": "",
-        "created_at": START,
-    }
 
 
 def _found(engine: Engine, key: str) -> list[int]:
@@ -71,8 +58,8 @@ def test_the_statement_commits_its_transaction(engine: Engine, keys: list[str]) 
     keys += ["commit-earlier", "commit-last"]
     with engine.connect() as conn:
         conn.begin()
-        direct.rows(conn, _INSERT, _operation("commit-earlier"))
-        (row,) = direct.rows(conn, _INSERT, _operation("commit-last"), commit=True)
+        direct.rows(conn, _INSERT, operation_row("commit-earlier"))
+        (row,) = direct.rows(conn, _INSERT, operation_row("commit-last"), commit=True)
         # On psycopg the COMMIT went with the statement: the whole transaction is there for
         # every other connection at once. Elsewhere it waits for the caller's commit.
         seen = _found(engine, "commit-last") + _found(engine, "commit-earlier")
@@ -88,12 +75,12 @@ def test_the_statement_commits_its_transaction(engine: Engine, keys: list[str]) 
 def test_a_failed_statement_commits_nothing(engine: Engine, keys: list[str]) -> None:
     keys += ["commit-taken", "commit-before-failure"]
     with engine.begin() as conn:
-        direct.rows(conn, _INSERT, _operation("commit-taken"))
+        direct.rows(conn, _INSERT, operation_row("commit-taken"))
     with engine.connect() as conn:
         conn.begin()
-        direct.rows(conn, _INSERT, _operation("commit-before-failure"))
+        direct.rows(conn, _INSERT, operation_row("commit-before-failure"))
         with pytest.raises(sa.exc.IntegrityError):  # the key is taken
-            direct.rows(conn, _INSERT, _operation("commit-taken"), commit=True)
+            direct.rows(conn, _INSERT, operation_row("commit-taken"), commit=True)
         conn.rollback()
         assert _found(engine, "commit-before-failure") == []
         with conn.begin():
