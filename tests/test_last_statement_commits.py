@@ -50,10 +50,6 @@ def keys(engine: Engine) -> Iterator[list[str]]:
         conn.execute(sa.delete(Operation).where(Operation.idempotency_key.in_(used)))
 
 
-def _on_libpq(engine: Engine) -> bool:
-    return engine.dialect.driver == "psycopg"
-
-
 def test_the_statement_commits_its_transaction(engine: Engine, keys: list[str]) -> None:
     keys += ["commit-earlier", "commit-last"]
     with engine.connect() as conn:
@@ -63,7 +59,7 @@ def test_the_statement_commits_its_transaction(engine: Engine, keys: list[str]) 
         # On psycopg the COMMIT went with the statement: the whole transaction is there for
         # every other connection at once. Elsewhere it waits for the caller's commit.
         seen = _found(engine, "commit-last") + _found(engine, "commit-earlier")
-        assert len(seen) == (2 if _on_libpq(engine) else 0)
+        assert len(seen) == (2 if direct._on_libpq(engine.dialect) else 0)
         conn.commit()  # always follows; on psycopg it finds nothing left to commit
         assert _found(engine, "commit-last") == [row.id]
         assert len(_found(engine, "commit-earlier")) == 1
@@ -88,8 +84,10 @@ def test_a_failed_statement_commits_nothing(engine: Engine, keys: list[str]) -> 
 
 
 def test_a_commit_that_fails_is_raised_and_keeps_nothing(engine: Engine) -> None:
-    if not _on_libpq(engine):  # only psycopg's COMMIT goes with the statement, and only
-        return  # PostgreSQL checks a constraint as late as COMMIT among the three databases
+    # Only psycopg's COMMIT goes with the statement, and only PostgreSQL, of the three
+    # databases, checks a constraint as late as COMMIT.
+    if not direct._on_libpq(engine.dialect):
+        return
     table = sa.Table(
         "commit_late_check", sa.MetaData(), sa.Column("n", sa.Integer), sa.Column("tag", sa.Text)
     )

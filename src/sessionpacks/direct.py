@@ -209,9 +209,7 @@ def _execute(
     parameters = prepared.parameters(values)
     channel = _channel(conn)
     try:
-        if commit and not conn.engine.dispatch.commit:
-            return channel.run(prepared, parameters, commit=True)
-        return channel.run(prepared, parameters)
+        return channel.run(prepared, parameters, commit and not conn.engine.dispatch.commit)
     except Exception as error:
         raise _translated(conn, prepared.sql, parameters, error) from error
     except BaseException:
@@ -375,29 +373,27 @@ class _Libpq:
         if self.pgconn.transaction_status != self.idle:
             raise self._error(made)
 
+    def _values(self, parameters: Any) -> Any:
+        """The parameters as text for libpq, through the connection's adapters."""
+        return self.transformer.dump_sequence(parameters, self.formats * len(parameters))
+
     def _exec(self, prepared: _Compiled, parameters: Any) -> Any:
-        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
-        return self.pgconn.exec_prepared(prepared.name, values)
+        return self.pgconn.exec_prepared(prepared.name, self._values(parameters))
 
     def _begin_and_exec(self, prepared: _Compiled, parameters: Any) -> Any:
-        if self.pipelines:
-            return self._begin_with(prepared, parameters)
-        self._command(self._begin())
-        return self._exec(prepared, parameters)
-
-    def _begin_with(self, prepared: _Compiled, parameters: Any) -> Any:
-        """BEGIN and a prepared statement in one round trip: the result of the statement, or of
-        BEGIN if that failed."""
-        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
-        began, result = self._pipeline(self._begin(), (prepared.name, values))
+        """BEGIN and a prepared statement, in one round trip where libpq can pipeline: the
+        result of the statement, or of BEGIN if that failed."""
+        if not self.pipelines:
+            self._command(self._begin())
+            return self._exec(prepared, parameters)
+        began, result = self._pipeline(self._begin(), (prepared.name, self._values(parameters)))
         return result if began.status in self.succeeded else began
 
     def _exec_and_commit(self, prepared: _Compiled, parameters: Any) -> Any:
         """A prepared statement and COMMIT in one round trip: the result of the statement, or
         of COMMIT if that failed. A failed statement leaves the transaction failed, for the
         caller's rollback: the pipeline skips the COMMIT after it."""
-        values = self.transformer.dump_sequence(parameters, self.formats * len(parameters))
-        result, committed = self._pipeline((prepared.name, values), b"COMMIT")
+        result, committed = self._pipeline((prepared.name, self._values(parameters)), b"COMMIT")
         succeeded = self.succeeded
         if result.status in succeeded and committed.status not in succeeded:
             return committed
