@@ -7,6 +7,15 @@ no business rule lives here.
 
 from sessionpacks_flask.config import Config
 from sessionpacks_flask.extension import EXTENSION_KEY, Mounted, SessionPacks, mounted
+from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
 from sessionpacks_flask.identity import Identity
 
-__all__ = ["EXTENSION_KEY", "Config", "Identity", "Mounted", "SessionPacks", "mounted"]
+__all__ = [
+    "DEFAULT_SECURITY_HEADERS",
+    "EXTENSION_KEY",
+    "Config",
+    "Identity",
+    "Mounted",
+    "SessionPacks",
+    "mounted",
+]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
 from sessionpacks.errors import ConfigurationError
+from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
 
 PREFIX = "SESSIONPACKS_"
 
@@ -50,6 +52,25 @@ def _is_text(instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise ConfigurationError(f"{_key(attribute)} must be a non-empty string, got {value!r}")
 
 
+def _security_headers(value: object) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            "SESSIONPACKS_SECURITY_HEADERS must map header names to values, such as"
+            f" {{'X-Frame-Options': 'DENY'}}, got {value!r}"
+        )
+    for name, text in value.items():
+        if not isinstance(name, str) or not name.strip() or not isinstance(text, str):
+            raise ConfigurationError(
+                "SESSIONPACKS_SECURITY_HEADERS must map header names to string values,"
+                f" got {name!r}: {text!r}"
+            )
+        if any(character in name + text for character in "\r\n"):
+            raise ConfigurationError(
+                f"SESSIONPACKS_SECURITY_HEADERS: header {name!r} holds a line break"
+            )
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class Config:
     """What the extension reads from ``app.config``; every key is optional.
@@ -61,12 +82,19 @@ class Config:
     :param auto_upgrade: create or upgrade sessionpacks' tables when the app first uses them.
         Turn it off where deployments run ``flask sessionpacks db upgrade`` themselves.
     :param studio_name: the studio's name in page titles and headings.
+    :param security_headers: headers put on every sessionpacks response that does not carry
+        them yet (:data:`~sessionpacks_flask.DEFAULT_SECURITY_HEADERS` unless set); ``{}``
+        turns them off. A header the host sets, in a view hook or its own ``after_request``
+        (Flask-Talisman's included), always wins.
     """
 
     database_url: str | None = attrs.field(default=None, converter=_database_url)
     url_prefix: str = attrs.field(default="/sessionpacks", converter=_url_prefix)
     auto_upgrade: bool = attrs.field(default=True, validator=_is_flag)
     studio_name: str = attrs.field(default="Studio", validator=_is_text)
+    security_headers: Mapping[str, str] = attrs.field(
+        default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
+    )
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Config:

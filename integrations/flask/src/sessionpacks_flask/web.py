@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
@@ -17,6 +17,7 @@ from sessionpacks.errors import SessionPacksError
 from sessionpacks_flask import api, forms, kiosk, office, portal
 from sessionpacks_flask.context import check_csrf, identity, render_problem
 from sessionpacks_flask.extension import mounted
+from sessionpacks_flask.headers import add_security_headers
 from sessionpacks_flask.problems import Problem, problem_for
 
 blueprint = Blueprint(
@@ -33,6 +34,11 @@ def _csrf() -> None:
     # The API takes JSON only, which a cross-site form cannot send; every form must carry a token.
     if request.blueprint != api.blueprint_name:
         check_csrf()
+
+
+@blueprint.after_request
+def _security_headers(response: Response) -> Response:
+    return add_security_headers(response, mounted().config.security_headers)
 
 
 @blueprint.context_processor
