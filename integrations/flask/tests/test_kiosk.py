@@ -89,7 +89,7 @@ def test_the_page_is_full_screen_with_the_stable_form(
     studio.add_occurrence(yoga, START + dt.timedelta(hours=1))
     page = client.get(KIOSK)
     assert page.status_code == 200
-    assert 'class="sp-kiosk"' in page.text
+    assert 'class="sessionpacks sp-kiosk"' in page.text
     assert "<nav" not in page.text
     assert '<label for="member_code">Member code</label>' in page.text
     assert '<button type="submit">Check in</button>' in page.text
