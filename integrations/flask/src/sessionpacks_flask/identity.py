@@ -28,23 +28,41 @@ class Identity:
         ``Actor(kind="staff", ...)``; the office and the kiosk are for them.
     :param member_id: the sessionpacks member this person is, for the customer portal; a member
         actor acts on their own account only.
+    :param display_name: what the pages call this person, such as the host user's name. Unset,
+        a member is shown by their member name and staff as "Staff": never by an id.
     """
 
     actor: Actor
     member_id: int | None = None
+    display_name: str | None = attrs.field(default=None, kw_only=True)
 
     @property
     def is_staff(self) -> bool:
         return self.actor.kind == "staff"
 
     @classmethod
-    def staff(cls, user_id: str, *roles: str) -> Identity:
-        return cls(Actor(kind="staff", id=user_id, roles=roles))
+    def staff(cls, user_id: str, *roles: str, display_name: str | None = None) -> Identity:
+        return cls(Actor(kind="staff", id=user_id, roles=roles), display_name=display_name)
 
     @classmethod
-    def member(cls, member_id: int, *roles: str) -> Identity:
+    def member(cls, member_id: int, *roles: str, display_name: str | None = None) -> Identity:
         """A member using the portal; ``roles`` are what the host's policy allows members."""
-        return cls(Actor(kind="member", id=str(member_id), roles=roles), member_id=member_id)
+        return cls(
+            Actor(kind="member", id=str(member_id), roles=roles),
+            member_id=member_id,
+            display_name=display_name,
+        )
+
+    def shown_name(self, studio: Studio) -> str:
+        """What the pages call this person: the display name, else the member's name."""
+        if self.display_name and self.display_name.strip():
+            return self.display_name.strip()
+        if self.member_id is not None:
+            try:
+                return studio.member(self.member_id).name
+            except LookupError:
+                pass
+        return "Staff" if self.is_staff else "Member"
 
 
 class IdentitySpec:

@@ -48,7 +48,14 @@ def _template_globals() -> dict[str, Any]:
         "new_key": forms.new_key,
         "studio_name": mounted().config.studio_name,
         "signed_in": identity(),
+        "signed_in_name": _signed_in_name,
     }
+
+
+def _signed_in_name() -> str:
+    # Called by the template only when someone is signed in, so anonymous pages read nothing.
+    found = identity()
+    return "" if found is None else found.shown_name(mounted().studio)
 
 
 @blueprint.errorhandler(SessionPacksError)
