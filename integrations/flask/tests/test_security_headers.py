@@ -37,7 +37,7 @@ def test_every_kind_of_page_carries_the_default_headers(client: FlaskClient, who
         "/sessionpacks/office/": 200,
         "/sessionpacks/kiosk/": 200,
         "/sessionpacks/my/": 403,
-        "/sessionpacks/api/v1/no-such-thing": 404,
+        "/sessionpacks/api/no-such-thing": 404,
     }
     for page, status in expected.items():
         response = client.get(page)

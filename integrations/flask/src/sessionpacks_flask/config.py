@@ -52,6 +52,15 @@ def _is_text(instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise ConfigurationError(f"{_key(attribute)} must be a non-empty string, got {value!r}")
 
 
+def _is_link(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n "):
+        raise ConfigurationError(
+            f"{_key(attribute)} must be a URL or path such as '/login', got {value!r}"
+        )
+
+
 def _security_headers(value: object) -> Mapping[str, str]:
     if not isinstance(value, Mapping):
         raise ConfigurationError(
@@ -82,6 +91,10 @@ class Config:
     :param auto_upgrade: create or upgrade sessionpacks' tables when the app first uses them.
         Turn it off where deployments run ``flask sessionpacks db upgrade`` themselves.
     :param studio_name: the studio's name in page titles and headings.
+    :param login_url: where a visitor nobody has signed in is sent, with ``next=`` the page
+        they asked for. Unset, Flask-Login's ``login_view`` when the app has one.
+    :param logout_url: the host's sign-out page, linked from every page's header when set.
+    :param home_url: the host site, linked from every page's header and from problem pages.
     :param security_headers: headers put on every sessionpacks response that does not carry
         them yet (:data:`~sessionpacks_flask.DEFAULT_SECURITY_HEADERS` unless set); ``{}``
         turns them off. A header the host sets, in a view hook or its own ``after_request``
@@ -92,6 +105,9 @@ class Config:
     url_prefix: str = attrs.field(default="/sessionpacks", converter=_url_prefix)
     auto_upgrade: bool = attrs.field(default=True, validator=_is_flag)
     studio_name: str = attrs.field(default="Studio", validator=_is_text)
+    login_url: str | None = attrs.field(default=None, validator=_is_link)
+    logout_url: str | None = attrs.field(default=None, validator=_is_link)
+    home_url: str = attrs.field(default="/", validator=_is_link)
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )

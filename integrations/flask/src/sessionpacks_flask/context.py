@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
@@ -29,20 +30,40 @@ def identity() -> Identity | None:
 
 
 def require_identity() -> Identity:
+    """The signed-in person; nobody is sent to the host's sign-in page, to come back after."""
     found = identity()
+    if found is None and _host_user_signed_in():
+        abort(403, "You are signed in, but your account has no access to the studio's pages.")
     if found is None:
+        login_url = mounted().config.login_url
+        if login_url is not None:
+            separator = "&" if "?" in login_url else "?"
+            abort(
+                redirect(
+                    f"{login_url}{separator}{urlencode({'next': request.full_path.rstrip('?')})}"
+                )
+            )
         login: Any = getattr(current_app, "login_manager", None)
         if login is not None and getattr(login, "login_view", None):
             abort(login.unauthorized())
-        abort(401)
+        abort(401, "Sign in to the site first, then come back to this page.")
     return found
 
 
+def _host_user_signed_in() -> bool:
+    """Whether Flask-Login has a signed-in user (who then lacks a sessionpacks identity)."""
+    if getattr(current_app, "login_manager", None) is None:
+        return False
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 def require_staff() -> Identity:
-    """The signed-in staff user; anyone else gets 403, nobody signed in 401."""
+    """The signed-in staff user; anyone else gets 403, nobody signed in the sign-in page."""
     found = require_identity()
     if not found.is_staff:
-        abort(403)
+        abort(403, "These pages are for the studio's staff; your account is not one of them.")
     return found
 
 
@@ -50,7 +71,7 @@ def require_member() -> tuple[Identity, int]:
     """The signed-in member and their member id, for the portal."""
     found = require_identity()
     if found.member_id is None:
-        abort(403)
+        abort(403, "These pages are for the studio's members; your account is not linked to one.")
     return found, found.member_id
 
 
