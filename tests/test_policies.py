@@ -255,3 +255,25 @@ def test_set_up_calls_with_an_allowed_actor_or_none_go_through(
         asked.asked.clear()
         call()
         assert asked.asked == []
+
+
+def test_role_presets_name_what_each_kind_of_person_at_a_studio_may_do() -> None:
+    from sessionpacks import ACTIONS, ROLE_PRESETS, Actor, RolePolicy, Target
+
+    policy = RolePolicy(ROLE_PRESETS)  # every preset action is a known one, or this raises
+    target = Target("account", 1, 1)
+
+    def may(role: str, action: str) -> bool:
+        return policy(Actor(kind="staff", id="someone", roles=(role,)), action, target)
+
+    assert all(may("owner", action) for action in ACTIONS)
+    assert [a for a in ACTIONS if may("member", a)] == ["enroll", "cancel"]
+    for role in ("front_desk", "trainer"):
+        assert all(may(role, action) for action in ("check_in", "redeem", "attend"))
+        assert not any(may(role, action) for action in ("refund", "void", "adjust"))
+    assert may("front_desk", "sell")
+    assert not may("trainer", "sell")
+    assert not may("member", "sell")
+    assert not may("nobody", "enroll")
+    with pytest.raises(TypeError):
+        ROLE_PRESETS["member"] = frozenset(ACTIONS)  # type: ignore[index]

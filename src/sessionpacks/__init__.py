@@ -70,7 +70,7 @@ from sessionpacks.messages import (
 from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
 from sessionpacks.plans import SubscriptionInfo
-from sessionpacks.policies import ACTIONS, ALL, RolePolicy
+from sessionpacks.policies import ACTIONS, ALL, ROLE_PRESETS, RolePolicy
 from sessionpacks.reminders import NoticeKind, PassReminderReport, SentNotice
 from sessionpacks.renewals import RenewalFailure, RenewalInfo, RenewalReport
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
@@ -107,6 +107,7 @@ from sessionpacks.values import (
 __all__ = [
     "ACTIONS",
     "ALL",
+    "ROLE_PRESETS",
     "AccountInfo",
     "Actor",
     "AutoRenewResult",

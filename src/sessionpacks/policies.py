@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping
+from types import MappingProxyType
 
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.values import Actor, Target
@@ -68,6 +69,23 @@ class _All(enum.Enum):
 
 #: Stands for every action, now and added later, in a :class:`RolePolicy`.
 ALL = _All.ALL
+
+
+_DESK_WORK = frozenset({"check_in", "redeem", "book", "enroll", "cancel", "attend", "no_show"})
+
+#: Named roles for a typical studio, so a host need not learn the action names: give an actor
+#: one of these roles and pass ``RolePolicy(ROLE_PRESETS)`` (merge in roles of your own with
+#: ``{**ROLE_PRESETS, ...}``). Owners may do everything; the front desk sells, grants and checks
+#: people in; trainers run their classes; members enroll in and cancel their own bookings.
+ROLE_PRESETS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "owner": frozenset(ACTIONS),
+        "front_desk": _DESK_WORK
+        | {"sell", "grant", "private_session", "renew", "subscribe", "manage_clients"},
+        "trainer": _DESK_WORK | {"private_session"},
+        "member": frozenset({"enroll", "cancel"}),
+    }
+)
 
 
 class RolePolicy:
