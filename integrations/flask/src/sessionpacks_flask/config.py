@@ -91,6 +91,8 @@ class Config:
     :param auto_upgrade: create or upgrade sessionpacks' tables when the app first uses them.
         Turn it off where deployments run ``flask sessionpacks db upgrade`` themselves.
     :param studio_name: the studio's name in page titles and headings.
+    :param base_template: the host's template our pages go inside, providing the blocks
+        ``title``, ``head`` and ``body``. Unset, the pages are whole documents of their own.
     :param login_url: where a visitor nobody has signed in is sent, with ``next=`` the page
         they asked for. Unset, Flask-Login's ``login_view`` when the app has one.
     :param logout_url: the host's sign-out page, linked from every page's header when set.
@@ -105,6 +107,9 @@ class Config:
     url_prefix: str = attrs.field(default="/sessionpacks", converter=_url_prefix)
     auto_upgrade: bool = attrs.field(default=True, validator=_is_flag)
     studio_name: str = attrs.field(default="Studio", validator=_is_text)
+    base_template: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_is_text)
+    )
     login_url: str | None = attrs.field(default=None, validator=_is_link)
     logout_url: str | None = attrs.field(default=None, validator=_is_link)
     home_url: str = attrs.field(default="/", validator=_is_link)

@@ -49,6 +49,7 @@ def _template_globals() -> dict[str, Any]:
         "studio_name": mounted().config.studio_name,
         "signed_in": identity(),
         "signed_in_name": _signed_in_name,
+        "sessionpacks_base_template": mounted().config.base_template,
         "host_home_url": mounted().config.home_url,
         "host_logout_url": mounted().config.logout_url,
     }
