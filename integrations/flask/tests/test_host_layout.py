@@ -24,7 +24,7 @@ HOST_BASE = """<!doctype html>
 class _Classes(HTMLParser):
     """Each element's classes, and whether it sits inside our root element."""
 
-    VOID = {"meta", "link", "input", "br", "img", "hr"}
+    VOID = frozenset({"meta", "link", "input", "br", "img", "hr"})
 
     def __init__(self) -> None:
         super().__init__()
