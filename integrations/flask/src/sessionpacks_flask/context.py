@@ -38,11 +38,8 @@ def require_identity() -> Identity:
         login_url = mounted().config.login_url
         if login_url is not None:
             separator = "&" if "?" in login_url else "?"
-            abort(
-                redirect(
-                    f"{login_url}{separator}{urlencode({'next': request.full_path.rstrip('?')})}"
-                )
-            )
+            back = urlencode({"next": request.full_path.rstrip("?")})
+            abort(redirect(f"{login_url}{separator}{back}"))
         login: Any = getattr(current_app, "login_manager", None)
         if login is not None and getattr(login, "login_view", None):
             abort(login.unauthorized())
