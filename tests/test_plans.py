@@ -189,6 +189,33 @@ def test_rollover_after_the_expiry_sweep_closed_the_period(
     assert club.pass_balance(second.pass_id).remaining == 6
 
 
+def breakage(club: Studio, pass_id: int) -> int:
+    """The pass's breakage: the value its entries record for units lost."""
+    return sum(e.value_minor or 0 for e in club.history(pass_id=pass_id))
+
+
+@pytest.mark.parametrize(("sweep_first"), [True, False])
+def test_a_rollover_period_records_as_breakage_only_the_lost_units(
+    club: Studio, clock: ManualClock, sweep_first: bool
+) -> None:
+    # 4 units for 99.00: 3 unused at period end, 2 roll over, 1 is lost (24.75 of breakage,
+    # not the 74.25 of all three).
+    template = plan(club, rollover=True, rollover_cap=2)
+    family = club.add_account("fam", "Family")
+    anna = club.add_member(family.id, "Anna")
+    training = club.add_service("Personal training", category="pt", duration_minutes=60)
+    first = subscribe(club, template, family.id)  # charged: the pass cost 99.00
+    use(club, anna.id, training.id, "pt-1")
+    clock.set(MONTH_LATER)
+    if sweep_first:
+        club.expire(first.pass_id, idempotency_key="sweep-1", actor=Actor.system())
+    (second,) = club.renew_due().plans
+    assert (second.rolled_over, second.expired) == (2, 1)
+    assert breakage(club, first.pass_id) == 2475
+    assert breakage(club, second.pass_id) == 0
+    assert club.pass_balance(second.pass_id).remaining == 6
+
+
 def test_a_period_is_renewed_only_once_it_has_ended(club: Studio, clock: ManualClock) -> None:
     template = plan(club)
     family = club.add_account("fam", "Family")

@@ -27,6 +27,7 @@ from sessionpacks.enums import (
     TemplateKind,
 )
 from sessionpacks.errors import InvalidInput, InvalidState, NotFound
+from sessionpacks.expiry import forfeited_value
 from sessionpacks.ledger import append_entry, entries, lock_pass
 from sessionpacks.models import PlanSubscription, table
 from sessionpacks.transactions import WriteContext
@@ -370,7 +371,7 @@ def _close_period(
     old = lock_pass(ctx.conn, old_pass_id)
     if old.state == PassState.EXPIRED.value:
         # The expiry sweep closed the period first: what it forfeited is what is left.
-        unused = _last_forfeit(ctx.conn, old_pass_id)
+        unused, swept_value = _last_forfeit(ctx.conn, old_pass_id)
     elif old.state in (PassState.ACTIVE.value, PassState.PENDING.value, PassState.EXHAUSTED.value):
         unused = old.remaining
     else:
@@ -380,13 +381,17 @@ def _close_period(
         moved = unused if template.rollover_cap is None else min(unused, template.rollover_cap)
     if moved:
         if old.state == PassState.EXPIRED.value:
-            # Take back part of the sweep's expiry, so the move out has units to move.
+            # Take back part of the sweep's expiry, so the move out has units to move. The sweep
+            # valued every unit it forfeited as breakage; the units that roll over were not lost,
+            # so this entry takes their share back and the pass's breakage is what was truly lost.
+            lost_value = forfeited_value(old.cost_basis_minor, old.initial_quantity, unused - moved)
             append_entry(
                 ctx,
                 old,
                 EntryKind.ADJUST,
                 moved,
                 reason=f"rollover: {moved} of the units expired at period end kept for the next",
+                value_minor=lost_value - swept_value,
             )
             old = lock_pass(ctx.conn, old_pass_id)
         append_entry(
@@ -411,11 +416,14 @@ def _close_period(
     return moved, unused - moved
 
 
-def _last_forfeit(conn: Connection, pass_id: int) -> int:
-    delta = conn.execute(
-        select(entries.c.delta)
+def _last_forfeit(conn: Connection, pass_id: int) -> tuple[int, int]:
+    """The units the pass's last expiry forfeited and the breakage it recorded for them."""
+    row = conn.execute(
+        select(entries.c.delta, entries.c.value_minor)
         .where(entries.c.pass_id == pass_id, entries.c.kind == EntryKind.EXPIRE.value)
         .order_by(entries.c.created_at.desc(), entries.c.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return -int(delta or 0)
+    ).one_or_none()
+    if row is None:
+        return 0, 0
+    return -int(row.delta), int(row.value_minor or 0)
