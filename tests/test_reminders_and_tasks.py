@@ -19,6 +19,8 @@ from sessionpacks import (
     allow_all,
 )
 from sessionpacks.errors import InvalidInput, NotFound
+from sessionpacks.hookspecs import hookimpl
+from sessionpacks.messages import TaskRequest
 from sessionpacks.models import Email
 from tests.conftest import STAFF, START, Gym
 
@@ -168,6 +170,49 @@ def test_power_diary_tasks_switched_off(engine: Engine, clock: ManualClock) -> N
     clock.advance(dt.timedelta(days=2))
     assert len(studio.expire_due().expired) == 1
     assert studio.tasks() == ()
+
+
+class HostTasks:
+    """A host's own task plugin, as a to-do app would register it; it can be made to fail."""
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+        self.fail = False
+
+    @hookimpl
+    def sessionpacks_create_task(self, task: TaskRequest) -> bool:
+        if self.fail:
+            raise ConnectionError("to-do app unreachable")
+        self.told.append(task.title)
+        return True
+
+
+def test_tasks_are_kept_when_the_host_has_its_own_task_plugin(
+    engine: Engine, clock: ManualClock
+) -> None:
+    host = HostTasks()
+    studio = Studio(engine, settings=Settings(policy=allow_all), clock=clock, plugins=[host])
+    gym = Gym(studio)
+    account = gym.account()
+    member = gym.member(account)
+    used_up = gym.grant(account, 1, member=member, label="Drop-in")
+    gym.redeem(member, gym.service())
+    last = f"{member.name} used the last of Drop-in"
+    assert host.told == [last]
+    assert [(t.pass_id, t.title) for t in studio.tasks()] == [(used_up.pass_id, last)]
+
+    # The host's plugin fails: the task waits for the retry, then is kept once.
+    host.fail = True
+    expiring = gym.grant(account, 2, label="Physio 2-pack", expires_at=START + dt.timedelta(days=1))
+    clock.advance(dt.timedelta(days=2))
+    studio.expire_due()
+    assert [t.pass_id for t in studio.tasks()] == [used_up.pass_id]
+    host.fail = False
+    clock.advance(dt.timedelta(hours=1))  # the failed delivery's claim has lapsed
+    assert studio.retry_side_effects().delivered == 1
+    assert host.told == [last, "Physio 2-pack expired with 2 unused"]
+    assert [t.pass_id for t in studio.tasks()] == [used_up.pass_id, expiring.pass_id]
+    assert studio.retry_side_effects().delivered == 0
 
 
 def test_staff_complete_a_task(studio: Studio, gym: Gym, clock: ManualClock) -> None:
