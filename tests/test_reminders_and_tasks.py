@@ -212,6 +212,8 @@ def test_what_a_priced_money_pack_has_left_still_pays_cheaper_services(
     assert [t.pass_id for t in studio.tasks()] == [pack.pass_id]  # 80.00 < 100.00
     assert gym.redeem(ann, stretch).units == 5000
     assert studio.pass_balance(pack.pass_id).remaining == 3000
+    # 30.00 cannot pay another stretch either: its last session, for that service.
+    assert [t.pass_id for t in studio.tasks()] == [pack.pass_id, pack.pass_id]
 
 
 def test_a_minutes_pack_left_shorter_than_the_service_gets_its_last_session_task(

@@ -533,7 +533,7 @@ def _ends_write(ctx: WriteContext, choice: Choice) -> bool:
 def last_use(choice: Choice, candidate: Candidate, units: int) -> bool:
     """Whether taking ``units`` from the pass uses its last session: it is left empty, or, on a
     pack of money or minutes, with less than another session of the same service costs at the
-    pass's rate. (What is left still pays for cheaper or shorter services.)"""
+    pass's rate. (What is left stays on the pass for whatever it can still pay.)"""
     left = choice.rows[candidate.pass_id].remaining - units
     if left == 0:
         return True
