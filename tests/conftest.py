@@ -28,6 +28,9 @@ from sessionpacks.reading import verify
 from sessionpacks.testing import drop_tables, empty_tables
 from sessionpacks.values import GrantResult
 
+# The plugin is opt-in (no entry point): the project's own tests ask for it like a host's would.
+pytest_plugins = ["sessionpacks.testing.pytest_plugin"]
+
 # Which environment variable holds the server's URL, per --database choice.
 SERVER_URL_VARIABLES = {
     "postgresql": "SESSIONPACKS_TEST_POSTGRESQL_URL",

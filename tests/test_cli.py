@@ -194,7 +194,9 @@ def test_grant_json_for_one_member_in_money(sp: Cli, family: Family) -> None:
     held = passes_of(sp, family.ref)[granted["pass_id"]]
     assert held["starts_at"] == "2026-01-01T07:00:00+00:00"
     out = sp.ok("balance", family.ref)
-    assert re.search(r"Ann Lee\s+active\s+50\.00 EUR\s+50\.00 EUR\s+2026-01-01 07:00", out)
+    assert re.search(
+        r"Ann Lee\s+active\s+granted\s+50\.00 EUR\s+50\.00 EUR\s+2026-01-01 07:00", out
+    )
     assert "can spend: 50.00 EUR" in out
 
 
@@ -349,15 +351,16 @@ def test_balance_table_and_totals(sp: Cli, family: Family) -> None:
     lines = out.splitlines()
     assert lines[0] == "account 'lee' (The Lee family), now"
     assert lines[1].split() == [
-        "PASS", "LABEL", "FOR", "STATE", "REMAINING", "OF", "STARTS", "EXPIRES", "(UTC)"
+        "PASS", "LABEL", "FOR", "STATE", "FROM", "REMAINING", "OF", "STARTS", "EXPIRES", "(UTC)"
     ]  # fmt: skip
-    assert re.search(r"family pack\s+everyone\s+active\s+10 sessions\s+10 sessions", out)
+    assert re.search(r"family pack\s+everyone\s+active\s+granted\s+10 sessions\s+10 sessions", out)
     # Ann's own minutes pass pays first: the member's own before the family's.
-    assert re.search(r"Ann Lee\s+active\s+0h30\s+1h30", out)
+    assert re.search(r"Ann Lee\s+active\s+granted\s+0h30\s+1h30", out)
     assert lines[-1] == "can spend: 0h30, 10 sessions"
     report = sp.json("balance", family.ref)
     assert report["account"]["ref"] == "lee"
     assert report["as_of"] is None
+    assert {(p["source"], p["cost_basis_minor"]) for p in report["passes"]} == {("grant", 0)}
     assert sorted((t["metric"], t["units"]) for t in report["totals"]) == [
         ("minutes", 30),
         ("sessions", 10),
@@ -580,7 +583,9 @@ def test_walkthrough_runs_to_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert "$ sessionpacks grant lee-family 10 --member 1" in out
         assert "$ sessionpacks redeem 1 1 --dry-run\ndry run: nothing was changed" in out
         assert out.count("$ sessionpacks redeem 1 1 --key walkthrough-visit-2\n") == 2
-        assert re.search(r"10-class yoga pack\s+Ann Lee\s+active\s+8 sessions\s+10 sessions", out)
+        assert re.search(
+            r"10-class yoga pack\s+Ann Lee\s+active\s+granted\s+8 sessions\s+10 sessions", out
+        )
         assert out.count("session 2 of 10\n") == 3  # twice from redeem (the retry), once history
         assert out.count("  redeem  ") == 2  # two redemptions in the history, not three
         assert "all balances agree" in out

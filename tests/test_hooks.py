@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import metadata
 
 import pytest
 import sqlalchemy as sa
@@ -112,8 +113,11 @@ def _studio_with(engine: Engine, clock: ManualClock, *plugins: object) -> Studio
     return Studio(engine, settings=Settings(policy=allow_all), plugins=plugins, clock=clock)
 
 
-def test_events_follow_commits_only(engine: Engine, clock: ManualClock) -> None:
-    recorder = Recorder()
+def test_events_follow_commits_only(
+    engine: Engine, clock: ManualClock, sessionpacks_recorder: Recorder
+) -> None:
+    # The fixture is the opt-in pytest plugin's, asked for in conftest.py as a host would.
+    recorder = sessionpacks_recorder
     gym = Gym(_studio_with(engine, clock, recorder))
     family = gym.account()
     ann = gym.member(family)
@@ -263,3 +267,13 @@ def test_every_ledger_write_tells_its_event_once_after_commit(
     assert recorder.events_named("reversed") == [reversed_]
     assert recorder.events_named("adjusted") == [adjusted]
     assert recorder.events_named("voided") == [voided]
+
+
+def test_the_pytest_plugin_does_not_load_itself_into_other_test_runs() -> None:
+    # An entry point in the pytest11 group would load it into every pytest run of a host site.
+    loaded_everywhere = [
+        point.value
+        for point in metadata.entry_points(group="pytest11")
+        if point.value.startswith("sessionpacks")
+    ]
+    assert loaded_everywhere == []

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sessionpacks import (
     Channel,
     ManualClock,
+    Metric,
     NoticeKind,
     PassState,
     Settings,
@@ -19,6 +20,8 @@ from sessionpacks import (
     allow_all,
 )
 from sessionpacks.errors import InvalidInput, NotFound
+from sessionpacks.hookspecs import hookimpl
+from sessionpacks.messages import TaskRequest
 from sessionpacks.models import Email
 from tests.conftest import STAFF, START, Gym
 
@@ -168,6 +171,105 @@ def test_power_diary_tasks_switched_off(engine: Engine, clock: ManualClock) -> N
     clock.advance(dt.timedelta(days=2))
     assert len(studio.expire_due().expired) == 1
     assert studio.tasks() == ()
+
+
+def test_a_money_pack_that_cannot_pay_another_session_gets_its_last_session_task(
+    studio: Studio, gym: Gym
+) -> None:
+    account = gym.account()
+    ann = gym.member(account, "Ann")
+    physio = gym.service("Physio", minutes=30)
+    pack = gym.grant(
+        account,
+        50000,
+        member=ann,
+        label="$500 physio pack",
+        metric=Metric.MONEY,
+        currency="AUD",
+        first_rate_minor=12000,
+        subsequent_rate_minor=10000,
+    )
+    for _ in range(3):
+        gym.redeem(ann, physio)
+    assert studio.tasks() == ()  # 180.00 left pays another 100.00 session
+    gym.redeem(ann, physio)
+    assert studio.pass_balance(pack.pass_id).remaining == 8000
+    assert [(t.pass_id, t.title) for t in studio.tasks()] == [
+        (pack.pass_id, "Ann used the last of $500 physio pack")
+    ]
+    assert studio.plan_redemption(ann.id, physio.id).possible is False
+
+
+def test_what_a_priced_money_pack_has_left_still_pays_cheaper_services(
+    studio: Studio, gym: Gym
+) -> None:
+    account = gym.account()
+    ann = gym.member(account, "Ann")
+    physio = gym.service("Physio", price_minor=10000, currency="AUD")
+    stretch = gym.service("Stretch", price_minor=5000, currency="AUD")
+    pack = gym.grant(account, 18000, member=ann, metric=Metric.MONEY, currency="AUD")
+    gym.redeem(ann, physio)
+    assert [t.pass_id for t in studio.tasks()] == [pack.pass_id]  # 80.00 < 100.00
+    assert gym.redeem(ann, stretch).units == 5000
+    assert studio.pass_balance(pack.pass_id).remaining == 3000
+    # 30.00 cannot pay another stretch either: its last session, for that service.
+    assert [t.pass_id for t in studio.tasks()] == [pack.pass_id, pack.pass_id]
+
+
+def test_a_minutes_pack_left_shorter_than_the_service_gets_its_last_session_task(
+    studio: Studio, gym: Gym
+) -> None:
+    account = gym.account()
+    ben = gym.member(account, "Ben")
+    pt = gym.service("PT", minutes=45)
+    pack = gym.grant(account, 100, member=ben, label="100 minutes", metric=Metric.MINUTES)
+    gym.redeem(ben, pt)
+    assert studio.tasks() == ()  # 55 minutes left: another 45 fit
+    gym.redeem(ben, pt)
+    assert [t.pass_id for t in studio.tasks()] == [pack.pass_id]
+
+
+class HostTasks:
+    """A host's own task plugin, as a to-do app would register it; it can be made to fail."""
+
+    def __init__(self) -> None:
+        self.told: list[str] = []
+        self.fail = False
+
+    @hookimpl
+    def sessionpacks_create_task(self, task: TaskRequest) -> bool:
+        if self.fail:
+            raise ConnectionError("to-do app unreachable")
+        self.told.append(task.title)
+        return True
+
+
+def test_tasks_are_kept_when_the_host_has_its_own_task_plugin(
+    engine: Engine, clock: ManualClock
+) -> None:
+    host = HostTasks()
+    studio = Studio(engine, settings=Settings(policy=allow_all), clock=clock, plugins=[host])
+    gym = Gym(studio)
+    account = gym.account()
+    member = gym.member(account)
+    used_up = gym.grant(account, 1, member=member, label="Drop-in")
+    gym.redeem(member, gym.service())
+    last = f"{member.name} used the last of Drop-in"
+    assert host.told == [last]
+    assert [(t.pass_id, t.title) for t in studio.tasks()] == [(used_up.pass_id, last)]
+
+    # The host's plugin fails: the task waits for the retry, then is kept once.
+    host.fail = True
+    expiring = gym.grant(account, 2, label="Physio 2-pack", expires_at=START + dt.timedelta(days=1))
+    clock.advance(dt.timedelta(days=2))
+    studio.expire_due()
+    assert [t.pass_id for t in studio.tasks()] == [used_up.pass_id]
+    host.fail = False
+    clock.advance(dt.timedelta(hours=1))  # the failed delivery's claim has lapsed
+    assert studio.retry_side_effects().delivered == 1
+    assert host.told == [last, "Physio 2-pack expired with 2 unused"]
+    assert [t.pass_id for t in studio.tasks()] == [used_up.pass_id, expiring.pass_id]
+    assert studio.retry_side_effects().delivered == 0
 
 
 def test_staff_complete_a_task(studio: Studio, gym: Gym, clock: ManualClock) -> None:

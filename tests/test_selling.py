@@ -360,6 +360,25 @@ def test_sold_passes_record_their_source_and_cost(shop: Studio, pack: TemplateIn
         assert row.refundable is True
 
 
+def test_a_pass_balance_says_where_the_pass_came_from_and_what_it_cost(
+    shop: Studio, pack: TemplateInfo, gym: Gym
+) -> None:
+    family = shop.add_account("fam", "Family")
+    sold = shop.pass_balance(sell(shop, pack, family.id).pass_id)
+    assert (sold.source, sold.cost_basis_minor, sold.cost_currency) == (Source.SALE, 10000, "EUR")
+    gift = shop.pass_balance(
+        gym.grant(family, 5, cost_basis_minor=500, cost_currency="EUR").pass_id
+    )
+    assert (gift.source, gift.cost_basis_minor, gift.cost_currency) == (Source.GRANT, 500, "EUR")
+    free = shop.pass_balance(gym.grant(family, 2).pass_id)
+    assert (free.source, free.cost_basis_minor) == (Source.GRANT, 0)
+    assert {p.pass_id: p.source for p in shop.passes(family.id)} == {
+        sold.pass_id: Source.SALE,
+        gift.pass_id: Source.GRANT,
+        free.pass_id: Source.GRANT,
+    }
+
+
 def test_sales_refunds_and_lifecycle_changes_are_told_after_commit(
     shop: Studio, pack: TemplateInfo, provider: Recorder, clock: ManualClock
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +28,8 @@ log = logging.getLogger("sessionpacks")
 
 
 class DefaultPlugins:
-    """Deny unless a policy allows, refuse payments, keep emails and tasks in tables."""
+    """Deny unless a policy allows, refuse payments, keep emails and tasks in tables (tasks
+    always, whatever other task plugin the host has)."""
 
     def __init__(self, session_factory: sessionmaker[Session], settings: Settings, clock: Clock):
         self._session_factory = session_factory
@@ -66,8 +67,12 @@ class DefaultPlugins:
             )
         return True
 
-    @hookimpl(trylast=True)
-    def sessionpacks_create_task(self, task: TaskRequest) -> bool:
+    @hookimpl(wrapper=True)
+    def sessionpacks_create_task(self, task: TaskRequest) -> Generator[None, bool | None, bool]:
+        # A wrapper, so that a host's own task plugin (the first answer) cannot keep the task
+        # from the office's list: the host is told, and once it took the task without raising
+        # the task is kept here too (a raise leaves it to the outbox's retry, kept once then).
+        answer = yield
         with self._session_factory.begin() as session:
             session.execute(
                 insert(StaffTask).values(
@@ -79,7 +84,7 @@ class DefaultPlugins:
                     created_at=self._clock.now(),
                 )
             )
-        return True
+        return True if answer is None else answer
 
     @hookimpl(trylast=True)
     def sessionpacks_select_passes(

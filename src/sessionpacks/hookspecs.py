@@ -107,9 +107,10 @@ def sessionpacks_create_task(task: TaskRequest) -> bool | None:
     units (``Settings.task_on_expiry``); see :doc:`scheduling`.
 
     :param task: the title, the text and what it is about.
-    :return: ``True`` once created. Raising keeps the task for a later retry. The default plugin
-        keeps it in the ``sessionpacks_tasks`` table that the office pages show, open until
-        :meth:`sessionpacks.Studio.complete_task`.
+    :return: ``True`` once created. Raising keeps the task for a later retry. Whatever a host's
+        plugin answers, the default plugin also keeps the task (once the host's plugin took it
+        without raising) in the ``sessionpacks_tasks`` table that the office pages show, open
+        until :meth:`sessionpacks.Studio.complete_task`.
     """
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from sessionpacks.directory import get_account, get_member
-from sessionpacks.enums import Channel, EntryKind, Metric, PassState
+from sessionpacks.enums import Channel, EntryKind, Metric, PassState, Source
 from sessionpacks.errors import NotFound
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Operation, Redemption, table
@@ -103,6 +103,9 @@ def _balance(
         starts_at=row.starts_at,
         expires_at=row.expires_at,
         as_of=as_of,
+        source=Source(row.source),
+        cost_basis_minor=row.cost_basis_minor,
+        cost_currency=row.cost_currency,
     )
 
 

@@ -496,8 +496,8 @@ def redeem(
                     at=at,
                 ),
             )
-            if ctx.last_session_tasks:
-                ctx.enqueue("sessionpacks_create_task", last_session_task(row, choice.member))
+        if ctx.last_session_tasks and last_use(choice, candidate, units):
+            ctx.enqueue("sessionpacks_create_task", last_session_task(row, choice.member))
     assert redemption_id is not None  # a choice without a problem has at least one part
     result = RedeemResult(
         redemption_id=redemption_id,
@@ -525,9 +525,27 @@ def _ends_write(ctx: WriteContext, choice: Choice) -> bool:
     hooks = ["sessionpacks_redeemed"]
     if choice.rows[candidate.pass_id].remaining == units:
         hooks.append("sessionpacks_exhausted")
-        if ctx.last_session_tasks:
-            hooks.append("sessionpacks_create_task")
+    if ctx.last_session_tasks and last_use(choice, candidate, units):
+        hooks.append("sessionpacks_create_task")
     return ctx.may_end(*hooks)
+
+
+def last_use(choice: Choice, candidate: Candidate, units: int) -> bool:
+    """Whether taking ``units`` from the pass uses its last session: it is left empty, or, on a
+    pack of money or minutes, with less than another session of the same service costs at the
+    pass's rate. (What is left stays on the pass for whatever it can still pay.)"""
+    left = choice.rows[candidate.pass_id].remaining - units
+    if left == 0:
+        return True
+    if candidate.metric is Metric.SESSIONS:
+        return False
+    after = attrs.evolve(
+        candidate,
+        remaining=left,
+        redeemed=candidate.redeemed + sessions_counted(candidate.metric, units),
+    )
+    next_cost = _cost(after, choice.service, 1)
+    return next_cost is not None and left < next_cost
 
 
 _WRITTEN_BY = (
@@ -597,12 +615,13 @@ def _start_on_first_use(ctx: WriteContext, row: Record, at: dt.datetime) -> None
 
 
 def last_session_task(row: Record, member: MemberInfo) -> TaskRequest:
-    """The staff to-do when a pack's last unit is used: time to offer the client a new one."""
+    """The staff to-do when a pack's last session is used (see :func:`last_use`): time to offer
+    the client a new one."""
     label = row.label or f"pass {row.id}"
     return TaskRequest(
         title=f"{member.name} used the last of {label}",
-        body=f"Pass {row.id} ({label}) of account {row.account_id} has nothing left after"
-        f" {member.name}'s redemption. Offer a new pack.",
+        body=f"Pass {row.id} ({label}) of account {row.account_id} cannot pay another session"
+        f" after {member.name}'s redemption. Offer a new pack.",
         account_id=row.account_id,
         pass_id=row.id,
     )

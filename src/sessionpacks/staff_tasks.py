@@ -1,7 +1,7 @@
 """Reading and completing the staff tasks that the default task plugin keeps.
 
-A host that registers its own ``sessionpacks_create_task`` plugin keeps tasks elsewhere; these
-only see the ``sessionpacks_tasks`` table.
+The default plugin keeps every task in the ``sessionpacks_tasks`` table, also when a host registers
+its own ``sessionpacks_create_task`` plugin (which is told besides).
 """
 
 from __future__ import annotations

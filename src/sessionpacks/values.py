@@ -191,6 +191,10 @@ class PassBalance:
     starts_at: dt.datetime | None
     expires_at: dt.datetime | None
     as_of: dt.datetime
+    # Where the pass came from, and what was paid for the whole of it (0 when free).
+    source: Source
+    cost_basis_minor: int
+    cost_currency: str | None
 
 
 @attrs.frozen

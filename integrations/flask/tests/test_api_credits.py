@@ -96,6 +96,12 @@ def test_sell_charges_once_and_refund_gives_money_back(
     assert [c.amount_minor for c in payments.charges] == [5000]
     pass_id = sold.json["pass_id"]  # type: ignore[index]
     assert studio.pass_balance(pass_id).remaining == 5
+    held = read(client, f"/passes/{pass_id}").json
+    assert (held["source"], held["cost_basis_minor"], held["cost_currency"]) == (  # type: ignore[index]
+        "sale",
+        5000,
+        "EUR",
+    )
     refunded = write(client, f"/passes/{pass_id}/refund", {"reason": "moved away"})
     assert refunded.status_code == 200, refunded.text
     assert refunded.json["amount_minor"] == 5000  # type: ignore[index]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import click
 
-from sessionpacks.enums import Metric
+from sessionpacks.enums import Metric, Source
 from sessionpacks.units import format_units
 
 _UTC = dt.timezone.utc
@@ -79,3 +79,16 @@ def nth(number: int | None, of: int | None) -> str:
 
 def start(value: dt.datetime | None) -> str:
     return "" if value is None else value.astimezone(_UTC).strftime("%Y-%m-%d %H:%M")
+
+
+_SOURCES = {
+    Source.SALE: "sold",
+    Source.GRANT: "granted",
+    Source.RENEWAL: "renewal",
+    Source.IMPORT: "imported",
+}
+
+
+def source(value: Source) -> str:
+    """Where a pass came from, in words."""
+    return _SOURCES[value]

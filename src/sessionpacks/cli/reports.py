@@ -49,13 +49,14 @@ def balance(state: State, account_ref: str, as_of: dt.datetime | None, as_json: 
     click.echo(f"account {holder.ref!r} ({holder.name}), {when}")
     names = _member_names(state, holder.id)
     output.echo_table(
-        ["PASS", "LABEL", "FOR", "STATE", "REMAINING", "OF", "STARTS", "EXPIRES (UTC)"],
+        ["PASS", "LABEL", "FOR", "STATE", "FROM", "REMAINING", "OF", "STARTS", "EXPIRES (UTC)"],
         [
             (
                 p.pass_id,
                 p.label,
                 names.get(p.member_id, "") if p.member_id else "everyone",
                 p.state.value,
+                output.source(p.source),
                 output.units(p.remaining, p.metric, p.currency),
                 output.units(p.initial_quantity, p.metric, p.currency),
                 output.start(p.starts_at),
@@ -63,7 +64,7 @@ def balance(state: State, account_ref: str, as_of: dt.datetime | None, as_json: 
             )
             for p in held
         ],
-        right={0, 4, 5},
+        right={0, 5, 6},
         empty="no passes",
     )
     if report.totals:

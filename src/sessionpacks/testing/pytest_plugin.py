@@ -1,4 +1,7 @@
-"""A pytest plugin, loaded automatically where sessionpacks is installed.
+"""A pytest plugin for a host's own tests, loaded only where asked for: with
+``pytest_plugins = ["sessionpacks.testing.pytest_plugin"]`` in the top ``conftest.py``, or
+``-p sessionpacks.testing.pytest_plugin`` on pytest's command line. (It is not an entry point, so
+it stays out of every other pytest run of a site that installs sessionpacks.)
 
 It gives a host's own tests a ``sessionpacks_recorder`` fixture: a fresh
 :class:`~sessionpacks.testing.Recorder` to register with the host's studio.
