@@ -38,9 +38,7 @@ def test_the_longest_validity_still_sells(studio: Studio) -> None:
     ("name", "problem"),
     [("Ann\x00Lee", "NUL"), ("Ann \ud800", "not valid text")],
 )
-def test_names_refuse_characters_no_database_keeps(
-    studio: Studio, name: str, problem: str
-) -> None:
+def test_names_refuse_characters_no_database_keeps(studio: Studio, name: str, problem: str) -> None:
     with pytest.raises(InvalidInput, match=f"account name.*{problem}"):
         studio.add_account("acct-1", name)
     with pytest.raises(InvalidInput, match=f"template name.*{problem}"):
