@@ -32,14 +32,14 @@ def whole_number(name: str, value: object, bits: int = BIG) -> int:
 
 
 def days(name: str, value: object) -> int:
-    number = positive(name, value)
+    number = positive(name, value, SMALL)
     if number > MAX_DAYS:
         raise InvalidInput(f"{name} is at most {MAX_DAYS} days, got {number}")
     return number
 
 
 def months(name: str, value: object) -> int:
-    number = positive(name, value)
+    number = positive(name, value, SMALL)
     if number > MAX_MONTHS:
         raise InvalidInput(f"{name} is at most {MAX_MONTHS} months, got {number}")
     return number
@@ -56,8 +56,8 @@ def text(field: str, value: str) -> str:
     return value
 
 
-def positive(name: str, value: object) -> int:
-    number = whole_number(name, value)
+def positive(name: str, value: object, bits: int = BIG) -> int:
+    number = whole_number(name, value, bits)
     if number <= 0:
         raise InvalidInput(f"{name} must be greater than zero, got {number}")
     return number
