@@ -84,10 +84,18 @@ def test_bulk_grant_bad_input_is_one_line_and_writes_nothing(
     no_ref.write_text("ref,member_id\nlee,\n")
     result = sp.fails("bulk-grant", str(no_ref), "3", *base, "b1")
     assert "needs a header row with an account_ref column" in result.stderr
-    bad_member = tmp_path / "bad_member.csv"
-    bad_member.write_text(HEADER + "lee,\nkim,Bo\n")
-    result = sp.fails("bulk-grant", str(bad_member), "3", *base, "b2")
-    assert "line 3: member_id must be a whole number, got 'Bo'" in result.stderr
+    # Each bad file is refused, naming its line, before a batch is opened under its key.
+    for key, body, said in (
+        ("b2", "lee,\nkim,Bo\n", "line 3: member_id must be a whole number, got 'Bo'"),
+        ("b7", "lee,\nkim,12345678901234567890123\n", "line 3: member_id must be between"),
+        ("b8", "lee,\nkim,,extra\n", "line 3: has a different number of columns"),
+        ("b9", 'lee,\n"kim,\n', "line 3: bad CSV"),
+    ):
+        bad = tmp_path / f"{key}.csv"
+        bad.write_text(HEADER + body)
+        result = sp.fails("bulk-grant", str(bad), "3", *base, key)
+        assert said in result.stderr
+        assert "Traceback" not in result.stderr
     result = sp.fails("bulk-grant", str(tmp_path / "missing.csv"), "3", *base, "b3")
     assert "cannot read" in result.stderr
     result = sp.fails("bulk-grant", str(clients), "0", *base, "b4")
@@ -97,6 +105,7 @@ def test_bulk_grant_bad_input_is_one_line_and_writes_nothing(
     result = sp.fails("bulk-grant", "undo", "999", "--reason", "x", "--key", "k")
     assert "unknown bulk grant" in result.stderr
     assert passes_of(sp, "lee") == {}
-    sp.ok("bulk-grant", str(clients), "3", *base, "b5")
-    result = sp.fails("bulk-grant", str(clients), "4", *base, "b5")
+    # A refused file opened no batch: its key is still free for a good file.
+    sp.ok("bulk-grant", str(clients), "3", *base, "b7")
+    result = sp.fails("bulk-grant", str(clients), "4", *base, "b7")
     assert "different bulk_grant call" in result.stderr

@@ -271,6 +271,10 @@ def test_bad_terms_or_refusals_write_nothing(engine: Engine, clock: ManualClock)
         _bulk(studio, ["a0"], key="strings")
     with pytest.raises(InvalidInput, match="member_id must be a whole number"):
         _bulk(studio, [Recipient(account_ref="a0", member_id="7")], key="text-member")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="member_id must be between"):
+        _bulk(studio, [Recipient(account_ref="a0", member_id=10**22)], key="huge-member")
+    with pytest.raises(InvalidInput, match="account_id must be greater than zero"):
+        _bulk(studio, [Recipient(account_id=-1)], key="negative-account")
     with pytest.raises(NotFound, match="unknown bulk grant"):
         studio.grant_batch(999_999)
     with pytest.raises(NotFound, match="unknown bulk grant"):

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from sessionpacks import codec
+from sessionpacks import codec, validation
 from sessionpacks.database import inserted_id
 from sessionpacks.enums import (
     BatchState,
@@ -145,8 +145,8 @@ def grant_chunk(
             raise InvalidInput(f"a bulk grant takes Recipient values, got {recipient!r}")
         for name in ("account_id", "member_id"):
             value = getattr(recipient, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise InvalidInput(f"a recipient's {name} must be a whole number, got {value!r}")
+            if value is not None:
+                validation.positive(f"a recipient's {name}", value)
     batch = _lock_batch(ctx.conn, batch_id)
     state = BatchState(batch.state)
     if state is BatchState.COMPLETE:

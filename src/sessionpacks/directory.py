@@ -148,7 +148,7 @@ def add_service(
 ) -> ServiceInfo:
     name = validation.name("service name", name, REF_LENGTH)
     category = validation.name("service category", category, REF_LENGTH)
-    validation.positive("duration_minutes", duration_minutes)
+    validation.positive("duration_minutes", duration_minutes, validation.SMALL)
     if price_minor is not None:
         validation.not_negative("price_minor", price_minor)
         if currency is None:

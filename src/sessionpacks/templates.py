@@ -163,9 +163,10 @@ def create(
         raise InvalidInput(
             "give at most one validity: validity_days, validity_months or valid_until"
         )
-    for field, value in (("validity_days", validity_days), ("validity_months", validity_months)):
-        if value is not None:
-            validation.positive(field, value)
+    if validity_days is not None:
+        validation.days("validity_days", validity_days)
+    if validity_months is not None:
+        validation.months("validity_months", validity_months)
     valid_until = validation.moment("valid_until", valid_until)
     start_date = validation.moment("start_date", start_date)
     if rule is StartRule.ON_DATE and start_date is None:
@@ -180,7 +181,7 @@ def create(
         validation.positive("member_cap", member_cap)
         if scope_ is Scope.MEMBER:
             raise InvalidInput("member_cap applies to account-scoped (family) passes only")
-    validation.whole_number("priority", priority)
+    validation.whole_number("priority", priority, validation.SMALL)
     _check_recurrence(
         kind_, rule, period_days, period_months, rollover, rollover_cap, auto_renew, durations
     )
@@ -390,9 +391,9 @@ def _check_recurrence(
     if (period_days is None) == (period_months is None):
         raise InvalidInput("a plan template needs one period: period_days or period_months")
     if period_days is not None:
-        validation.positive("period_days", period_days)
+        validation.days("period_days", period_days)
     else:
-        validation.positive("period_months", period_months)
+        validation.months("period_months", period_months)
     if durations:
         raise InvalidInput("a plan's passes last one period; give it no other validity")
     if rule is not StartRule.ON_PURCHASE:

@@ -11,16 +11,53 @@ from sessionpacks.errors import InvalidInput
 _CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_REASON = 500
 
+# The widths of the integer columns every supported database shares (BIGINT and INTEGER).
+BIG = 64
+SMALL = 32
 
-def whole_number(name: str, value: object) -> int:
+# Validity and renewal periods stay within a century, so every date derived from them stays
+# inside the years the databases and Python's datetime can hold.
+MAX_DAYS = 36_600
+MAX_MONTHS = 1_200
+
+
+def whole_number(name: str, value: object, bits: int = BIG) -> int:
     # bool is an int in Python, but True credits is a mistake, not a quantity.
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{name} must be a whole number, got {value!r}")
+    limit = 2 ** (bits - 1)
+    if not -limit <= value < limit:
+        raise InvalidInput(f"{name} must be between {-limit} and {limit - 1}, got {value}")
     return value
 
 
-def positive(name: str, value: object) -> int:
-    number = whole_number(name, value)
+def days(name: str, value: object) -> int:
+    number = positive(name, value, SMALL)
+    if number > MAX_DAYS:
+        raise InvalidInput(f"{name} is at most {MAX_DAYS} days, got {number}")
+    return number
+
+
+def months(name: str, value: object) -> int:
+    number = positive(name, value, SMALL)
+    if number > MAX_MONTHS:
+        raise InvalidInput(f"{name} is at most {MAX_MONTHS} months, got {number}")
+    return number
+
+
+def text(field: str, value: str) -> str:
+    """Refuse characters no database stores faithfully: NUL and lone surrogates."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field} cannot contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} contains a character that is not valid text") from None
+    return value
+
+
+def positive(name: str, value: object, bits: int = BIG) -> int:
+    number = whole_number(name, value, bits)
     if number <= 0:
         raise InvalidInput(f"{name} must be greater than zero, got {number}")
     return number
@@ -42,6 +79,7 @@ def currency(name: str, value: object) -> str:
 def reason(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("a reason is required: say why, for the audit trail")
+    text("reason", value)
     if len(value) > MAX_REASON:
         raise InvalidInput(f"a reason is at most {MAX_REASON} characters long")
     return value.strip()
@@ -58,6 +96,7 @@ def moment(name: str, value: dt.datetime | None) -> dt.datetime | None:
 def name(field: str, value: object, limit: int = 200) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field} must be a non-empty string")
+    text(field, value)
     if len(value) > limit:
         raise InvalidInput(f"{field} is at most {limit} characters long")
     return value.strip()

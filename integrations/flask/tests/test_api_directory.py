@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from api_support import problem, read, seed, write
+import json
+
+from api_support import API, problem, read, seed, write
 from flask.testing import FlaskClient
 
 from conftest import FRONT_DESK, OWNER, Who
-from sessionpacks import Studio
+from sessionpacks import Studio, validation
 from sessionpacks_flask import Identity
 
 
@@ -255,3 +257,23 @@ def test_a_client_and_its_first_member_in_one_request(
     who.current = Identity.member(studio.member_by_ref("K-77").id, "member")
     problem(write(client, "/clients", {"ref": "crm-11", "name": "Sneaky"}), 403)
     assert studio.find_accounts("crm-11") == ()
+
+
+def test_template_validity_limits_are_the_cores(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    seed(studio)
+    who.current = OWNER
+    schema = client.get(API + "/openapi.json").json
+    assert schema is not None
+    found = json.dumps(schema)
+    assert f'"maximum": {validation.MAX_DAYS}' in found
+    assert f'"maximum": {validation.MAX_MONTHS}' in found
+    longest = {"name": "Century", "quantity": 1, "validity_days": validation.MAX_DAYS}
+    assert write(client, "/templates", longest).status_code == 201
+    problem(
+        write(client, "/templates", {**longest, "validity_days": validation.MAX_DAYS + 1}),
+        422,
+        "validity_days",
+    )
+    assert {t.name for t in studio.templates()} == {"10 classes", "Century"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from sessionpacks import codec
+from sessionpacks import codec, validation
 from sessionpacks.cli import output
 from sessionpacks.cli.state import (
     CHANNEL,
@@ -26,6 +26,7 @@ from sessionpacks.cli.state import (
 )
 from sessionpacks.cli.terms import pass_terms_options, terms_from
 from sessionpacks.enums import ItemOutcome
+from sessionpacks.errors import InvalidInput
 from sessionpacks.values import BulkGrantReport, Recipient
 
 REF_COLUMN = "account_ref"
@@ -168,31 +169,46 @@ def _check_file(path: Path) -> int:
     """Read the file once before anything is written: its header, its member ids, its rows."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream)
-            if reader.fieldnames is None or REF_COLUMN not in reader.fieldnames:
-                raise Failure(
-                    f"{path} needs a header row with an {REF_COLUMN} column"
-                    f" (and optionally {MEMBER_COLUMN})"
-                )
-            rows = 0
-            for rows, row in enumerate(reader, start=1):  # noqa: B007 - the count is the result
-                member = (row.get(MEMBER_COLUMN) or "").strip()
-                if member and not member.isdigit():
+            reader = csv.DictReader(stream, strict=True)
+            done = 0  # lines read in whole records; a broken record starts on the next one
+            try:
+                if reader.fieldnames is None or REF_COLUMN not in reader.fieldnames:
                     raise Failure(
-                        f"{path}, line {reader.line_num}: {MEMBER_COLUMN} must be a whole number,"
-                        f" got {member!r}"
+                        f"{path} needs a header row with an {REF_COLUMN} column"
+                        f" (and optionally {MEMBER_COLUMN})"
                     )
-            return rows
+                rows = 0
+                for rows, row in enumerate(reader, start=1):  # noqa: B007 - the count is the result
+                    _check_row(f"{path}, line {reader.line_num}", row)
+                    done = reader.line_num
+                return rows
+            except csv.Error as error:
+                raise Failure(f"{path}, line {done + 1}: bad CSV: {error}") from error
     except OSError as error:
         raise Failure(f"cannot read {path}: {error.strerror or error}") from error
-    except (UnicodeDecodeError, csv.Error) as error:
+    except UnicodeDecodeError as error:
         raise Failure(f"{path} is not a UTF-8 CSV file: {error}") from error
+
+
+def _check_row(where: str, row: dict[str | None, str | None]) -> None:
+    # DictReader files surplus cells under None and fills missing ones with None.
+    if None in row or None in row.values():
+        raise Failure(f"{where}: has a different number of columns than the header")
+    member = (row.get(MEMBER_COLUMN) or "").strip()
+    if not member:
+        return
+    if not (member.isascii() and member.isdigit()):
+        raise Failure(f"{where}: {MEMBER_COLUMN} must be a whole number, got {member!r}")
+    try:
+        validation.positive(MEMBER_COLUMN, int(member))
+    except InvalidInput as error:
+        raise Failure(f"{where}: {error}") from error
 
 
 def _recipients(path: Path) -> Iterator[Recipient]:
     """The file's rows as recipients, one at a time."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
-        for row in csv.DictReader(stream):
+        for row in csv.DictReader(stream, strict=True):
             member = (row.get(MEMBER_COLUMN) or "").strip()
             yield Recipient(
                 account_ref=(row.get(REF_COLUMN) or "").strip(),

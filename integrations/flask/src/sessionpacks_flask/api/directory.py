@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sessionpacks import validation
 from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
 from sessionpacks.enums import CreditTaken, Metric, Scope, StartRule, TemplateKind
 from sessionpacks.schedule import BookingPolicy
@@ -10,9 +11,9 @@ from sessionpacks_flask.api.common import AMOUNT, CURRENCY, REF, by_account, by_
 from sessionpacks_flask.api.endpoints import Call, Endpoint
 from sessionpacks_flask.api.fields import Array, Bool, Choice, Field, Int, Moment, Text
 
-# Validity and period lengths: a century at most, so no date arithmetic can overflow.
-DAYS = Int(minimum=1, maximum=36_500)
-MONTHS = Int(minimum=1, maximum=1_200)
+# Validity and period lengths: the core's own limits, so the schema states what it accepts.
+DAYS = Int(minimum=1, maximum=validation.MAX_DAYS)
+MONTHS = Int(minimum=1, maximum=validation.MAX_MONTHS)
 
 
 def _add_account(call: Call) -> AccountInfo:
