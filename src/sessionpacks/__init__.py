@@ -8,7 +8,7 @@ from sessionpacks.bookings import (
     ReminderReport,
 )
 from sessionpacks.clock import Clock, ManualClock, SystemClock
-from sessionpacks.database import create_engine, prepare_engine
+from sessionpacks.database import create_engine, own_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
@@ -212,6 +212,7 @@ __all__ = [
     "end_of_local_day",
     "forfeited_value",
     "hookimpl",
+    "own_engine",
     "prepare_engine",
     "upgrade",
 ]

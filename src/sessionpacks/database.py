@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,11 +11,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
 
 from sessionpacks import direct
+from sessionpacks.errors import ConfigurationError
 
 DEFAULT_URL = "sqlite:///sessionpacks.db"
 
 # The execution option that marks a connection as only reading.
 READ_ONLY = "sessionpacks_read_only"
+
+# Engines that sessionpacks made or was told it may prepare: only these carry its settings.
+_ours: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def create_engine(url: str | sa.URL = DEFAULT_URL, **kwargs: Any) -> Engine:
@@ -29,6 +35,37 @@ def create_engine(url: str | sa.URL = DEFAULT_URL, **kwargs: Any) -> Engine:
     return engine
 
 
+def own_engine(engine: Engine) -> Engine:
+    """The engine sessionpacks works through on ``engine``'s database.
+
+    An engine from :func:`create_engine` (or given to :func:`prepare_engine`) is used as it is.
+    Any other engine is the host's: sessionpacks never adds listeners to it, changes its
+    connections or disposes its pool, and opens an engine of its own on the same URL instead, so
+    its own settings (``BEGIN IMMEDIATE``, busy timeout, foreign keys) apply only to the
+    connections it opens. On a host's SQLite file it leaves the journal mode as the host set it.
+    """
+    if engine in _ours:
+        return engine
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and _in_memory(url):
+        raise ConfigurationError(
+            "an in-memory SQLite database lives inside the engine that made it, so sessionpacks"
+            " cannot open its own connections to it; give sessionpacks a database file"
+            " (sessionpacks.create_engine('sqlite:///studio.db')), or call"
+            " sessionpacks.prepare_engine(engine) on an engine that only sessionpacks uses"
+        )
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        kwargs["isolation_level"] = "READ COMMITTED"
+    own = sa.create_engine(url, **kwargs)
+    _prepare(own, switch_to_wal=False)
+    return own
+
+
+def _in_memory(url: sa.URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
 def prepare_engine(engine: Engine) -> Engine:
     """Make a SQLite engine lock for writing at the start of each transaction.
 
@@ -37,24 +74,38 @@ def prepare_engine(engine: Engine) -> Engine:
     transaction here begins with ``BEGIN IMMEDIATE`` and waits up to 30 seconds for the lock; the
     file also gets write-ahead logging, full fsync and enforced foreign keys. Other databases are
     left as they are. Calling it twice is harmless.
+
+    Only for an engine that sessionpacks alone uses: it changes every connection of the engine.
+    Given a host's engine, :class:`~sessionpacks.Studio` opens its own instead (:func:`own_engine`).
     """
+    return _prepare(engine, switch_to_wal=True)
+
+
+def _prepare(engine: Engine, *, switch_to_wal: bool) -> Engine:
+    _ours.add(engine)
     if engine.dialect.name != "sqlite" or event.contains(engine, "begin", _begin_immediate):
         return engine
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(
+        engine,
+        "connect",
+        functools.partial(_configure_sqlite_connection, switch_to_wal=switch_to_wal),
+    )
     event.listen(engine, "begin", _begin_immediate)
     # Connections made before the listeners were added lack the settings.
     engine.dispose()
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+def _configure_sqlite_connection(
+    dbapi_connection: Any, connection_record: Any, *, switch_to_wal: bool
+) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN instead of the driver's implicit deferred BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA journal_mode")
-    if cursor.fetchone()[0] != "memory":
+    if switch_to_wal and cursor.fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()

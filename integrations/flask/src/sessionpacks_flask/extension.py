@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 from sessionpacks.clock import Clock
-from sessionpacks.database import create_engine
+from sessionpacks.database import create_engine, own_engine
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.migrate import upgrade
 from sessionpacks.settings import Settings
@@ -45,11 +45,12 @@ class Mounted:
 
     @property
     def engine(self) -> Engine:
-        """The engine sessionpacks' tables live behind, made once."""
+        """The engine sessionpacks works through, made once: never the host's own (see
+        :func:`sessionpacks.database.own_engine`)."""
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = self.extension.engine_for(self.app, self.config)
+                    self._engine = own_engine(self.extension.engine_for(self.app, self.config))
         return self._engine
 
     @property
