@@ -4,9 +4,16 @@ sessionpacks ships its own Alembic lineage with the branch label ``sessionpacks`
 keeps its version in ``sessionpacks_alembic_version``, so it never touches a host's Alembic table.
 A host that runs Alembic itself adds ``sessionpacks:migrations/versions`` to its
 ``version_locations`` and upgrades ``sessionpacks@head``.
+
+A host whose own migrations autogenerate from its models passes :func:`include_name` and
+:func:`include_object` to its ``context.configure(...)``, so that its migrations never propose to
+change or drop sessionpacks' tables that share its database.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +24,31 @@ from sessionpacks.database import create_engine
 SCRIPT_LOCATION = "sessionpacks:migrations"
 VERSION_TABLE = "sessionpacks_alembic_version"
 BRANCH = "sessionpacks"
+TABLE_PREFIX = "sessionpacks_"
+
+
+def is_sessionpacks_table(name: str | None) -> bool:
+    """Whether a table of that name is sessionpacks' own (its version table included)."""
+    return name is not None and name.startswith(TABLE_PREFIX)
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Alembic's ``include_name`` hook for a host's migrations: leaves sessionpacks' tables, and
+    their columns, indexes and constraints, out of what the host's autogenerate reflects."""
+    if type_ == "table":
+        return not is_sessionpacks_table(name)
+    return not is_sessionpacks_table(parent_names.get("table_name"))
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's ``include_object`` hook for a host's migrations: leaves sessionpacks' tables, and
+    everything on them, out of what the host's autogenerate compares."""
+    if type_ == "table":
+        return not is_sessionpacks_table(name)
+    table = getattr(obj, "table", None)
+    return not is_sessionpacks_table(getattr(table, "name", None))
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

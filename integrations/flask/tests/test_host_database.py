@@ -143,3 +143,40 @@ def _journal_mode(engine: sa.Engine) -> str | None:
         return None
     with engine.connect() as conn:
         return str(conn.execute(sa.text("PRAGMA journal_mode")).scalar())
+
+
+# Flask-Migrate's own env.py template still calls Flask-SQLAlchemy's deprecated get_engine().
+@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
+def test_the_hosts_flask_db_migrate_proposes_nothing_for_sessionpacks_tables(
+    tmp_path: Path, server_url: str | None
+) -> None:
+    flask_migrate = pytest.importorskip("flask_migrate")
+    url = server_url or f"sqlite:///{tmp_path / 'host.db'}"
+    app = Flask("migrating_host", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="host-secret", SQLALCHEMY_DATABASE_URI=url)
+    db = flask_sqlalchemy.SQLAlchemy(app)
+
+    class Visit(db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = "host_visits"
+        id = db.Column(db.Integer, primary_key=True)
+
+    def hosts_own_filter(obj: Any, name: str | None, type_: str, *rest: Any) -> bool:
+        seen.append(name)
+        return True
+
+    seen: list[str | None] = []
+    flask_migrate.Migrate(app, db, include_object=hosts_own_filter)
+    SessionPacks(app)
+    directory = str(tmp_path / "migrations")
+    with app.app_context():
+        db.session.execute(sa.text("DROP TABLE IF EXISTS host_visits"))
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        mounted().studio.add_account("crm-1", "Ana")  # sessionpacks' tables are in the database
+        flask_migrate.init(directory=directory)
+        flask_migrate.migrate(directory=directory, message="host tables")
+    (script,) = (tmp_path / "migrations" / "versions").glob("*.py")
+    text = script.read_text()
+    assert "create_table('host_visits'" in text
+    assert "sessionpacks_" not in text
+    assert "host_visits" in seen  # the host's own filter still runs beside sessionpacks'

@@ -134,6 +134,10 @@ class SessionPacks:
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix or None)
         app.cli.add_command(command)
+        if "migrate" in app.extensions:  # Flask-Migrate, set up before sessionpacks
+            from sessionpacks_flask.host_migrations import leave_sessionpacks_tables_alone
+
+            leave_sessionpacks_tables_alone(app.extensions["migrate"])
 
     def identity_loader(self, function: F) -> F:
         """Decorate the function that says who makes the current request: it returns an
