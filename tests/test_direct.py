@@ -235,9 +235,10 @@ _HOLD_LOCK = """
 import sys, time
 import sqlalchemy as sa
 from sessionpacks import create_engine
+from sessionpacks.database import writing
 from sessionpacks.models import Pass
 
-engine = create_engine(sys.argv[1])
+engine = writing(create_engine(sys.argv[1]))  # on SQLite, a write transaction locks the file
 with engine.begin() as conn:
     conn.execute(sa.select(Pass.id).where(Pass.id == int(sys.argv[2])).with_for_update()).all()
     print("locked", flush=True)

@@ -17,6 +17,9 @@ DEFAULT_URL = "sqlite:///sessionpacks.db"
 
 # The execution option that marks a connection as only reading.
 READ_ONLY = "sessionpacks_read_only"
+# The execution option of the engine sessionpacks writes through: on SQLite only its transactions
+# take the write lock at BEGIN; anyone else's plain connection begins deferred.
+WRITES = "sessionpacks_writes"
 
 # Engines that sessionpacks made or was told it may prepare: only these carry its settings.
 _ours: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -60,6 +63,13 @@ def own_engine(engine: Engine) -> Engine:
     own = sa.create_engine(url, **kwargs)
     _prepare(own, switch_to_wal=False)
     return own
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` as sessionpacks writes: the same pool, its transactions marked as writes."""
+    writer = engine.execution_options(**{WRITES: True})
+    _ours.add(writer)
+    return writer
 
 
 def _in_memory(url: sa.URL) -> bool:
@@ -112,12 +122,15 @@ def _configure_sqlite_connection(
 
 
 def _begin_immediate(connection: sa.Connection) -> None:
-    # A read asks for a deferred transaction, so that readers never wait for writers (WAL).
-    # Straight to the driver unless something watches statements: every write begins here.
-    if connection.get_execution_options().get(READ_ONLY):
-        direct.run_text(connection, "BEGIN")
-    else:
+    # sessionpacks' writes lock at BEGIN, so two of them never both read and then fail to write.
+    # A read, or any plain connection of the engine (a host's monitoring query), begins
+    # deferred, so that readers never wait for writers (WAL). Straight to the driver unless
+    # something watches statements: every write begins here.
+    options = connection.get_execution_options()
+    if options.get(WRITES) and not options.get(READ_ONLY):
         direct.run_text(connection, "BEGIN IMMEDIATE")
+    else:
+        direct.run_text(connection, "BEGIN")
 
 
 def is_retryable(error: sa.exc.DBAPIError) -> bool:

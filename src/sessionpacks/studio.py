@@ -41,7 +41,7 @@ from sessionpacks.bookings import (
     ReminderReport,
 )
 from sessionpacks.clock import Clock, SystemClock
-from sessionpacks.database import READ_ONLY, own_engine
+from sessionpacks.database import READ_ONLY, own_engine, writing
 from sessionpacks.defaults import DefaultPlugins
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
@@ -135,11 +135,11 @@ class Studio:
         bind = session_factory.kw.get("bind")
         if not isinstance(bind, Engine):
             raise ConfigurationError("the session factory must be bound to an Engine")
-        own = own_engine(bind)
-        if own is not bind:
-            # The host's engine: sessionpacks works through an engine of its own on the same URL.
-            kw = {key: value for key, value in session_factory.kw.items() if key != "bind"}
-            bind, session_factory = own, sessionmaker(own, **kw)
+        # A host's engine is never used as it is: sessionpacks opens its own on the same URL,
+        # and writes through it marked as writes.
+        bind = writing(own_engine(bind))
+        kw = {key: value for key, value in session_factory.kw.items() if key != "bind"}
+        session_factory = sessionmaker(bind, **kw)
         self._engine = bind
         self.session_factory = session_factory
         self.settings = settings or Settings()
