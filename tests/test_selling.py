@@ -305,6 +305,26 @@ def test_a_refund_gives_back_the_unused_part_rounded_down_and_ends_the_pass(
         )
 
 
+def test_a_refund_after_a_goodwill_adjustment_pays_back_at_most_the_charge(
+    shop: Studio, provider: Recorder, gym: Gym
+) -> None:
+    ten = shop.create_template("10 classes", quantity=10, price_minor=10000, currency="EUR")
+    family = shop.add_account("fam", "Family")
+    member = shop.add_member(family.id, "Ann")
+    yoga = gym.service()
+    sold = sell(shop, ten, family.id)
+    shop.adjust(
+        sold.pass_id, 5, reason="goodwill", idempotency_key="a1", actor=STAFF, channel="office"
+    )
+    for n in range(3):  # 12 left: still more than the 10 paid for
+        shop.redeem(member.id, yoga.id, idempotency_key=f"r{n}", actor=STAFF, channel="office")
+    refunded = shop.refund(
+        sold.pass_id, reason="moving away", idempotency_key="f1", actor=STAFF, channel="office"
+    )
+    assert (refunded.units, refunded.amount_minor) == (12, 10000)
+    assert provider.refunds[-1].amount_minor == 10000
+
+
 def test_manually_granted_credits_cannot_be_refunded(shop: Studio, gym: Gym) -> None:
     family = gym.account()
     granted = gym.grant(family, 5, cost_basis_minor=500, cost_currency="EUR")

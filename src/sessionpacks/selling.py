@@ -559,8 +559,13 @@ def refund(
 
 def refund_amount(cost_basis_minor: int, remaining: int, initial_quantity: int) -> int:
     """The unused share of what was paid, in whole minor units, rounded down: a fraction of a
-    cent stays with the studio."""
-    return cost_basis_minor * remaining // initial_quantity
+    cent stays with the studio.
+
+    Only the units sold were paid for: units added later (a goodwill adjustment) give nothing
+    back, so at most ``initial_quantity`` of the remaining units count and the refund is never
+    more than the charge.
+    """
+    return cost_basis_minor * min(remaining, initial_quantity) // initial_quantity
 
 
 def _describe(error: BaseException) -> str:
