@@ -160,12 +160,47 @@ def test_a_failing_listener_never_undoes_the_redemption_and_is_retried(
     assert studio.pass_balance(pack.pass_id).remaining == 2
     with studio.session_factory() as session:
         state, error = session.execute(sa.select(SideEffect.state, SideEffect.last_error)).one()
-    assert (state, error) == ("failed", "ConnectionError: webhook endpoint down")
+    assert state == "failed"
+    # The failing listener is named, by its class when registered without a name of its own.
+    assert error == f"{__name__}.{type(flaky).__qualname__}: ConnectionError: webhook endpoint down"
     flaky.fail = False
     report = studio.retry_side_effects()
     assert (report.delivered, report.failed) == (1, 0)
     assert flaky.told == [result.redemption_id]
     assert studio.retry_side_effects().delivered == 0  # delivered once, never again
+
+
+def test_a_retry_tells_only_the_listeners_that_failed(engine: Engine, clock: ManualClock) -> None:
+    class Listener:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+            self.told: list[int] = []
+
+        @hookimpl
+        def sessionpacks_redeemed(self, result: object) -> None:
+            if self.fail:
+                raise ConnectionError("webhook endpoint down")
+            self.told.append(result.redemption_id)  # type: ignore[attr-defined]
+
+    healthy, failing = Listener(fail=False), Listener(fail=True)
+    studio = _studio_with(engine, clock)
+    studio.hooks.register(healthy, name="crm-sync")
+    studio.hooks.register(failing, name="webhooks")
+    gym = Gym(studio)
+    family = gym.account()
+    ann = gym.member(family)
+    gym.grant(family, 3)
+    result = gym.redeem(ann, gym.service())
+    assert healthy.told == [result.redemption_id]
+    with studio.session_factory() as session:
+        error = session.execute(sa.select(SideEffect.last_error)).scalar_one()
+    assert error == "webhooks: ConnectionError: webhook endpoint down"
+    assert studio.retry_side_effects().failed == 1  # still failing: healthy is not told again
+    failing.fail = False
+    assert studio.retry_side_effects().delivered == 1
+    assert failing.told == [result.redemption_id]
+    assert healthy.told == [result.redemption_id]  # told once in all
+    assert studio.retry_side_effects().delivered == 0
 
 
 def test_default_email_and_task_plugins_keep_them_in_tables(studio: Studio) -> None:

@@ -301,6 +301,8 @@ class SideEffect(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The listeners of an event told of it already (a JSON list), so a retry skips them.
+    delivered_to: Mapped[str | None] = mapped_column(Text)
 
 
 class Payment(Base):

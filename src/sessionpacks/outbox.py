@@ -3,11 +3,16 @@
 An email, a task or an event is first written to ``sessionpacks_side_effects`` in the same
 transaction as the ledger entries. After commit it is delivered through its hook; a hook that
 raises leaves it failed, to be tried again by :meth:`Outbox.retry`, and never undoes the write.
+
+An event (a hook every plugin is told of) is delivered listener by listener: the row records who
+has heard of it, so a retry after one listener failed tells only those that have not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -70,11 +75,12 @@ _INSERT = insert(_table)
 
 @attrs.frozen
 class Claimed:
-    """A side effect this process has taken to deliver."""
+    """A side effect this process has taken to deliver, and the listeners told of it already."""
 
     id: int
     hook: str
     value: object
+    delivered_to: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -130,16 +136,16 @@ class Outbox:
         """Call the hook of each claimed side effect, then record in one go what went out and
         what failed (with ``failures`` found before delivery)."""
         done: list[int] = []
-        failures = list(failures)
+        failed: list[tuple[int, str, frozenset[str] | None]] = [
+            (side_effect_id, problem, None) for side_effect_id, problem in failures
+        ]
         for item in claimed:
-            keyword, _ = DEFERRED_HOOKS[item.hook]
-            try:
-                getattr(self._hooks.hook, item.hook)(**{keyword: item.value})
-            except Exception as error:
-                log.exception("side effect %s (%s) failed; it will be retried", item.id, item.hook)
-                failures.append((item.id, f"{type(error).__name__}: {error}"))
-            else:
+            told, problem = self._call(item)
+            if problem is None:
                 done.append(item.id)
+            else:
+                log.error("side effect %s (%s) failed; it will be retried", item.id, item.hook)
+                failed.append((item.id, problem, told))
         now = self._clock.now()
         with self._session_factory.begin() as session:
             if done:
@@ -148,13 +154,49 @@ class Outbox:
                     .where(_table.c.id.in_(done))
                     .values(state=SideEffectState.DONE.value, claimed_at=None, done_at=now)
                 )
-            for side_effect_id, problem in failures:
-                session.execute(
-                    update(_table)
-                    .where(_table.c.id == side_effect_id)
-                    .values(state=SideEffectState.FAILED.value, claimed_at=None, last_error=problem)
-                )
-        return RetryReport(delivered=len(done), failed=len(failures))
+            for side_effect_id, problem, listeners in failed:
+                values: dict[str, Any] = {
+                    "state": SideEffectState.FAILED.value,
+                    "claimed_at": None,
+                    "last_error": problem,
+                }
+                if listeners:
+                    values["delivered_to"] = json.dumps(sorted(listeners))
+                session.execute(update(_table).where(_table.c.id == side_effect_id).values(values))
+        return RetryReport(delivered=len(done), failed=len(failed))
+
+    def _call(self, item: Claimed) -> tuple[frozenset[str], str | None]:
+        """Deliver one side effect: the listeners told of it by now, and the failure if any.
+
+        An event goes to each listener not yet told, one at a time, so that one failing
+        listener neither stops the others nor makes a retry tell them twice. A hook whose first
+        answer wins (an email, a task) is one call, as pluggy makes it.
+        """
+        keyword, _ = DEFERRED_HOOKS[item.hook]
+        caller = getattr(self._hooks.hook, item.hook)
+        impls = caller.get_hookimpls()
+        firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
+        if firstresult or any(impl.hookwrapper or impl.wrapper for impl in impls):
+            try:
+                caller(**{keyword: item.value})
+            except Exception as error:
+                log.exception("side effect %s (%s) failed", item.id, item.hook)
+                return item.delivered_to, f"{type(error).__name__}: {error}"
+            return item.delivered_to, None
+        told = set(item.delivered_to)
+        problems: list[str] = []
+        for impl in reversed(impls):  # pluggy's own calling order
+            name = listener_name(impl)
+            if name in told:
+                continue
+            try:
+                impl.function(**{keyword: item.value})
+            except Exception as error:
+                log.exception("side effect %s (%s) failed for %s", item.id, item.hook, name)
+                problems.append(f"{name}: {type(error).__name__}: {error}")
+            else:
+                told.add(name)
+        return frozenset(told), "; ".join(problems) or None
 
     def retry(self) -> RetryReport:
         """Deliver every side effect that is still pending or failed, oldest first."""
@@ -175,16 +217,17 @@ class Outbox:
             taken = self._claim(side_effect_id)
             if taken is None:
                 continue
-            hook, payload = taken
+            hook, payload, delivered_to = taken
             try:
                 value = codec.loads(DEFERRED_HOOKS[hook][1], payload)
             except Exception as error:
                 undecodable.append((side_effect_id, f"cannot read its payload: {error!r}"))
             else:
-                claimed.append(Claimed(id=side_effect_id, hook=hook, value=value))
+                told = frozenset(json.loads(delivered_to)) if delivered_to else frozenset()
+                claimed.append(Claimed(side_effect_id, hook, value, told))
         return self.deliver(claimed, undecodable)
 
-    def _claim(self, side_effect_id: int) -> tuple[str, str] | None:
+    def _claim(self, side_effect_id: int) -> tuple[str, str, str | None] | None:
         """Take a side effect for this process, unless another has it or it went out already."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
@@ -200,6 +243,19 @@ class Outbox:
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             row = session.execute(
-                select(_table.c.hook, _table.c.payload).where(_table.c.id == side_effect_id)
+                select(_table.c.hook, _table.c.payload, _table.c.delivered_to).where(
+                    _table.c.id == side_effect_id
+                )
             ).one()
-        return row.hook, row.payload
+        return row.hook, row.payload, row.delivered_to
+
+
+def listener_name(impl: Any) -> str:
+    """A name for a plugin that is the same in every process: the name it was registered under,
+    else (pluggy made one up from its id) its class's or module's dotted name."""
+    plugin = impl.plugin
+    if impl.plugin_name != str(id(plugin)):
+        return str(impl.plugin_name)
+    if inspect.ismodule(plugin):
+        return plugin.__name__
+    return f"{type(plugin).__module__}.{type(plugin).__qualname__}"
