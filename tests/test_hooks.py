@@ -135,21 +135,24 @@ def test_events_follow_commits_only(
     assert len(recorder.events_named("redeemed")) == 1
 
 
+class Listener:
+    """Hears of redemptions, or fails to while ``fail`` is set."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.told: list[int] = []
+
+    @hookimpl
+    def sessionpacks_redeemed(self, result: object) -> None:
+        if self.fail:
+            raise ConnectionError("webhook endpoint down")
+        self.told.append(result.redemption_id)  # type: ignore[attr-defined]
+
+
 def test_a_failing_listener_never_undoes_the_redemption_and_is_retried(
     engine: Engine, clock: ManualClock
 ) -> None:
-    class Flaky:
-        def __init__(self) -> None:
-            self.fail = True
-            self.told: list[int] = []
-
-        @hookimpl
-        def sessionpacks_redeemed(self, result: object) -> None:
-            if self.fail:
-                raise ConnectionError("webhook endpoint down")
-            self.told.append(result.redemption_id)  # type: ignore[attr-defined]
-
-    flaky = Flaky()
+    flaky = Listener(fail=True)
     studio = _studio_with(engine, clock, flaky)
     gym = Gym(studio)
     family = gym.account()
@@ -162,7 +165,7 @@ def test_a_failing_listener_never_undoes_the_redemption_and_is_retried(
         state, error = session.execute(sa.select(SideEffect.state, SideEffect.last_error)).one()
     assert state == "failed"
     # The failing listener is named, by its class when registered without a name of its own.
-    assert error == f"{__name__}.{type(flaky).__qualname__}: ConnectionError: webhook endpoint down"
+    assert error == f"{__name__}.Listener: ConnectionError: webhook endpoint down"
     flaky.fail = False
     report = studio.retry_side_effects()
     assert (report.delivered, report.failed) == (1, 0)
@@ -171,17 +174,6 @@ def test_a_failing_listener_never_undoes_the_redemption_and_is_retried(
 
 
 def test_a_retry_tells_only_the_listeners_that_failed(engine: Engine, clock: ManualClock) -> None:
-    class Listener:
-        def __init__(self, fail: bool) -> None:
-            self.fail = fail
-            self.told: list[int] = []
-
-        @hookimpl
-        def sessionpacks_redeemed(self, result: object) -> None:
-            if self.fail:
-                raise ConnectionError("webhook endpoint down")
-            self.told.append(result.redemption_id)  # type: ignore[attr-defined]
-
     healthy, failing = Listener(fail=False), Listener(fail=True)
     studio = _studio_with(engine, clock)
     studio.hooks.register(healthy, name="crm-sync")
