@@ -144,7 +144,6 @@ class Outbox:
             if problem is None:
                 done.append(item.id)
             else:
-                log.error("side effect %s (%s) failed; it will be retried", item.id, item.hook)
                 failed.append((item.id, problem, told))
         now = self._clock.now()
         with self._session_factory.begin() as session:
@@ -180,7 +179,7 @@ class Outbox:
             try:
                 caller(**{keyword: item.value})
             except Exception as error:
-                log.exception("side effect %s (%s) failed", item.id, item.hook)
+                log.exception("side effect %s (%s) failed; it will be retried", item.id, item.hook)
                 return item.delivered_to, f"{type(error).__name__}: {error}"
             return item.delivered_to, None
         told = set(item.delivered_to)
@@ -192,7 +191,12 @@ class Outbox:
             try:
                 impl.function(**{keyword: item.value})
             except Exception as error:
-                log.exception("side effect %s (%s) failed for %s", item.id, item.hook, name)
+                log.exception(
+                    "side effect %s (%s) failed for %s; it will be retried",
+                    item.id,
+                    item.hook,
+                    name,
+                )
                 problems.append(f"{name}: {type(error).__name__}: {error}")
             else:
                 told.add(name)
