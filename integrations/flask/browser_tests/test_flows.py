@@ -8,19 +8,32 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
 
 
 def _watch_console(page: Page) -> list[str]:
-    """Collects what the browser complains about: a CSP violation, a failed asset."""
+    """Collects what the browser complains about: a CSP violation, an asset the server refused.
+
+    A request the browser itself abandons (``net::ERR_ABORTED``, as when a click navigates away
+    before the favicon has loaded, which a loaded machine makes likely) says nothing about the
+    site, so only answers with an error status and other network failures count."""
     complaints: list[str] = []
 
     def heard(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
             complaints.append(message.text)
 
+    def answered(response: Response) -> None:
+        if response.status >= 400:
+            complaints.append(f"{response.status}: {response.url}")
+
+    def failed(request: Request) -> None:
+        if "ERR_ABORTED" not in (request.failure or ""):
+            complaints.append(f"failed ({request.failure}): {request.url}")
+
     page.on("console", heard)
-    page.on("requestfailed", lambda request: complaints.append(f"failed: {request.url}"))
+    page.on("response", answered)
+    page.on("requestfailed", failed)
     return complaints
 
 
@@ -118,3 +131,17 @@ def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Pa
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the client card is {overflow}px wider than a phone"
     page.screenshot(path=str(screenshots / "client-card-phone.png"), full_page=True)
+
+
+def test_the_pages_own_assets_load(page: Page, site: str) -> None:
+    """The stylesheet and icon every page links to answer, asked for on their own rather than
+    judged from the browser's incidental requests."""
+    page.goto(site + "/")
+    links = page.locator("link[rel=stylesheet], link[rel=icon]")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) >= 2, hrefs
+    for href in hrefs:
+        assert href is not None
+        answer = page.request.get(site + href if href.startswith("/") else href)
+        assert answer.status == 200, (href, answer.status)
+        assert answer.body(), href
