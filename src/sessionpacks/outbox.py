@@ -164,6 +164,18 @@ class Outbox:
                 session.execute(update(_table).where(_table.c.id == side_effect_id).values(values))
         return RetryReport(delivered=len(done), failed=len(failed))
 
+    def deliver_committed(self, claimed: Iterable[Claimed]) -> RetryReport:
+        """Deliver those of ``claimed`` whose rows exist: written in a transaction that someone
+        else committed or rolled back (a host's, see :mod:`sessionpacks.joining`), a side effect
+        rolled back with it is never sent."""
+        waiting = list(claimed)
+        if not waiting:
+            return RetryReport(delivered=0, failed=0)
+        ids = [item.id for item in waiting]
+        with self._session_factory() as session:
+            kept = set(session.scalars(select(_table.c.id).where(_table.c.id.in_(ids))))
+        return self.deliver([item for item in waiting if item.id in kept])
+
     def _call(self, item: Claimed) -> tuple[frozenset[str], str | None]:
         """Deliver one side effect: the listeners told of it by now, and the failure if any.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import functools
@@ -9,7 +10,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 import pluggy
 from sqlalchemy import update
@@ -41,7 +42,7 @@ from sessionpacks.bookings import (
     ReminderReport,
 )
 from sessionpacks.clock import Clock, SystemClock
-from sessionpacks.database import READ_ONLY, own_engine, writing
+from sessionpacks.database import own_engine, writing
 from sessionpacks.defaults import DefaultPlugins
 from sessionpacks.due_work import DueWorkReport
 from sessionpacks.enums import (
@@ -71,6 +72,7 @@ from sessionpacks.errors import (
 )
 from sessionpacks.expiry import ExpiryBatch, ExpiryReport, expire_batch
 from sessionpacks.expiry import written_by as expiry_written_by
+from sessionpacks.joining import Host, JoinedWriter
 from sessionpacks.models import Member, table
 from sessionpacks.outbox import Outbox, RetryReport
 from sessionpacks.reminders import (
@@ -111,6 +113,29 @@ from sessionpacks.values import (
 T = TypeVar("T")
 log = logging.getLogger("sessionpacks")
 _members = table(Member)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _on_its_own(
+    method: Callable[Concatenate[Studio, P], R],
+) -> Callable[Concatenate[Studio, P], R]:
+    """A call that commits in transactions of its own or calls a provider between them, so it
+    cannot run inside a host's transaction (see :meth:`Studio.joined`)."""
+
+    @functools.wraps(method)
+    def guarded(studio: Studio, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if studio._writer.joined:
+            raise ConfigurationError(
+                f"Studio.{method.__name__} commits on its own (or calls a payment provider"
+                " between its transactions), so it cannot join the host's transaction; call it"
+                " on the studio itself, outside the host's transaction"
+            )
+        return method(studio, *args, **kwargs)
+
+    return guarded
 
 
 class Studio:
@@ -167,6 +192,30 @@ class Studio:
         self.hooks.register(
             renewing.RenewOnExhaust(self._renew_exhausted), name="sessionpacks.auto_renew"
         )
+
+    def joined(self, host: Host) -> Studio:
+        """This studio, its writes run inside the host's open transaction.
+
+        ``host`` is the host's SQLAlchemy ``Session`` (or ``scoped_session``, such as
+        Flask-SQLAlchemy's ``db.session``) or a ``Connection`` with a transaction begun, on the
+        studio's database. Each write runs in a savepoint of that transaction: the host's own
+        rows and the pass commit or roll back together, and a refused write undoes only its own
+        part. Emails, tasks and events go out after the host's commit (on a ``Connection``,
+        when the host calls :meth:`deliver_joined` after committing), never after a rollback.
+        Calls that commit on their own (``sell``, ``refund``, bulk grants, the sweeps) are
+        refused. On SQLite it is also how a request that has already written a host row writes
+        through sessionpacks without waiting for its own lock."""
+        view = copy.copy(self)
+        view._writer = JoinedWriter(self._writer, host, self._engine)
+        return view
+
+    def deliver_joined(self) -> RetryReport:
+        """Send the side effects of a :meth:`joined` studio's writes once the host has committed
+        its ``Connection`` (a ``Session``'s go out by themselves). What was rolled back is not
+        sent."""
+        if not isinstance(self._writer, JoinedWriter):
+            raise ConfigurationError("deliver_joined is for a studio made by Studio.joined")
+        return self._writer.deliver()
 
     # -- the directory ---------------------------------------------------------------------
 
@@ -582,6 +631,7 @@ class Studio:
 
     # -- bulk grants -------------------------------------------------------------------------
 
+    @_on_its_own
     def bulk_grant(
         self,
         recipients: Iterable[Recipient],
@@ -656,6 +706,7 @@ class Studio:
             lambda ctx: bulk_granting.complete(ctx, opened.batch_id),
         )
 
+    @_on_its_own
     def undo_bulk_grant(
         self,
         batch_id: int,
@@ -870,6 +921,7 @@ class Studio:
             work=work,
         )
 
+    @_on_its_own
     def sell(
         self,
         template_id: int,
@@ -900,6 +952,7 @@ class Studio:
             channel=door,
         )
 
+    @_on_its_own
     def refund(
         self,
         pass_id: int,
@@ -930,12 +983,14 @@ class Studio:
         """The sales' payments, oldest first; ``state="needs_attention"`` lists the lost ones."""
         return self._sales.payments(None if state is None else PaymentState(state))
 
+    @_on_its_own
     def retry_payments(self) -> tuple[selling.PaymentInfo, ...]:
         """Refund the charges of sales that failed and whose refund failed too."""
         return self._sales.retry_payments()
 
     # -- recurring plans and auto-renewal (issue 5) ------------------------------------------
 
+    @_on_its_own
     def subscribe(
         self,
         template_id: int,
@@ -1087,6 +1142,7 @@ class Studio:
         wanted = None if state is None else _choice(RenewalState, "state", state)
         return self._read(lambda conn: renewing.listing(conn, wanted))
 
+    @_on_its_own
     def renew_due(self, now: dt.datetime | None = None) -> renewing.RenewalReport:
         """Renew every studio-billed plan whose period has ended (charging the new period) and
         sell again every auto-renewing pass that is used up or past its expiry.
@@ -1338,6 +1394,7 @@ class Studio:
         """Every pass whose cached balance disagrees with its ledger; empty when all agree."""
         return self._read(reading.verify)
 
+    @_on_its_own
     def retry_side_effects(self) -> RetryReport:
         """Deliver the emails, tasks and events that failed or were never sent."""
         return self.outbox.retry()
@@ -1716,6 +1773,7 @@ class Studio:
             work=lambda ctx: change[action](ctx, self._authorize, booking_id),
         )
 
+    @_on_its_own
     def send_due_reminders(
         self,
         within: dt.timedelta = dt.timedelta(hours=24),
@@ -1775,6 +1833,7 @@ class Studio:
 
     # -- time: expiry, pass reminders, staff tasks, all due work -----------------------------
 
+    @_on_its_own
     def expire_due(
         self,
         now: dt.datetime | None = None,
@@ -1824,6 +1883,7 @@ class Studio:
             expired=tuple(e for batch in expired for e in batch.expired), batches=len(expired)
         )
 
+    @_on_its_own
     def send_pass_reminders(
         self, now: dt.datetime | None = None, *, batch_size: int = 500
     ) -> PassReminderReport:
@@ -1870,6 +1930,7 @@ class Studio:
                 after = batch.last_pass_id
         return PassReminderReport(sent=tuple(sent))
 
+    @_on_its_own
     def run_due_work(self, now: dt.datetime | None = None) -> DueWorkReport:
         """Everything time-based that is due, in one call for cron or a periodic task: expiry,
         renewals (auto-renewing passes and plan periods), pass reminders, appointment reminders,
@@ -1931,9 +1992,7 @@ class Studio:
     # -- internals -------------------------------------------------------------------------
 
     def _read(self, query: Callable[[Connection], T]) -> T:
-        with self._engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY: True})
-            return query(conn)
+        return self._writer.read(query)
 
     def _authorize(self, ctx: WriteContext, action: str, target: Target) -> None:
         self._allow(ctx.actor, action, target)
@@ -1963,8 +2022,8 @@ class Studio:
 
         if idempotency_key is None:
             check_channel(channel)
-            with self.session_factory.begin() as session:
-                return run(session.connection(), self.clock.now(), actor)
+            with self._writer.plain() as conn:
+                return run(conn, self.clock.now(), actor)
         return self._writer.write(
             operation,
             arguments,

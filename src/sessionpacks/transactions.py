@@ -8,21 +8,22 @@ commit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Transaction
 
 from sessionpacks import codec, direct
 from sessionpacks.clock import Clock
-from sessionpacks.database import is_retryable
+from sessionpacks.database import READ_ONLY, is_retryable
 from sessionpacks.enums import Channel
 from sessionpacks.errors import IdempotencyConflict, InvalidInput
 from sessionpacks.models import REF_LENGTH, Operation, table
@@ -106,6 +107,15 @@ def record_operation(conn: Connection, operation: Mapping[str, object]) -> int:
 
 
 class Writer:
+    """Runs writes in transactions of their own on sessionpacks' engine.
+
+    Where a write runs is in the few methods a writer joined to a host's transaction
+    (:class:`sessionpacks.joining.JoinedWriter`) overrides: the connection, how a transaction
+    begins and ends, and when side effects go out."""
+
+    # Whether the writes run inside a transaction that someone else commits.
+    joined = False
+
     def __init__(
         self,
         engine: Engine,
@@ -121,6 +131,33 @@ class Writer:
         self._outbox = outbox
         self._attempts = attempts
         self._execution_options: dict[str, Any] | None = None
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            options = self._options(conn)
+            if options:
+                conn.execution_options(**options)
+            yield conn
+
+    def _begin(self, conn: Connection) -> Transaction:
+        return conn.begin()
+
+    def _commit(self, conn: Connection, transaction: Transaction) -> None:
+        direct.commit(conn)
+        transaction.commit()
+
+    def read(self, query: Callable[[Connection], T]) -> T:
+        """Run a read on a connection of its own."""
+        with self._engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            return query(conn)
+
+    @contextlib.contextmanager
+    def plain(self) -> Iterator[Connection]:
+        """A transaction for a write that records no operation (a set-up call without a key)."""
+        with self._engine.begin() as conn:
+            yield conn
 
     def _options(self, conn: Connection) -> dict[str, Any]:
         """Each statement must see what other transactions committed while this one waited for
@@ -187,11 +224,8 @@ class Writer:
         replay: Callable[[Connection, int], T] | None,
         begin: Begin,
     ) -> T:
-        with self._engine.connect() as conn:
-            options = self._options(conn)
-            if options:
-                conn.execution_options(**options)
-            transaction = conn.begin()
+        with self._connection() as conn:
+            transaction = self._begin(conn)
             now = self._clock.now()
             operation = {
                 "idempotency_key": key,
@@ -216,7 +250,8 @@ class Writer:
                 operation_id,
                 self._outbox,
                 last_session_tasks=self._last_session_tasks,
-                ends_with_work=replay is not None,
+                # A joined write never commits: the host does.
+                ends_with_work=replay is not None and not self.joined,
             )
             try:
                 result = work(context)
@@ -227,8 +262,7 @@ class Writer:
             except BaseException:
                 transaction.rollback()
                 raise
-            direct.commit(conn)
-            transaction.commit()
+            self._commit(conn, transaction)
         self._deliver(context)
         return result
 
@@ -258,15 +292,11 @@ class Writer:
         channel: Channel,
         work: Callable[[WriteContext], T],
     ) -> T:
-        with self._engine.connect() as conn:
-            options = self._options(conn)
-            if options:
-                conn.execution_options(**options)
-            with conn.begin():
-                context = WriteContext(
-                    conn, self._clock.now(), actor, channel, operation_id, self._outbox
-                )
-                result = work(context)
+        with self._connection() as conn, self._begin(conn):
+            context = WriteContext(
+                conn, self._clock.now(), actor, channel, operation_id, self._outbox
+            )
+            result = work(context)
         self._deliver(context)
         return result
 
@@ -287,7 +317,7 @@ class Writer:
         result_type: type[T],
         replay: Callable[[Connection, int], T] | None,
     ) -> T:
-        with conn.begin():
+        with self._begin(conn):
             stored = conn.execute(_FIND_OPERATION, {"key": key}).one_or_none()
             if stored is None:  # the conflict was not on the key: let the caller see it
                 raise InvalidInput(f"idempotency key {key!r} could not be recorded")
