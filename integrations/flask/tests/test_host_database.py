@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 
 from sessionpacks import ALL, RolePolicy, Settings, database
@@ -66,6 +66,17 @@ def host(tmp_path: Path, server_url: str | None) -> Iterator[tuple[Flask, Any]]:
         db.session.commit()
         return "ordered"
 
+    @app.post("/orders/<ref>/together")
+    def order_together(ref: str) -> str:
+        user = flask_login.current_user
+        db.session.add(Order(user_id=user.id, account_ref=ref))  # the host writes first
+        packs.studio.joined(db.session).add_account(ref, f"Client of {user.name}")
+        if request.args.get("fail"):
+            db.session.rollback()
+            return "cancelled"
+        db.session.commit()  # the order and the account, or neither
+        return "ordered"
+
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -99,6 +110,21 @@ def test_host_reads_sessionpacks_writes_and_host_writes_share_one_request(
     page = client.get("/sessionpacks/office/")
     assert page.status_code == 200, page.text
     assert "Alex Rivera" in page.text
+
+
+def test_a_host_order_and_its_client_commit_or_roll_back_together(
+    host: tuple[Flask, Any],
+) -> None:
+    app, db = host
+    client = app.test_client()
+    assert client.post("/login/1").status_code == 200
+    assert client.post("/orders/crm-20/together").text == "ordered"
+    assert client.post("/orders/crm-21/together?fail=1").text == "cancelled"
+    _, order_model = app.extensions["host_models"]
+    with app.app_context():
+        refs = [o.account_ref for o in db.session.execute(sa.select(order_model)).scalars()]
+        assert refs == ["crm-20"]
+        assert [a.ref for a in mounted().studio.find_accounts("crm-2")] == ["crm-20"]
 
 
 def test_the_hosts_engine_is_left_as_the_host_made_it(host: tuple[Flask, Any]) -> None:
