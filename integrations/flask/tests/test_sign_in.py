@@ -31,7 +31,10 @@ def _g_user_host(tmp_path: Path, **config: Any) -> Flask:
 
     @packs.identity_loader
     def current() -> Identity | None:
-        return {"dana": STAFF, "guest": None}.get(g.user) if g.user else None
+        if not g.user:
+            return None  # nobody signed in
+        # A guest is signed in to the site but is neither staff nor a member here.
+        return {"dana": STAFF}.get(g.user, Identity.no_access(display_name=g.user.title()))
 
     return app
 
@@ -100,6 +103,19 @@ def test_a_signed_in_user_without_access_gets_a_403_page_with_a_way_back(tmp_pat
     assert response.status_code == 403
     assert "no access to the studio" in response.text
     assert 'href="/welcome">Back to the site</a>' in response.text
+
+
+def test_a_g_user_host_tells_a_signed_in_user_without_access_so(tmp_path: Path) -> None:
+    client = _g_user_host(tmp_path, SESSIONPACKS_LOGIN_URL="/accounts/login").test_client()
+    for page in ("/sessionpacks/office/", "/sessionpacks/my/", "/sessionpacks/kiosk/"):
+        response = client.get(page, headers={"X-Test-User": "guest"})
+        assert response.status_code == 403, page  # not sent to sign in again
+        assert "no access to the studio" in response.text
+    api = client.get("/sessionpacks/api/accounts", headers={"X-Test-User": "guest"})
+    assert api.status_code == 403
+    assert api.content_type.startswith("application/problem+json")
+    nobody = client.get("/sessionpacks/office/")
+    assert nobody.status_code == 302
 
 
 def test_the_wrong_kind_of_person_gets_a_403_page_saying_why(tmp_path: Path) -> None:

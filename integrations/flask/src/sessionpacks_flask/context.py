@@ -32,7 +32,7 @@ def identity() -> Identity | None:
 def require_identity() -> Identity:
     """The signed-in person; nobody is sent to the host's sign-in page, to come back after."""
     found = identity()
-    if found is None and _host_user_signed_in():
+    if (found is None and _host_user_signed_in()) or (found is not None and not found.has_access):
         abort(403, "You are signed in, but your account has no access to the studio's pages.")
     if found is None:
         login_url = mounted().config.login_url

@@ -30,11 +30,14 @@ class Identity:
         actor acts on their own account only.
     :param display_name: what the pages call this person, such as the host user's name. Unset,
         a member is shown by their member name and staff as "Staff": never by an id.
+    :param has_access: False for someone signed in to the host site who is neither staff nor a
+        member here (see :meth:`no_access`): they get a 403 page rather than the sign-in page.
     """
 
     actor: Actor
     member_id: int | None = None
     display_name: str | None = attrs.field(default=None, kw_only=True)
+    has_access: bool = attrs.field(default=True, kw_only=True)
 
     @property
     def is_staff(self) -> bool:
@@ -52,6 +55,13 @@ class Identity:
             member_id=member_id,
             display_name=display_name,
         )
+
+    @classmethod
+    def no_access(cls, display_name: str | None = None) -> Identity:
+        """Someone signed in to the host site with no access to sessionpacks' pages: a loader
+        returns it (rather than None, which means nobody is signed in) so the person is told
+        so with a 403 page instead of being sent to sign in again."""
+        return cls(Actor(kind="visitor", id=""), display_name=display_name, has_access=False)
 
     def shown_name(self, studio: Studio) -> str:
         """What the pages call this person: the display name, else the member's name."""

@@ -100,6 +100,8 @@ class Endpoint:
         found = context.identity()
         if found is None:
             abort(401, "nobody is signed in: sign in through the site first")
+        if not found.has_access:
+            abort(403, "your account on this site has no access to the studio")
         if not self.members and not found.is_staff:
             abort(403, "this endpoint is for staff")
         key = ""
