@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
-from sessionpacks import direct, validation
+from sessionpacks import direct, pins, validation
 from sessionpacks.database import inserted_id
 from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
 from sessionpacks.models import REF_LENGTH, Account, Member, Service, table
@@ -39,9 +39,14 @@ class MemberInfo:
     name: str
     default_pass_id: int | None
     email: str | None = None
+    # The host's id for the user this member signs in as (see Studio.link_user).
+    user_key: str | None = None
+    # Whether the kiosk asks this member for a PIN; the PIN itself is never read back.
+    has_kiosk_pin: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> MemberInfo:
+        # Rows of the redemption's hot path carry only the columns it needs.
         return cls(
             id=row.id,
             account_id=row.account_id,
@@ -49,6 +54,8 @@ class MemberInfo:
             name=row.name,
             default_pass_id=row.default_pass_id,
             email=row.email,
+            user_key=getattr(row, "user_key", None),
+            has_kiosk_pin=getattr(row, "kiosk_pin", None) is not None,
         )
 
 
@@ -123,6 +130,46 @@ def set_member_email(conn: Connection, member_id: int, email: str | None) -> Mem
     get_member(conn, member_id)
     conn.execute(sa.update(members).where(members.c.id == member_id).values(email=email))
     return get_member(conn, member_id)
+
+
+def link_user(conn: Connection, member_id: int, user_key: str | None) -> MemberInfo:
+    """Link the member to the host's user ``user_key`` (None unlinks). A user is one member."""
+    if user_key is not None:
+        user_key = validation.name("user_key", user_key, REF_LENGTH)
+        taken = conn.execute(
+            select(members.c.name).where(members.c.user_key == user_key, members.c.id != member_id)
+        ).first()
+        if taken is not None:
+            raise InvalidInput(
+                f"the user {user_key!r} is already linked to the member {taken.name}; unlink"
+                " them first"
+            )
+    get_member(conn, member_id)
+    conn.execute(sa.update(members).where(members.c.id == member_id).values(user_key=user_key))
+    return get_member(conn, member_id)
+
+
+def member_for_user(conn: Connection, user_key: str) -> MemberInfo:
+    row = conn.execute(select(members).where(members.c.user_key == user_key)).one_or_none()
+    if row is None:
+        raise NotFound("member linked to the user", user_key)
+    return MemberInfo.from_row(row)
+
+
+def set_kiosk_pin(conn: Connection, member_id: int, pin: str | None) -> MemberInfo:
+    stored = None if pin is None else pins.hashed(pin)
+    get_member(conn, member_id)
+    conn.execute(sa.update(members).where(members.c.id == member_id).values(kiosk_pin=stored))
+    return get_member(conn, member_id)
+
+
+def member_at_kiosk(conn: Connection, code: str, pin: str | None) -> MemberInfo:
+    """The member whose kiosk code is ``code``, if their PIN (when they have one) is ``pin``.
+    A wrong code and a wrong PIN are refused alike, so a guess learns nothing about either."""
+    row = conn.execute(select(members).where(members.c.ref == code)).one_or_none()
+    if row is None or (row.kiosk_pin is not None and not pins.matches(row.kiosk_pin, pin)):
+        raise NotFound("member code and PIN", code)
+    return MemberInfo.from_row(row)
 
 
 def check_email(email: object) -> str | None:

@@ -59,6 +59,11 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Where confirmations and reminders go; None when the member has no address on file.
     email: Mapped[str | None] = mapped_column(String(320))
+    # The host's own id for the user this member signs in as: separate from ``ref``, the code
+    # typed at the kiosk, so a kiosk code can change without unlinking the login.
+    user_key: Mapped[str | None] = mapped_column(String(REF_LENGTH), unique=True)
+    # An optional PIN asked at the kiosk, as a salted scrypt hash (sessionpacks.pins).
+    kiosk_pin: Mapped[str | None] = mapped_column(String(200))
     # The member's default pack: used first for every new redemption.
     default_pass_id: Mapped[int | None] = mapped_column(
         ForeignKey("sessionpacks_passes.id", use_alter=True)

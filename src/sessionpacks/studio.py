@@ -332,6 +332,64 @@ class Studio:
             channel=channel,
         )
 
+    def link_user(
+        self,
+        member_id: int,
+        user_key: str | None,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
+    ) -> directory.MemberInfo:
+        """Link the member to the host's user ``user_key`` (your user model's id, as text), or
+        unlink them with None. The link is how a signed-in user finds their member
+        (:meth:`member_for_user`); it is separate from the member's ref, the code typed at the
+        kiosk. A user already linked to another member is refused."""
+        return self._setup(
+            "link_user",
+            {"member_id": member_id, "user_key": user_key},
+            lambda conn, now: directory.link_user(conn, member_id, user_key),
+            result_type=directory.MemberInfo,
+            permission="manage_clients",
+            target=lambda conn: _member_target(conn, member_id),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
+
+    def member_for_user(self, user_key: str) -> directory.MemberInfo:
+        """The member linked to the host's user ``user_key``; :class:`NotFound` if none."""
+        return self._read(lambda conn: directory.member_for_user(conn, user_key))
+
+    def set_kiosk_pin(
+        self,
+        member_id: int,
+        pin: str | None,
+        *,
+        actor: Actor | None = None,
+        idempotency_key: str | None = None,
+        channel: Channel | str = Channel.SYSTEM,
+    ) -> directory.MemberInfo:
+        """Ask the member for ``pin`` (4 to 12 digits) at the kiosk after their code, or, with
+        None, no longer. Only a salted hash is kept; the PIN cannot be read back."""
+        return self._setup(
+            "set_kiosk_pin",
+            # The PIN stays out of the recorded arguments: a short PIN's plain hash is no secret.
+            {"member_id": member_id, "pin_set": pin is not None},
+            lambda conn, now: directory.set_kiosk_pin(conn, member_id, pin),
+            result_type=directory.MemberInfo,
+            permission="manage_clients",
+            target=lambda conn: _member_target(conn, member_id),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
+        )
+
+    def member_at_kiosk(self, code: str, pin: str | None = None) -> directory.MemberInfo:
+        """The member checking in with kiosk code ``code`` and, if they have one, their PIN.
+        A wrong code and a wrong PIN raise the same :class:`NotFound`."""
+        return self._read(lambda conn: directory.member_at_kiosk(conn, code, pin))
+
     def add_service(
         self,
         name: str,
