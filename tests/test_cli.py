@@ -122,6 +122,8 @@ def test_member_add_and_list(sp: Cli) -> None:
         "name": "Ann Lee",
         "default_pass_id": None,
         "email": "ann@example.com",
+        "user_key": None,
+        "has_kiosk_pin": False,
     }
     assert f"added member {ann['id'] + 1}: Bo Lee, of account 'lee'" in sp.ok(
         "member", "add", "lee", "Bo Lee"
@@ -130,6 +132,25 @@ def test_member_add_and_list(sp: Cli) -> None:
     assert re.search(rf"{ann['id']}\s+Ann Lee\s+site-user-7", listed)
     assert "Bo Lee" in listed
     assert [m["name"] for m in sp.json("member", "list", "lee")] == ["Ann Lee", "Bo Lee"]
+
+
+def test_member_linked_to_a_site_user_and_a_kiosk_pin(sp: Cli, family: Family) -> None:
+    member = str(family.ann)
+    assert "linked to user 'u-42'" in sp.ok("member", "link-user", member, "u-42")
+    refused = sp.fails(
+        "member", "link-user", str(sp.json("member", "add", "lee", "Bo")["id"]), "u-42"
+    )
+    assert "already linked to the member Ann Lee" in refused.stderr
+    pinned = sp("member", "kiosk-pin", member, "--json", input="4821\n4821\n")
+    assert pinned.exit_code == 0, pinned.stderr
+    assert "4821" not in pinned.stdout
+    # After the prompts, the member as JSON.
+    assert json.loads(pinned.stdout[pinned.stdout.index("{") :])["has_kiosk_pin"] is True
+    short = sp("member", "kiosk-pin", member, input="12\n12\n")
+    assert short.exit_code == 1
+    assert "4 to 12 digits" in short.stderr
+    assert "asks for no PIN" in sp.ok("member", "kiosk-pin", member, "--clear")
+    assert "linked to no user" in sp.ok("member", "link-user", member)
 
 
 def test_service_add_and_services(sp: Cli) -> None:

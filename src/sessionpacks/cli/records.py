@@ -139,6 +139,40 @@ def member_email(state: State, member_id: int, email: str | None, as_json: bool)
         click.echo(f"member {changed.id} ({changed.name}): email {changed.email or '(none)'}")
 
 
+@member.command("link-user")
+@click.argument("member_id", type=int)
+@click.argument("user_key", required=False)
+@json_option
+@pass_state
+def member_link_user(state: State, member_id: int, user_key: str | None, as_json: bool) -> None:
+    """Link member MEMBER_ID to your site's user USER_KEY (the id your login knows them by),
+    so that user sees this member in the portal; without USER_KEY, unlink them."""
+    changed = state.studio.link_user(member_id, user_key)
+    if as_json:
+        print_json(changed)
+    elif changed.user_key is None:
+        click.echo(f"member {changed.id} ({changed.name}): linked to no user")
+    else:
+        click.echo(f"member {changed.id} ({changed.name}): linked to user {changed.user_key!r}")
+
+
+@member.command("kiosk-pin")
+@click.argument("member_id", type=int)
+@click.option("--clear", is_flag=True, help="Stop asking this member for a PIN.")
+@json_option
+@pass_state
+def member_kiosk_pin(state: State, member_id: int, clear: bool, as_json: bool) -> None:
+    """Set the PIN (4 to 12 digits) that member MEMBER_ID types at the kiosk after their code,
+    asked for without echo; with --clear, no PIN is asked any more."""
+    pin = None if clear else click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    changed = state.studio.set_kiosk_pin(member_id, pin)
+    if as_json:
+        print_json(changed)
+    else:
+        asked = "asks for a PIN" if changed.has_kiosk_pin else "asks for no PIN"
+        click.echo(f"member {changed.id} ({changed.name}): the kiosk {asked}")
+
+
 @member.command("find")
 @click.argument("code")
 @json_option
