@@ -277,3 +277,26 @@ def test_template_validity_limits_are_the_cores(
         "validity_days",
     )
     assert {t.name for t in studio.templates()} == {"10 classes", "Century"}
+
+
+def test_member_linked_to_a_site_user_and_a_kiosk_pin(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    ids = seed(studio)
+    who.current = FRONT_DESK
+    linked = write(client, f"/members/{ids.member}/user", {"user_key": "u-42"})
+    assert linked.status_code == 200, linked.text
+    assert linked.json is not None
+    assert linked.json["user_key"] == "u-42"
+    assert read(client, "/users/u-42/member").json == linked.json
+    problem(read(client, "/users/u-43/member"), 404)
+    pinned = write(client, f"/members/{ids.member}/kiosk-pin", {"pin": "4821"})
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json is not None
+    assert pinned.json["has_kiosk_pin"] is True
+    assert "4821" not in pinned.text
+    problem(write(client, f"/members/{ids.member}/kiosk-pin", {"pin": "12"}), 422, "4 to 12")
+    assert studio.member_at_kiosk(studio.member(ids.member).ref or "", "4821").id == ids.member
+    unlinked = write(client, f"/members/{ids.member}/user", {"user_key": None})
+    assert unlinked.json is not None
+    assert unlinked.json["user_key"] is None

@@ -210,8 +210,23 @@ def test_an_unknown_code_is_refused_clearly(
     verdict = _check_in(client, "NOPE-1", service_id=str(yoga))
     assert verdict == (
         "sp-verdict-no",
-        "Unknown member code We have no member with the code &#39;NOPE-1&#39;.",
+        "Code or PIN not recognised Check your member code, and your PIN if you have one,"
+        " then try again.",
     )
+
+
+def test_a_member_with_a_pin_checks_in_only_with_it_and_a_wrong_one_reads_like_a_wrong_code(
+    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+) -> None:
+    pass_id = _grant(studio, lucia)
+    studio.set_kiosk_pin(lucia.id, "4821")
+    unknown = _check_in(client, "NOPE-1", service_id=str(yoga))
+    assert _check_in(client, "L-100", service_id=str(yoga)) == unknown
+    assert _check_in(client, "L-100", service_id=str(yoga), pin="1111") == unknown
+    assert _remaining(studio, pass_id) == 10
+    verdict = _check_in(client, "L-100", service_id=str(yoga), pin="4821")
+    assert verdict[0] == "sp-verdict-ok"
+    assert _remaining(studio, pass_id) == 9
 
 
 def test_a_suspended_pass_is_refused_clearly(

@@ -193,3 +193,28 @@ def test_setting_and_clearing_a_members_default_pack(
     response = submit(client, world.card, action, {"pass_id": "many"})
     assert response.status_code == 422
     assert "'pass_id'" in shown(response)
+
+
+def test_linking_a_member_to_a_site_login_and_setting_a_kiosk_pin(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    who.current = FRONT_DESK
+    link = f"{world.card}/members/{world.member_id}/user"
+    assert submit(client, world.card, link, {"user_key": "u-42"}).status_code == 302
+    assert studio.member_for_user("u-42").id == world.member_id
+    card = client.get(world.card).text
+    assert "now signs in as u-42" in card
+    assert 'value="u-42"' in card
+    pin = f"{world.card}/members/{world.member_id}/kiosk-pin"
+    assert submit(client, world.card, pin, {"pin": "4821"}).status_code == 302
+    assert studio.member(world.member_id).has_kiosk_pin
+    card = client.get(world.card).text
+    assert "The kiosk asks for a PIN" in card
+    assert "4821" not in card
+    refused = submit(client, world.card, pin, {"pin": "12"})
+    assert refused.status_code == 422
+    assert "4 to 12 digits" in shown(refused)
+    assert submit(client, world.card, pin, {"clear": "1"}).status_code == 302
+    assert not studio.member(world.member_id).has_kiosk_pin
+    assert submit(client, world.card, link, {"user_key": ""}).status_code == 302
+    assert studio.member(world.member_id).user_key is None

@@ -152,3 +152,40 @@ def test_the_json_api_answers_programs_401_not_a_redirect(tmp_path: Path, app_ki
 def test_a_bad_link_setting_is_an_error_naming_it(tmp_path: Path, key: str) -> None:
     with pytest.raises(ConfigurationError, match=f"SESSIONPACKS_{key} must be a URL"):
         _g_user_host(tmp_path, **{f"SESSIONPACKS_{key}": "/log\nin"})
+
+
+def test_a_site_user_linked_to_a_member_sees_their_portal(tmp_path: Path) -> None:
+    app = Flask("linked_host", instance_path=str(tmp_path / "linked_host"))
+    app.config.update(SECRET_KEY="secret")
+    packs = SessionPacks(app)
+    login = flask_login.LoginManager(app)
+
+    class SiteUser(flask_login.UserMixin):  # type: ignore[misc]
+        def __init__(self, user_id: str, name: str) -> None:
+            self.id = user_id
+            self.name = name
+
+        def sessionpacks_identity(self) -> Identity:
+            return packs.member_identity(self.id, "member", display_name=self.name)
+
+    users = {"17": SiteUser("17", "Ana Ortiz"), "18": SiteUser("18", "Bo Lind")}
+    login.user_loader(users.get)
+
+    @app.route("/as/<user_id>")
+    def sign_in_as(user_id: str) -> str:
+        flask_login.login_user(users[user_id])
+        return "signed in"
+
+    with app.app_context():
+        account = packs.studio.add_account("crm-17", "Ana Ortiz")
+        member = packs.studio.add_member(account.id, "Ana Ortiz", ref="3001")
+        packs.studio.link_user(member.id, "17")
+    client = app.test_client()
+    client.get("/as/17")
+    portal = client.get("/sessionpacks/my/")
+    assert portal.status_code == 200, portal.text
+    assert "Ana Ortiz" in portal.text
+    client.get("/as/18")  # signed in, linked to no member
+    refused = client.get("/sessionpacks/my/")
+    assert refused.status_code == 403
+    assert "no access to the studio" in refused.text

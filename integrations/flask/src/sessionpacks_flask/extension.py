@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from sessionpacks.clock import Clock
 from sessionpacks.database import create_engine, own_engine
-from sessionpacks.errors import ConfigurationError
+from sessionpacks.errors import ConfigurationError, NotFound
 from sessionpacks.migrate import upgrade
 from sessionpacks.settings import Settings
 from sessionpacks.studio import Studio
@@ -149,6 +149,18 @@ class SessionPacks:
     def studio(self) -> Studio:
         """The current app's studio (inside an app context)."""
         return mounted().studio
+
+    def member_identity(
+        self, user_key: object, *roles: str, display_name: str | None = None
+    ) -> Identity:
+        """The portal identity of the site user ``user_key`` (your user's id): the member
+        linked to that user (:meth:`~sessionpacks.Studio.link_user`), or, when none is,
+        :meth:`Identity.no_access`, so the user gets a 403 page rather than a sign-in page."""
+        try:
+            member = self.studio.member_for_user(str(user_key))
+        except NotFound:
+            return Identity.no_access(display_name)
+        return Identity.member(member.id, *roles, display_name=display_name)
 
     def engine_for(self, app: Flask, config: Config) -> Engine:
         if self.engine is not None:

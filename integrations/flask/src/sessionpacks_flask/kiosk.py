@@ -63,9 +63,12 @@ def _verdict(signed_in: Identity) -> dict[str, Any]:
     except BadRequest:
         return _no("Type your member code", "Then press Check in.")
     try:
-        member = studio().member_by_ref(code)
+        member = studio().member_at_kiosk(code, request.form.get("pin") or None)
     except NotFound:
-        return _no("Unknown member code", f"We have no member with the code {code!r}.")
+        return _no(
+            "Code or PIN not recognised",
+            "Check your member code, and your PIN if you have one, then try again.",
+        )
     first = member.name.split()[0] if member.name.strip() else member.name
     try:
         occurrence_id = forms.integer(request.form, "occurrence_id", required=False)

@@ -67,6 +67,14 @@ def _set_member_email(call: Call) -> MemberInfo:
     return call.studio.set_member_email(call["member_id"], call["email"], **call.keyed)
 
 
+def _link_user(call: Call) -> MemberInfo:
+    return call.studio.link_user(call["member_id"], call["user_key"], **call.keyed)
+
+
+def _set_kiosk_pin(call: Call) -> MemberInfo:
+    return call.studio.set_kiosk_pin(call["member_id"], call["pin"], **call.keyed)
+
+
 def _set_default_pass(call: Call) -> None:
     call.studio.set_default_pass(call["member_id"], call["pass_id"], actor=call.actor)
 
@@ -215,6 +223,39 @@ ENDPOINTS = (
         MemberInfo,
         path_fields=(ident("member_id"),),
         body=(Field("email", Text(max_length=254)),),
+    ),
+    Endpoint(
+        "POST",
+        "/members/{member_id}/user",
+        "link_user",
+        "Link a member to your site's user, so that user sees the member in the portal"
+        " (null unlinks)",
+        "directory",
+        _link_user,
+        MemberInfo,
+        path_fields=(ident("member_id"),),
+        body=(Field("user_key", REF, description="Your site's id for the user."),),
+    ),
+    Endpoint(
+        "GET",
+        "/users/{user_key}/member",
+        "member_for_user",
+        "The member linked to your site's user",
+        "directory",
+        lambda call: call.studio.member_for_user(call["user_key"]),
+        MemberInfo,
+        path_fields=(Field("user_key", REF, required=True),),
+    ),
+    Endpoint(
+        "POST",
+        "/members/{member_id}/kiosk-pin",
+        "set_kiosk_pin",
+        "Set the PIN a member types at the kiosk after their code (null: ask none)",
+        "directory",
+        _set_kiosk_pin,
+        MemberInfo,
+        path_fields=(ident("member_id"),),
+        body=(Field("pin", Text(max_length=12), description="4 to 12 digits."),),
     ),
     Endpoint(
         "POST",

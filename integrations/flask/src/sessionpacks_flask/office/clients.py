@@ -86,3 +86,24 @@ def set_default_pass(account_id: int, member_id: int) -> Response:
     studio().set_default_pass(member_id, pass_id, actor=actor())
     message = "Default pack cleared." if pass_id is None else f"Pass {pass_id} is now the default."
     return done(message, "sessionpacks.office.client", account_id=account_id)
+
+
+@blueprint.post("/clients/<int:account_id>/members/<int:member_id>/user")
+def link_user(account_id: int, member_id: int) -> Response:
+    """Link a member to the site's user who signs in as them; empty unlinks."""
+    data = form()
+    user_key = forms.text(data, "user_key", required=False)
+    member = studio().link_user(member_id, user_key, **keyed(data))
+    if member.user_key is None:
+        return to_client(account_id, f"{member.name} is no longer linked to a site login.")
+    return to_client(account_id, f"{member.name} now signs in as {member.user_key}.")
+
+
+@blueprint.post("/clients/<int:account_id>/members/<int:member_id>/kiosk-pin")
+def set_kiosk_pin(account_id: int, member_id: int) -> Response:
+    """Set the PIN asked at the kiosk; the Clear button stops asking for one."""
+    data = form()
+    pin = None if "clear" in data else forms.required_text(data, "pin")
+    member = studio().set_kiosk_pin(member_id, pin, **keyed(data))
+    asked = "asks for a PIN" if member.has_kiosk_pin else "no longer asks for a PIN"
+    return to_client(account_id, f"The kiosk {asked} from {member.name}.")
