@@ -24,6 +24,7 @@ from sessionpacks import (
     PaymentError,
     PaymentState,
     PaymentUnknown,
+    RefundState,
     SaleFailed,
     Settings,
     Source,
@@ -348,18 +349,49 @@ def test_a_template_can_forbid_refunds(shop: Studio, provider: Recorder) -> None
     assert provider.refunds == []
 
 
-def test_a_failed_refund_changes_nothing(
+def test_a_refused_refund_opens_the_pass_again_with_its_units(
     shop: Studio, pack: TemplateInfo, provider: Recorder
 ) -> None:
     family = shop.add_account("fam", "Family")
     sold = sell(shop, pack, family.id)
-    provider.fail_refunds = True
-    with pytest.raises(Exception, match="refused to refund"):
+    provider.decline_refunds = True
+    with pytest.raises(PaymentError, match="refused to refund"):
         shop.refund(
             sold.pass_id, reason="asked", idempotency_key="f1", actor=STAFF, channel="office"
         )
     held = shop.pass_balance(sold.pass_id)
     assert (held.remaining, held.state) == (10, PassState.ACTIVE)
+    (refund,) = shop.refunds()
+    assert refund.state is RefundState.FAILED
+    assert provider.refunds == []
+
+
+def test_a_refund_without_an_answer_keeps_the_pass_closed_until_the_retry_settles_it(
+    shop: Studio, pack: TemplateInfo, provider: Recorder
+) -> None:
+    family = shop.add_account("fam", "Family")
+    sold = sell(shop, pack, family.id)
+    provider.fail_refunds = True
+    with pytest.raises(PaymentUnknown, match="retry_payments asks again"):
+        shop.refund(
+            sold.pass_id, reason="asked", idempotency_key="f1", actor=STAFF, channel="office"
+        )
+    # The provider may have refunded: the pass cannot be used meanwhile.
+    held = shop.pass_balance(sold.pass_id)
+    assert (held.remaining, held.state) == (0, PassState.REFUNDED)
+    (waiting,) = shop.refunds(state="unknown")
+    provider.fail_refunds = False
+    shop.retry_payments()
+    (settled,) = shop.refunds()
+    assert settled.state is RefundState.SUCCEEDED
+    assert settled.amount_minor == waiting.amount_minor
+    assert [r.amount_minor for r in provider.refunds] == [waiting.amount_minor]
+    # The caller's retry with the same key answers with the settled refund, asking nothing more.
+    again = shop.refund(
+        sold.pass_id, reason="asked", idempotency_key="f1", actor=STAFF, channel="office"
+    )
+    assert again.refund_reference == settled.refund_reference
+    assert len(provider.refunds) == 1
 
 
 def test_sold_passes_record_their_source_and_cost(shop: Studio, pack: TemplateInfo) -> None:

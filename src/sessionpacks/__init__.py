@@ -23,6 +23,7 @@ from sessionpacks.enums import (
     Metric,
     PassState,
     PaymentState,
+    RefundState,
     RenewalState,
     Scope,
     SkipReason,
@@ -71,6 +72,7 @@ from sessionpacks.migrate import upgrade
 from sessionpacks.outbox import RetryReport
 from sessionpacks.plans import SubscriptionInfo
 from sessionpacks.policies import ACTIONS, ALL, ROLE_PRESETS, RolePolicy
+from sessionpacks.refunds import RefundInfo
 from sessionpacks.reminders import NoticeKind, PassReminderReport, SentNotice
 from sessionpacks.renewals import RenewalFailure, RenewalInfo, RenewalReport
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
@@ -174,8 +176,10 @@ __all__ = [
     "RedeemResult",
     "RedemptionPart",
     "RedemptionPlan",
+    "RefundInfo",
     "RefundRequest",
     "RefundResult",
+    "RefundState",
     "ReminderReport",
     "RenewalFailure",
     "RenewalInfo",

@@ -154,6 +154,20 @@ class Scope(str, enum.Enum):
     MEMBER = "member"
 
 
+class RefundState(str, enum.Enum):
+    """How asking the provider for a pass's refund went. The pass is closed before the asking.
+
+    ``pending``: asked, or about to be, with no answer yet; ``succeeded``: the money went back;
+    ``failed``: the provider refused, and the pass was opened again with its units; ``unknown``:
+    no answer (a timeout), to be asked again with the same key by ``retry_payments``.
+    """
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
 class PaymentState(str, enum.Enum):
     """Where a sale's payment stands; every state but ``passed`` and ``refunded`` is unfinished.
 

@@ -336,6 +336,42 @@ class Payment(Base):
     refund_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
     pass_id: Mapped[int | None] = mapped_column(ForeignKey("sessionpacks_passes.id"))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The moment the sale's start was asked for, so a retry can finish the very sale.
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # While set and in the future, one process is asking the provider: no other asks too.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PassRefund(Base):
+    """One refund of a sold pass, recorded (with the pass closed) before the provider is asked.
+
+    Its amount and provider key are fixed when it is written, so every retry asks the provider
+    for the same refund; :class:`~sessionpacks.enums.RefundState` says how the asking went.
+    """
+
+    __tablename__ = "sessionpacks_pass_refunds"
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_sessionpacks_pass_refunds_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_passes.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_accounts.id"))
+    provider_key: Mapped[str] = mapped_column(String(REF_LENGTH + 32), unique=True)
+    charge_reference: Mapped[str] = mapped_column(String(REF_LENGTH))
+    units: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))
+    refund_reference: Mapped[str | None] = mapped_column(String(REF_LENGTH))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The ledger entry that closed the pass, and the operation of the refund call.
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    operation_id: Mapped[int] = mapped_column(BigInteger, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

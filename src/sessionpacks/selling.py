@@ -16,8 +16,10 @@ crash at any point leaves a state a retry with the same idempotency key can fini
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import directory, granting, templates
 from sessionpacks.clock import Clock
-from sessionpacks.enums import Channel, EntryKind, PassState, PaymentState, Source
+from sessionpacks.enums import Channel, PaymentState, Source
 from sessionpacks.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -37,12 +39,12 @@ from sessionpacks.errors import (
     PaymentError,
     PaymentUnknown,
     SaleFailed,
+    SessionPacksError,
 )
-from sessionpacks.ledger import append_entry, lock_pass
 from sessionpacks.messages import ChargeRequest, RefundRequest
 from sessionpacks.models import Member, Operation, Pass, Payment, table
 from sessionpacks.transactions import WriteContext, Writer
-from sessionpacks.values import Actor, PassRefundResult, PassTerms, SaleResult, Target
+from sessionpacks.values import Actor, PassTerms, SaleResult, Target
 
 log = logging.getLogger("sessionpacks")
 
@@ -51,6 +53,10 @@ _members = table(Member)
 _passes = table(Pass)
 _operations = table(Operation)
 _PAID = (PaymentState.CHARGED, PaymentState.NEEDS_ATTENTION)
+# How long one process may ask the provider for a charge before another may ask again.
+CLAIM_LEASE = dt.timedelta(minutes=2)
+# How long, in seconds, a try waits for another one's answer before saying it has none yet.
+CLAIM_WAIT = 30.0
 # The states each step may move a payment from; a row in another state was moved on by another
 # try of the same sale, which then owns it.
 _FOLLOWS = {
@@ -82,6 +88,7 @@ class PaymentInfo:
     last_error: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    starts_at: dt.datetime | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> PaymentInfo:
@@ -100,6 +107,7 @@ class PaymentInfo:
             last_error=row.last_error,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            starts_at=row.starts_at,
         )
 
 
@@ -144,13 +152,14 @@ class Sales:
         if earlier is not None and earlier.state is PaymentState.PASSED:
             # A replay returns the first result, even once the template is archived.
             return self._replay(arguments, key, actor, channel)
-        # Money already taken is honoured even if the template was archived since.
-        paid = earlier is not None and earlier.state in _PAID
+        # Money already taken, or perhaps taken (a charge that got no answer), is honoured even
+        # if the template was archived since.
+        paid = earlier is not None and earlier.state in (*_PAID, PaymentState.PENDING)
         template, terms = self._check(template_id, account_id, member_id, starts_at, paid=paid)
         if expires_at is not None:
             terms = attrs.evolve(terms, expires_at=expires_at)
         self._allow(actor, "sell", Target("account", account_id, account_id))
-        payment = self._payment_for(key, template, account_id, member_id)
+        payment = self._payment_for(key, template, account_id, member_id, starts_at)
         if payment.state is PaymentState.PASSED:  # a concurrent try finished first
             return self._replay(arguments, key, actor, channel)
         if payment.state is PaymentState.PENDING:
@@ -214,6 +223,7 @@ class Sales:
         template: templates.TemplateInfo,
         account_id: int,
         member_id: int | None,
+        starts_at: dt.datetime | None,
     ) -> PaymentInfo:
         """The payment row of this sale: the one a previous try left, or a new ``pending`` one."""
         found = self._load(payments.c.idempotency_key == key)
@@ -240,6 +250,7 @@ class Sales:
                             amount_minor=template.price_minor,
                             currency=template.currency,
                             state=PaymentState.PENDING.value,
+                            starts_at=starts_at,
                             created_at=now,
                             updated_at=now,
                         )
@@ -263,6 +274,21 @@ class Sales:
         if payment.amount_minor == 0:  # a free template: nothing to charge
             return self._set(payment, PaymentState.CHARGED)
         assert payment.currency is not None  # a template with a price has a currency
+        # One try at a time asks the provider; the others wait for its answer (a double tap).
+        waited_until = time.monotonic() + CLAIM_WAIT
+        while not self._claim(payment):
+            found = self._load(payments.c.id == payment.id)
+            if found is None or found.state is not PaymentState.PENDING:
+                # Answered meanwhile; a declined charge took its row with it.
+                if found is None:
+                    raise PaymentError("the payment provider declined the charge")
+                return found
+            if time.monotonic() > waited_until:
+                raise PaymentUnknown(
+                    "another try of this sale is asking the payment provider right now; retry"
+                    f" in a moment with the same idempotency key {payment.idempotency_key!r}"
+                )
+            time.sleep(0.02)
         request = ChargeRequest(
             account_id=payment.account_id,
             amount_minor=payment.amount_minor,
@@ -277,13 +303,31 @@ class Sales:
             self._delete(payment, PaymentState.PENDING)
             raise
         except Exception as error:
-            self._set(payment, PaymentState.PENDING, last_error=_describe(error))
+            self._set(payment, PaymentState.PENDING, last_error=describe(error), claimed_until=None)
             raise PaymentUnknown(
-                f"the payment provider did not answer ({_describe(error)}); nothing was sold."
+                f"the payment provider did not answer ({describe(error)}); nothing was sold."
                 f" Retry with the same idempotency key {payment.idempotency_key!r}: the provider"
                 " sees the same key and will not charge twice"
             ) from error
-        return self._set(payment, PaymentState.CHARGED, charge_reference=answer.reference)
+        return self._set(
+            payment, PaymentState.CHARGED, charge_reference=answer.reference, claimed_until=None
+        )
+
+    def _claim(self, payment: PaymentInfo) -> bool:
+        """Take the right to ask the provider for this sale's charge, for a lease: however many
+        processes retry one sale, one at a time asks."""
+        now = self._clock.now()
+        with self._session_factory.begin() as session:
+            claimed = session.execute(
+                update(payments)
+                .where(
+                    payments.c.id == payment.id,
+                    payments.c.state == PaymentState.PENDING.value,
+                    sa.or_(payments.c.claimed_until.is_(None), payments.c.claimed_until < now),
+                )
+                .values(claimed_until=now + CLAIM_LEASE)
+            )
+        return bool(claimed.rowcount == 1)
 
     def _write(
         self,
@@ -371,7 +415,7 @@ class Sales:
     def _recover(self, payment: PaymentInfo, error: Exception) -> None:
         """The pass could not be made after the money was taken: give it back, or keep the
         payment for a retry, and raise. Returns only when another try made the pass."""
-        reason = _describe(error)
+        reason = describe(error)
         if payment.amount_minor == 0 or payment.charge_reference is None:
             self._delete(payment, PaymentState.CHARGED)
             raise error
@@ -387,11 +431,11 @@ class Sales:
             self._set_safely(
                 payment,
                 PaymentState.NEEDS_ATTENTION,
-                last_error=f"{reason}; the refund failed: {_describe(refund_error)}",
+                last_error=f"{reason}; the refund failed: {describe(refund_error)}",
             )
             raise SaleFailed(
                 f"the pass could not be made after charge {payment.charge_reference} ({reason}),"
-                f" and refunding it failed ({_describe(refund_error)}). Payment {payment.id} is"
+                f" and refunding it failed ({describe(refund_error)}). Payment {payment.id} is"
                 " kept as needing attention: retry the sale with the same idempotency key to make"
                 " the pass without charging again, or run retry_payments to refund it",
                 payment.id,
@@ -422,9 +466,33 @@ class Sales:
         return str(answer.reference)
 
     def retry_payments(self) -> tuple[PaymentInfo, ...]:
-        """Refund every payment left ``needs_attention`` (or ``refunding`` by a process that
-        died); returns them as they are after. The provider sees each refund's key again, so a
-        refund that did go through is not made twice."""
+        """Finish every sale a crash or a time-out left half done; returns them as they are
+        after. A charge with no answer (``pending``, its claim lapsed) is asked for again under
+        its key, which the provider does not charge twice, and a charge taken (``charged``)
+        gets its pass, even if the template was archived since; when the pass cannot be made
+        any more (its fixed end has passed), the charge is refunded. Payments left
+        ``needs_attention`` (or ``refunding`` by a process that died) are refunded."""
+        now = self._clock.now()
+        with self._session_factory() as session:
+            unfinished = (
+                session.execute(
+                    select(payments.c.id).where(
+                        sa.or_(
+                            payments.c.state == PaymentState.CHARGED.value,
+                            sa.and_(
+                                payments.c.state == PaymentState.PENDING.value,
+                                sa.or_(
+                                    payments.c.claimed_until.is_(None),
+                                    payments.c.claimed_until < now,
+                                ),
+                            ),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        finished = [self._finish(payment_id) for payment_id in sorted(unfinished)]
         stuck = (PaymentState.NEEDS_ATTENTION.value, PaymentState.REFUNDING.value)
         with self._session_factory() as session:
             ids = (
@@ -434,7 +502,7 @@ class Sales:
                 .scalars()
                 .all()
             )
-        done = []
+        done = [found for found in finished if found.id not in ids]
         for payment_id in ids:
             payment = self._load(payments.c.id == payment_id)
             assert payment is not None
@@ -446,11 +514,59 @@ class Sales:
                 reference = self._refund_charge(payment)
             except Exception as error:
                 done.append(
-                    self._set(payment, PaymentState.NEEDS_ATTENTION, last_error=_describe(error))
+                    self._set(payment, PaymentState.NEEDS_ATTENTION, last_error=describe(error))
                 )
                 continue
             done.append(self._set(payment, PaymentState.REFUNDED, refund_reference=reference))
         return tuple(done)
+
+    def _finish(self, payment_id: int) -> PaymentInfo:
+        """Carry one unfinished sale on, as a retried sell would, for the system."""
+        payment = self._load(payments.c.id == payment_id)
+        assert payment is not None
+        arguments: dict[str, object] = {
+            "template_id": payment.template_id,
+            "account_id": payment.account_id,
+            "member_id": payment.member_id,
+            "starts_at": payment.starts_at,
+        }
+        problem: SessionPacksError | None = None
+        try:
+            template, terms = self._check(
+                payment.template_id,
+                payment.account_id,
+                payment.member_id,
+                payment.starts_at,
+                paid=True,
+            )
+        except SessionPacksError as error:
+            problem = error  # no pass can be made now (its fixed end has passed, say)
+            with self._session_factory() as session:
+                template = templates.get(session.connection(), payment.template_id)
+        try:
+            if payment.state is PaymentState.PENDING:
+                payment = self._charge(payment, template)
+            if payment.state is PaymentState.CHARGED:
+                if problem is not None:
+                    raise problem
+                self._write(
+                    arguments,
+                    payment.idempotency_key,
+                    Actor.system(),
+                    Channel.SYSTEM,
+                    template,
+                    terms,
+                    payment,
+                )
+        except PaymentError as error:
+            log.warning("payment %s is still unfinished: %s", payment_id, describe(error))
+        except Exception as error:
+            if payment.state is PaymentState.CHARGED:
+                # The charge goes back (or waits as needs_attention); _recover says which.
+                with contextlib.suppress(Exception):
+                    self._recover(payment, error)
+        found = self._load(payments.c.id == payment_id)
+        return found if found is not None else payment
 
     def payments(self, state: PaymentState | None) -> tuple[PaymentInfo, ...]:
         criteria = () if state is None else (payments.c.state == PaymentState(state).value,)
@@ -497,77 +613,6 @@ class Sales:
             log.exception("recording payment %s as %s failed", payment.id, state.value)
 
 
-def refund(
-    ctx: WriteContext,
-    authorize: Authorize,
-    hooks: pluggy.PluginManager,
-    pass_id: int,
-    reason: str,
-    key: str,
-) -> PassRefundResult:
-    """End a sold pass, giving back the unused part of what was paid, rounded down.
-
-    The refund hook is called inside the ledger transaction with a key derived from the caller's,
-    so a retry after a failed commit asks the provider again with the same key and it refunds once.
-    """
-    row = lock_pass(ctx.conn, pass_id)
-    authorize(ctx, "refund", Target("pass", pass_id, row.account_id))
-    if row.state in (PassState.VOIDED.value, PassState.REFUNDED.value):
-        raise InvalidState(f"pass {pass_id} is {row.state} and cannot be refunded")
-    if row.source != Source.SALE.value or row.charge_reference is None:
-        raise InvalidState(
-            f"pass {pass_id} was not sold through sessionpacks (source {row.source}): manually"
-            " granted credits cannot be refunded; remove them with an adjustment and a reason"
-        )
-    if not row.refundable:
-        raise InvalidState(f"pass {pass_id} was sold as not refundable")
-    if row.remaining == 0:
-        raise InvalidState(f"pass {pass_id} holds nothing to refund")
-    amount = refund_amount(row.cost_basis_minor, row.remaining, row.initial_quantity)
-    reference = None
-    if amount:
-        answer = hooks.hook.sessionpacks_refund(
-            request=RefundRequest(
-                account_id=row.account_id,
-                charge_reference=row.charge_reference,
-                amount_minor=amount,
-                currency=row.cost_currency,
-                idempotency_key=f"sessionpacks-refund:{key}",
-            )
-        )
-        reference = str(answer.reference)
-    entry_id, _, at = append_entry(
-        ctx, row, EntryKind.REFUND, -row.remaining, state=PassState.REFUNDED, reason=reason
-    )
-    ctx.conn.execute(
-        update(_members).where(_members.c.default_pass_id == pass_id).values(default_pass_id=None)
-    )
-    result = PassRefundResult(
-        pass_id=pass_id,
-        account_id=row.account_id,
-        units=row.remaining,
-        amount_minor=amount,
-        currency=row.cost_currency,
-        refund_reference=reference,
-        entry_id=entry_id,
-        operation_id=ctx.operation_id,
-        created_at=at,
-    )
-    ctx.enqueue("sessionpacks_refunded", result)
-    return result
-
-
-def refund_amount(cost_basis_minor: int, remaining: int, initial_quantity: int) -> int:
-    """The unused share of what was paid, in whole minor units, rounded down: a fraction of a
-    cent stays with the studio.
-
-    Only the units sold were paid for: units added later (a goodwill adjustment) give nothing
-    back, so at most ``initial_quantity`` of the remaining units count and the refund is never
-    more than the charge.
-    """
-    return cost_basis_minor * min(remaining, initial_quantity) // initial_quantity
-
-
-def _describe(error: BaseException) -> str:
+def describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

@@ -33,6 +33,7 @@ from sessionpacks import (
     templates,
     validation,
 )
+from sessionpacks import refunds as refunding
 from sessionpacks import renewals as renewing
 from sessionpacks import schedule as scheduling
 from sessionpacks.bookings import (
@@ -54,6 +55,7 @@ from sessionpacks.enums import (
     Metric,
     PassState,
     PaymentState,
+    RefundState,
     RenewalState,
     Scope,
     Source,
@@ -189,6 +191,7 @@ class Studio:
         self._sales = selling.Sales(
             session_factory, self.hooks, self.clock, self._writer, self._allow
         )
+        self._refunds = refunding.Refunds(session_factory, self.hooks, self.clock, self._writer)
         self.hooks.register(
             renewing.RenewOnExhaust(self._renew_exhausted), name="sessionpacks.auto_renew"
         )
@@ -1023,17 +1026,27 @@ class Studio:
         """End a sold pass, refunding its unused part pro rata to what was paid, rounded down
         (a fraction of a minor unit stays with the studio). The pass becomes ``refunded``."""
         reason = validation.reason(reason)
-        return self._writer.write(
+        # The pass is closed and the refund recorded first; the provider is asked after commit.
+        refund_id = self._writer.write(
             "refund",
             {"pass_id": pass_id, "reason": reason},
             idempotency_key=idempotency_key,
             actor=actor,
             channel=channel,
-            result_type=PassRefundResult,
-            work=lambda ctx: selling.refund(
-                ctx, self._authorize, self.hooks, pass_id, reason, idempotency_key
+            result_type=int,
+            work=lambda ctx: refunding.close(
+                ctx, self._authorize, pass_id, reason, idempotency_key
             ),
+            replay=refunding.made_by,
         )
+        return self._refunds.settle(refund_id)
+
+    def refunds(
+        self, *, state: RefundState | str | None = None
+    ) -> tuple[refunding.RefundInfo, ...]:
+        """The refunds of sold passes, oldest first; ``state="unknown"`` lists those the
+        provider has not answered yet (``retry_payments`` asks again)."""
+        return self._refunds.listed(None if state is None else RefundState(state))
 
     def payments(
         self, *, state: PaymentState | str | None = None
@@ -1043,7 +1056,12 @@ class Studio:
 
     @_on_its_own
     def retry_payments(self) -> tuple[selling.PaymentInfo, ...]:
-        """Refund the charges of sales that failed and whose refund failed too."""
+        """Finish what a crash or a provider's time-out left half done: sales (a charge with no
+        answer is asked again under its key; a charge taken gets its pass, or is refunded when
+        no pass can be made any more) and refunds of passes (asked again with the same key and
+        amount). Returns the sales' payments as they are after; :meth:`refunds` lists the
+        refunds."""
+        self._refunds.retry()
         return self._sales.retry_payments()
 
     # -- recurring plans and auto-renewal (issue 5) ------------------------------------------

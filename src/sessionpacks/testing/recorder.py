@@ -42,7 +42,9 @@ class Recorder:
     :param decline_charges: raise :class:`~sessionpacks.errors.PaymentError` on every charge.
     :param fail_emails: raise :class:`FailingSend` on every email, until set back to False.
     :param fail_tasks: the same for staff tasks.
-    :param fail_refunds: raise :class:`FailingSend` on every refund, until set back to False.
+    :param fail_refunds: raise :class:`FailingSend` on every refund (no answer, as a time-out),
+        until set back to False.
+    :param decline_refunds: refuse every refund with :class:`~sessionpacks.errors.PaymentError`.
 
     Like a real provider, it honours idempotency keys: a charge or refund whose key it has seen
     returns the first answer and is not recorded again.
@@ -52,6 +54,7 @@ class Recorder:
     fail_emails: bool = False
     fail_tasks: bool = False
     fail_refunds: bool = False
+    decline_refunds: bool = False
     charges: list[ChargeRequest] = attrs.field(factory=list)
     refunds: list[RefundRequest] = attrs.field(factory=list)
     emails: list[EmailMessage] = attrs.field(factory=list)
@@ -83,7 +86,9 @@ class Recorder:
             if request.idempotency_key in self._answers:
                 return RefundResult(reference=self._answers[request.idempotency_key])
             if self.fail_refunds:
-                raise FailingSend(f"the provider refused to refund {request.charge_reference}")
+                raise FailingSend(f"no answer to the refund of {request.charge_reference}")
+            if self.decline_refunds:
+                raise PaymentError(f"the provider refused to refund {request.charge_reference}")
             self.refunds.append(request)
             reference = f"refund-{next(self._references)}"
             self._answers[request.idempotency_key] = reference
