@@ -244,7 +244,7 @@ class Refunds:
     def _claim(self, refund_id: int) -> bool:
         now = self._clock.now()
         with self._session_factory.begin() as session:
-            claimed = session.execute(
+            claimed = session.connection().execute(
                 update(refunds)
                 .where(
                     refunds.c.id == refund_id,

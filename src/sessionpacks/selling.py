@@ -318,7 +318,7 @@ class Sales:
         processes retry one sale, one at a time asks."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
-            claimed = session.execute(
+            claimed = session.connection().execute(
                 update(payments)
                 .where(
                     payments.c.id == payment.id,

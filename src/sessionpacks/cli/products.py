@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+from collections.abc import Sequence
 
+import attrs
 import click
 
 from sessionpacks.cli import output
@@ -21,6 +24,8 @@ from sessionpacks.cli.state import (
     setup_key_option,
 )
 from sessionpacks.enums import Metric, PaymentState, Scope, StartRule, TemplateKind
+from sessionpacks.refunds import RefundInfo
+from sessionpacks.selling import PaymentInfo
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.units import format_money
 
@@ -312,21 +317,53 @@ def refund(state: State, pass_id: int, reason: str, key: str | None, as_json: bo
     )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--state",
     "wanted",
     type=click.Choice([s.value for s in PaymentState]),
     help="Only payments in this state; needs_attention lists charges a failed sale left.",
 )
-@click.option(
-    "--retry", is_flag=True, help="Refund every payment that needs attention, then list them."
-)
+@json_option
+@click.pass_context
+def payments(ctx: click.Context, wanted: str | None, as_json: bool) -> None:
+    """The payments of sales; `payments retry` finishes what a crash or a time-out left."""
+    if ctx.invoked_subcommand is None:
+        state = ctx.find_object(State)
+        assert state is not None  # the root command made it
+        _payment_table(state.studio.payments(state=wanted), as_json)
+
+
+@attrs.frozen
+class RetryOutcome:
+    """What `payments retry --json` prints: the sales retried, the refunds still unanswered."""
+
+    payments: tuple[PaymentInfo, ...]
+    refunds_waiting: tuple[RefundInfo, ...]
+
+
+@payments.command("retry")
 @json_option
 @pass_state
-def payments(state: State, wanted: str | None, retry: bool, as_json: bool) -> None:
-    """The payments of sales, and the ones a failed sale left needing attention."""
-    found = state.studio.retry_payments() if retry else state.studio.payments(state=wanted)
+def payments_retry(state: State, as_json: bool) -> None:
+    """Finish every half-done sale and refund: ask the provider again under the same key (it
+    never charges or refunds twice), make the passes of charges taken, give back charges whose
+    pass can no longer be made. Prints a summary by state, then the sales and refunds."""
+    sales = state.studio.retry_payments()
+    refunds = state.studio.refunds()
+    waiting = [r for r in refunds if r.state.value in ("pending", "unknown")]
+    if as_json:
+        print_json(RetryOutcome(payments=sales, refunds_waiting=tuple(waiting)))
+        return
+    counts = collections.Counter(p.state.value for p in sales)
+    summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in sorted(counts.items()))
+    click.echo(f"sales retried: {len(sales)}" + (f" ({summary})" if summary else ""))
+    click.echo(f"refunds still waiting for the provider: {len(waiting)}")
+    if sales:
+        _payment_table(sales, as_json=False)
+
+
+def _payment_table(found: Sequence[PaymentInfo], as_json: bool) -> None:
     if as_json:
         print_json(found)
         return
