@@ -106,6 +106,13 @@ def test_sell_charges_once_and_refund_gives_money_back(
     assert refunded.status_code == 200, refunded.text
     assert refunded.json["amount_minor"] == 5000  # type: ignore[index]
     assert studio.pass_balance(pass_id).state.value == "refunded"
+    (refund,) = read(client, "/refunds").json  # type: ignore[misc]
+    assert (refund["pass_id"], refund["amount_minor"], refund["state"]) == (
+        pass_id,
+        5000,
+        "succeeded",
+    )
+    assert read(client, "/refunds", state="unknown").json == []
 
 
 def test_selling_without_a_payment_provider_is_a_503(

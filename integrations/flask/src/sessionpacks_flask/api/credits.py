@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sessionpacks.enums import Metric, PaymentState
+from sessionpacks.enums import Metric, PaymentState, RefundState
+from sessionpacks.refunds import RefundInfo
 from sessionpacks.selling import PaymentInfo
 from sessionpacks.values import (
     Balance,
@@ -337,6 +338,17 @@ ENDPOINTS = (
         lambda call: call.studio.payments(state=call["state"]),
         tuple[PaymentInfo, ...],
         query=(Field("state", Choice(PaymentState)),),
+    ),
+    Endpoint(
+        "GET",
+        "/refunds",
+        "list_refunds",
+        "The refunds of sold passes, oldest first; unknown lists those the provider has not"
+        " answered yet",
+        "selling",
+        lambda call: call.studio.refunds(state=call["state"]),
+        tuple[RefundInfo, ...],
+        query=(Field("state", Choice(RefundState)),),
     ),
     Endpoint(
         "POST",
