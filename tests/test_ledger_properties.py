@@ -265,7 +265,8 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         assert pass_id in self.sold
         assert result.units == self.balance[pass_id]
-        assert result.amount_minor == 5000 * result.units // 5
+        # Only the 5 units sold were paid for: goodwill added since gives nothing back.
+        assert result.amount_minor == 5000 * min(result.units, 5) // 5
         assert len(self.provider.refunds) == refunds + 1
         self.balance[pass_id] = 0
         event("a sold pass was refunded")

@@ -31,6 +31,15 @@ def whole_number(name: str, value: object, bits: int = BIG) -> int:
     return value
 
 
+def ident(name: str, value: object) -> int:
+    """A row id: a whole number from 1 up to what a 64-bit column holds."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2 ** (BIG - 1):
+        raise InvalidInput(
+            f"{name} must be an id, a whole number from 1 to {2 ** (BIG - 1) - 1}, got {value!r}"
+        )
+    return value
+
+
 def days(name: str, value: object) -> int:
     number = positive(name, value, SMALL)
     if number > MAX_DAYS:
