@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from sessionpacks import InvalidInput, NotFound, Studio, TemplateKind
@@ -46,3 +48,23 @@ def test_names_refuse_characters_no_database_keeps(studio: Studio, name: str, pr
     with pytest.raises(NotFound):
         studio.account_by_ref("acct-1")
     assert studio.templates() == ()
+
+
+def _id_arguments() -> list[tuple[str, str]]:
+    found = []
+    for name, method in inspect.getmembers(Studio, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        for parameter in inspect.signature(method).parameters.values():
+            if parameter.name.endswith("_id"):
+                found.append((name, parameter.name))
+    return found
+
+
+@pytest.mark.parametrize(("method", "argument"), _id_arguments())
+def test_every_id_argument_is_checked_before_anything_is_read_or_written(
+    studio: Studio, method: str, argument: str
+) -> None:
+    for bad in (10**23, 2**63, 0, -1, True, 1.5, "7"):
+        with pytest.raises(InvalidInput, match=f"^{argument} must be an id"):
+            getattr(studio, method)(**{argument: bad})
