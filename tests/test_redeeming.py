@@ -283,6 +283,41 @@ def test_dry_run_explains_and_changes_nothing(gym: Gym) -> None:
     assert "hold 6" in impossible.problem
 
 
+def test_dry_run_lists_every_pass_of_the_account_with_why_it_cannot_pay(gym: Gym) -> None:
+    family = gym.account()
+    ann = gym.member(family)
+    bo = gym.member(family, "Bo")
+    yoga = gym.service()
+    spin = gym.service()
+    usable = gym.grant(family, 5)
+    on_hold = gym.grant(family, 5)
+    gym.studio.suspend(
+        on_hold.pass_id, reason="injury", idempotency_key="s-1", actor=STAFF, channel="office"
+    )
+    bos = gym.grant(family, 3, member=bo)
+    spin_only = gym.grant(family, 3, services=(spin.id,))
+    used_up = gym.grant(family, 1)
+    gym.redeem(ann, yoga, pass_id=used_up.pass_id)
+    later = gym.grant(family, 2, starts_at=START + dt.timedelta(days=5))
+    reasons = {c.pass_id: c.reason for c in gym.studio.plan_redemption(ann.id, yoga.id).considered}
+    assert reasons == {
+        usable.pass_id: None,
+        on_hold.pass_id: Unusable.SUSPENDED,
+        bos.pass_id: Unusable.NOT_USABLE_BY_MEMBER,
+        spin_only.pass_id: Unusable.NOT_APPLICABLE,
+        used_up.pass_id: Unusable.EXHAUSTED,
+        later.pass_id: Unusable.NOT_STARTED,
+    }
+    # When nothing can pay, every pass is still listed with its reason.
+    gym.studio.suspend(
+        usable.pass_id, reason="frozen", idempotency_key="s-2", actor=STAFF, channel="office"
+    )
+    nothing = gym.studio.plan_redemption(ann.id, yoga.id)
+    assert not nothing.possible
+    assert len(nothing.considered) == 6
+    assert all(not c.usable and c.reason is not None for c in nothing.considered)
+
+
 def test_session_numbers_skip_reversed_redemptions(gym: Gym) -> None:
     family = gym.account()
     ann = gym.member(family)

@@ -126,11 +126,7 @@ def choose(
     rejected: dict[int, Unusable] = {}
     usable = []
     for c in candidates:
-        why = why_unusable(c, member_id, at)
-        if why is None and c.account_id != member.account_id:
-            why = Unusable.NOT_USABLE_BY_MEMBER
-        if why is None and _cost(c, service, count) is None:
-            why = Unusable.NOT_APPLICABLE
+        why = _why_not(c, member, service, count, at)
         if why is None:
             usable.append(c)
         else:
@@ -379,6 +375,41 @@ def _candidate_query(*, named: bool, lock: bool) -> sa.Select[Any]:
     return query.with_for_update() if lock else query
 
 
+def _why_not(
+    c: Candidate, member: MemberInfo, service: ServiceInfo, count: int, at: dt.datetime
+) -> Unusable | None:
+    """Why the pass cannot pay for ``count`` of the service for the member, or None if it can."""
+    why = why_unusable(c, member.id, at)
+    if why is None and c.account_id != member.account_id:
+        why = Unusable.NOT_USABLE_BY_MEMBER
+    if why is None and _cost(c, service, count) is None:
+        why = Unusable.NOT_APPLICABLE
+    return why
+
+
+def _the_others(
+    conn: Connection, choice: Choice, count: int, at: dt.datetime
+) -> tuple[Consideration, ...]:
+    """The account's passes a redemption does not look at (another member's, suspended, used
+    up, ended), each with the reason it cannot pay: a dry run shows every one."""
+    seen = [c.pass_id for c in choice.candidates]
+    rows = conn.execute(
+        select(passes)
+        .where(passes.c.account_id == choice.member.account_id, passes.c.id.not_in(seen))
+        .order_by(passes.c.id)
+    ).all()
+    found = (
+        (c, _why_not(c, choice.member, choice.service, count, at))
+        for c in _candidates(conn, rows, choice.member, choice.service)
+    )
+    # Each was left out for a reason (its state, or its member); none can be without one.
+    return tuple(
+        Consideration(pass_id=c.pass_id, usable=False, reason=why, remaining=c.remaining, rank=None)
+        for c, why in found
+        if why is not None
+    )
+
+
 def plan(
     conn: Connection,
     hooks: pluggy.PluginManager,
@@ -412,7 +443,12 @@ def plan(
         )
         if possible
         else (),
-        considered=choice.considered,
+        considered=tuple(
+            sorted(
+                (*choice.considered, *_the_others(conn, choice, count, at)),
+                key=lambda found: found.pass_id,
+            )
+        ),
         possible=possible,
         problem=None if possible else str(choice.problem),
     )

@@ -41,6 +41,16 @@ def test_the_dry_run_says_why_nothing_can_pay(
     assert response.status_code == 200
     assert "Cannot redeem" in response.text
     assert ">Redeem</button>" not in response.text
+    pass_id = ten_pack(studio, world)
+    studio.suspend(
+        pass_id, reason="injury", idempotency_key="s-1", actor=OWNER.actor, channel="office"
+    )
+    page = client.get(
+        f"{world.card}/redeem?member_id={world.member_id}&service_id={world.service_id}"
+    ).text
+    assert "Cannot redeem" in page
+    # The suspended pass is listed, by its name, with the reason it cannot pay.
+    assert "Ten classes: 10 left, cannot pay: suspended" in page
     bad = client.get(f"{world.card}/redeem?member_id=ana&service_id=1")
     assert bad.status_code == 422
     assert "'member_id'" in shown(bad)

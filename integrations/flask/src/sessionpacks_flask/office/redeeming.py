@@ -49,6 +49,11 @@ def redeem_page(account_id: int) -> str:
     return render_template(
         "sessionpacks/office/redeem.html",
         plan=plan,
+        # Every pass of the account, past ones too: the dry run says why each cannot pay.
+        labels={
+            held.pass_id: held.label or "Pass"
+            for held in studio().passes(account_id, include_voided=True)
+        },
         picked={"member_id": member_id, "service_id": service_id, "pass_id": pass_id},
         **_choices(account_id),
     )
