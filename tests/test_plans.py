@@ -23,6 +23,7 @@ from sessionpacks import (
     PaymentError,
     PlanPeriodResult,
     Settings,
+    Source,
     Studio,
     SubscriptionState,
     Target,
@@ -119,7 +120,7 @@ def test_pushpress_appointment_credits_included_in_a_membership(
     assert provider.charges == []  # the host's billing took the money
     use(club, anna.id, training.id, "pt-1")
     held = club.pass_balance(first.pass_id)
-    assert (held.remaining, held.expires_at) == (3, MONTH_LATER)
+    assert (held.remaining, held.starts_at, held.expires_at) == (3, START, MONTH_LATER)
 
     clock.set(MONTH_LATER + dt.timedelta(hours=1))
     second = renew(
@@ -138,12 +139,26 @@ def test_pushpress_appointment_credits_included_in_a_membership(
     ]
     new = club.pass_balance(second.pass_id)
     assert (new.remaining, new.state, new.expires_at) == (4, PassState.ACTIVE, second.period_end)
+    assert new.starts_at == second.period_start == MONTH_LATER  # the period it belongs to
     # The same payment told twice (a webhook retried with another key) renews once.
     again = renew(club, first.subscription_id, "renew-2", period_paid_until=second.period_end)
     assert again.renewed is False
     assert again.pass_id == second.pass_id
     assert club.subscription(first.subscription_id).period_number == 2
     assert [r.period_number for r in provider.events_named("renewed")] == [1, 2]  # type: ignore[attr-defined]
+
+
+def test_a_sold_plan_pass_says_when_its_period_began(club: Studio, clock: ManualClock) -> None:
+    family = club.add_account("fam", "Family")
+    first = subscribe(club, plan(club), family.id)  # billed by the studio: the pass is sold
+    held = club.pass_balance(first.pass_id)
+    assert (held.source, held.starts_at, held.expires_at) == (Source.SALE, START, MONTH_LATER)
+    clock.set(MONTH_LATER + dt.timedelta(hours=1))
+    club.renew_due()
+    current = club.subscription(first.subscription_id)
+    renewed = club.pass_balance(current.current_pass_id)
+    assert (renewed.starts_at, renewed.expires_at) == (current.period_start, current.period_end)
+    assert renewed.starts_at == MONTH_LATER
 
 
 @pytest.mark.parametrize(("cap", "rolled", "expired"), [(2, 2, 1), (None, 3, 0)])

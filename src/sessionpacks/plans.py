@@ -173,7 +173,7 @@ def start(
     if sold_until is not None:
         period_end = sold_until
     if sold_pass_id is None:
-        pass_id = _grant_period(ctx, template, account_id, member_id, period_end, 1)
+        pass_id = _grant_period(ctx, template, account_id, member_id, (period_start, period_end), 1)
     else:
         pass_id = sold_pass_id
     subscription_id = inserted_id(
@@ -264,7 +264,9 @@ def renew(
         number = next_period(template, sub, ctx.now)
     period_start, period_end = period_bounds(template, sub.started_at, number)
     if sold_pass_id is None:
-        pass_id = _grant_period(ctx, template, sub.account_id, sub.member_id, period_end, number)
+        pass_id = _grant_period(
+            ctx, template, sub.account_id, sub.member_id, (period_start, period_end), number
+        )
     else:
         pass_id = sold_pass_id
     rolled_over, expired = _close_period(ctx, authorize, template, sub.current_pass_id, pass_id)
@@ -344,11 +346,12 @@ def _grant_period(
     template: templates.TemplateInfo,
     account_id: int,
     member_id: int | None,
-    period_end: dt.datetime,
+    period: tuple[dt.datetime, dt.datetime],
     number: int,
 ) -> int:
     terms = templates.pass_terms(template, ctx.now, source=Source.RENEWAL)
-    terms = attrs.evolve(terms, starts_at=None, expires_at=period_end)
+    # The pass says when its period began, as a sold period's pass does.
+    terms = attrs.evolve(terms, starts_at=period[0], expires_at=period[1])
     granted = granting.grant(
         ctx,
         account_id,

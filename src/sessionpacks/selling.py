@@ -138,10 +138,11 @@ class Sales:
         key: str,
         actor: Actor,
         channel: Channel,
-        expires_at: dt.datetime | None = None,
+        period: tuple[dt.datetime, dt.datetime] | None = None,
     ) -> SaleResult:
-        """``expires_at`` (internal, for a plan's period) replaces the template's expiry; it is
-        not part of the call's fingerprint, as the plan derives it from the key."""
+        """``period`` (internal, for a plan) is the pass's start and end instead of the
+        template's; it is not part of the call's fingerprint, as the plan derives it from the
+        key."""
         arguments: dict[str, object] = {
             "template_id": template_id,
             "account_id": account_id,
@@ -156,8 +157,8 @@ class Sales:
         # if the template was archived since.
         paid = earlier is not None and earlier.state in (*_PAID, PaymentState.PENDING)
         template, terms = self._check(template_id, account_id, member_id, starts_at, paid=paid)
-        if expires_at is not None:
-            terms = attrs.evolve(terms, expires_at=expires_at)
+        if period is not None:
+            terms = attrs.evolve(terms, starts_at=period[0], expires_at=period[1])
         self._allow(actor, "sell", Target("account", account_id, account_id))
         payment = self._payment_for(key, template, account_id, member_id, starts_at)
         if payment.state is PaymentState.PASSED:  # a concurrent try finished first

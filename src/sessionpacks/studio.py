@@ -1158,7 +1158,7 @@ class Studio:
             key=f"sessionpacks-subscribe:{idempotency_key}",
             actor=actor,
             channel=door,
-            expires_at=plans.period_bounds(template, now, 1)[1],
+            period=plans.period_bounds(template, now, 1),
         )
         return self._writer.write(
             "subscribe",
@@ -1304,7 +1304,7 @@ class Studio:
         if plans.period_bounds(template, sub.started_at, sub.period_number)[1] > moment:
             return None
         number = plans.next_period(template, sub, moment)
-        period_end = plans.period_bounds(template, sub.started_at, number)[1]
+        period_start, period_end = plans.period_bounds(template, sub.started_at, number)
         # The key names the subscription and period: two sweeps, or a sweep after a crash
         # between the charge and the renewal, ask the provider with the same key.
         sale = self._sales.sell(
@@ -1315,7 +1315,7 @@ class Studio:
             key=f"sessionpacks-plan:{subscription_id}:{number}",
             actor=system,
             channel=Channel.SYSTEM,
-            expires_at=period_end,
+            period=(period_start, period_end),
         )
         return self._writer.write(
             "renew_plan",
