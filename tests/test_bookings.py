@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from sessionpacks import (
+    ROLE_PRESETS,
     BookingState,
     Channel,
     CreditTaken,
@@ -22,6 +23,7 @@ from sessionpacks import (
     NotFound,
     OccurrenceFull,
     PassUnusable,
+    RolePolicy,
     Settings,
     Studio,
     Unusable,
@@ -199,6 +201,60 @@ def test_at_attendance_an_early_cancellation_releases_the_hold(gym: Gym) -> None
     again = _book(gym, ann, occurrence.id)
     assert again.booking_id != booked.booking_id
     assert _remaining(gym, pass_id) == 0
+
+
+@pytest.mark.parametrize("credit_taken", ["at_booking", "at_attendance"])
+def test_staff_cancel_one_booking_keeping_the_credit_with_a_reason(
+    gym: Gym, credit_taken: str
+) -> None:
+    """Trainerize's workaround as a choice per booking: well before the cut-off, the trainer
+    cancels this one session and the client's credit is not given back."""
+    ann, yoga, pass_id = _setup(gym, 2, credit_taken=credit_taken, cancel_cutoff_minutes=60)
+    occurrence = gym.studio.add_occurrence(yoga.id, CLASS_TIME)
+    booked = _book(gym, ann, occurrence.id)
+    with pytest.raises(InvalidInput, match="reason is required"):
+        gym.studio.cancel_booking(
+            booked.booking_id,
+            idempotency_key="c-0",
+            actor=STAFF,
+            channel="office",
+            keep_credit=True,
+        )
+    member = Actor(kind="member", id=str(ann.id), roles=("member",))
+    members_may_cancel = Studio(
+        gym.studio.session_factory.kw["bind"],
+        settings=Settings(policy=RolePolicy(ROLE_PRESETS)),
+        clock=gym.studio.clock,
+    )
+    with pytest.raises(NotAuthorized, match="no_show"):
+        members_may_cancel.cancel_booking(
+            booked.booking_id,
+            idempotency_key="c-1",
+            actor=member,
+            channel="portal",
+            keep_credit=True,
+            reason="I want to",
+        )
+    kept = gym.studio.cancel_booking(
+        booked.booking_id,
+        idempotency_key="c-2",
+        actor=STAFF,
+        channel="office",
+        keep_credit=True,
+        reason="cancelled too late by phone, charged as agreed",
+    )
+    assert kept.state is BookingState.CANCELLED  # before the cut-off, yet no credit back
+    assert kept.returned is None
+    if credit_taken == "at_attendance":
+        assert kept.hold is HoldState.FORFEITED
+    assert _remaining(gym, pass_id) == 1
+    (record,) = gym.studio.bookings(member_id=ann.id)
+    assert record.cancel_reason == "cancelled too late by phone, charged as agreed"
+    with pytest.raises(InvalidInput, match="only to cancel keeping the credit"):
+        gym.studio.cancel_booking(
+            booked.booking_id, idempotency_key="c-3", actor=STAFF, channel="office", reason="x"
+        )
+    assert gym.studio.verify() == ()
 
 
 @pytest.mark.parametrize("forfeits", [True, False])

@@ -99,6 +99,8 @@ class BookingRecord:
     created_at: dt.datetime
     attended_at: dt.datetime | None
     cancelled_at: dt.datetime | None
+    # Why staff cancelled it keeping the credit, when they did.
+    cancel_reason: str | None = None
 
 
 @attrs.frozen
@@ -310,15 +312,28 @@ def lock_booking(conn: Connection, booking_id: int) -> Row[Any]:
     return row
 
 
-def cancel(ctx: WriteContext, authorize: Authorize, booking_id: int) -> BookingResult:
-    """Cancel a reservation; late when after the service's cut-off."""
+def cancel(
+    ctx: WriteContext,
+    authorize: Authorize,
+    booking_id: int,
+    keep_credit_reason: str | None = None,
+) -> BookingResult:
+    """Cancel a reservation; late when after the service's cut-off. With
+    ``keep_credit_reason``, staff cancel it without giving the credit back, whatever the
+    cut-off, which needs the ``no_show`` permission (the same power to keep a member's credit)."""
     row = lock_booking(ctx.conn, booking_id)
-    authorize(ctx, "cancel", Target("booking", booking_id, row.account_id))
+    target = Target("booking", booking_id, row.account_id)
+    authorize(ctx, "cancel", target)
+    if keep_credit_reason is not None:
+        authorize(ctx, "no_show", target)
     _require_reserved(row, "cancelled")
     policy = get_policy(ctx.conn, row.service_id)
     late = policy.is_late(row.starts_at, ctx.now)
     taken = CreditTaken(row.credit_taken)
-    if taken is CreditTaken.AT_BOOKING:
+    if keep_credit_reason is not None:
+        give_back = False
+        hold = HoldState.FORFEITED if taken is CreditTaken.AT_ATTENDANCE else None
+    elif taken is CreditTaken.AT_BOOKING:
         give_back, hold = not late, None
     elif late and policy.late_cancel_forfeits:
         give_back, hold = False, HoldState.FORFEITED
@@ -327,7 +342,16 @@ def cancel(ctx: WriteContext, authorize: Authorize, booking_id: int) -> BookingR
     state = BookingState.LATE_CANCELLED if late else BookingState.CANCELLED
     why = "late cancellation" if late else "cancellation before the cut-off"
     returned = _give_back(ctx, row, f"booking {booking_id}: {why}") if give_back else None
-    return _change(ctx, row, state, hold, returned, cancelled_at=ctx.now, active_key=None)
+    return _change(
+        ctx,
+        row,
+        state,
+        hold,
+        returned,
+        cancelled_at=ctx.now,
+        active_key=None,
+        cancel_reason=keep_credit_reason,
+    )
 
 
 def mark_attended(ctx: WriteContext, row: Row[Any]) -> BookingResult:
@@ -472,6 +496,7 @@ def history(
             created_at=row.created_at,
             attended_at=row.attended_at,
             cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
         )
         for row in rows
     )

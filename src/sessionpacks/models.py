@@ -469,6 +469,8 @@ class Booking(Base):
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Why staff cancelled it keeping the credit (a cancellation without refund), if they did.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

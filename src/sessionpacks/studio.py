@@ -1840,11 +1840,39 @@ class Studio:
         )
 
     def cancel_booking(
-        self, booking_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
+        self,
+        booking_id: int,
+        *,
+        idempotency_key: str,
+        actor: Actor,
+        channel: Channel | str,
+        keep_credit: bool = False,
+        reason: str | None = None,
     ) -> BookingResult:
         """Cancel a reservation. Before the service's cut-off the credit comes back; after it the
-        booking is late-cancelled and the policy decides."""
-        return self._booking_write("cancel", booking_id, idempotency_key, actor, channel)
+        booking is late-cancelled and the policy decides.
+
+        ``keep_credit=True`` cancels this one booking without giving the credit back, whatever
+        the cut-off (a session the trainer charges for anyway): it takes a ``reason``, kept on
+        the booking, and the ``no_show`` permission besides ``cancel``."""
+        if keep_credit:
+            kept: str | None = validation.reason(reason)
+        elif reason is not None:
+            raise InvalidInput("a reason is given only to cancel keeping the credit")
+        else:
+            kept = None
+        arguments: dict[str, object] = {"booking_id": booking_id}
+        if kept is not None:
+            arguments["keep_credit_reason"] = kept
+        return self._writer.write(
+            "cancel",
+            arguments,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            channel=channel,
+            result_type=BookingResult,
+            work=lambda ctx: booking_rules.cancel(ctx, self._authorize, booking_id, kept),
+        )
 
     def mark_attended(
         self, booking_id: int, *, idempotency_key: str, actor: Actor, channel: Channel | str
@@ -1868,7 +1896,6 @@ class Studio:
         channel: Channel | str,
     ) -> BookingResult:
         change = {
-            "cancel": booking_rules.cancel,
             "attend": booking_rules.attend,
             "no_show": booking_rules.no_show,
         }
