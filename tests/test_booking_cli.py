@@ -149,6 +149,12 @@ def test_policy_cancel_and_no_show_commands(sp: Cli) -> None:
     assert (no_show["state"], no_show["hold"]) == ("no_show", "released")
     assert sp.json("balance", "lee")["passes"][0]["remaining"] == 3
     assert pack > 0
+    kept = sp.json("book", str(ann), str(later))
+    charged = sp.json("cancel", str(kept["booking_id"]), "--keep-credit", "late, charged")
+    assert (charged["state"], charged["hold"]) == ("cancelled", "forfeited")
+    assert sp.json("balance", "lee")["passes"][0]["remaining"] == 2
+    (record,) = [r for r in sp.json("bookings", "--member", str(ann)) if r["cancel_reason"]]
+    assert record["cancel_reason"] == "late, charged"
     again = sp.fails("cancel", str(held["booking_id"]))
     assert "only a reserved booking can be cancelled" in again.stderr
     assert "give one of --member, --account or --occurrence" in sp.fails("bookings").stderr

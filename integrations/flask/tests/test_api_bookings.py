@@ -70,11 +70,19 @@ def test_book_cancel_and_cancel_occurrence(
     cancelled = write(client, f"/bookings/{booking}/cancel")
     assert cancelled.json["state"] == "cancelled"  # type: ignore[index]
     assert _remaining(studio, ids) == 10
-    write(client, "/bookings", body)
+    kept = write(client, "/bookings", body).json["booking_id"]  # type: ignore[index]
     assert _remaining(studio, ids) == 9
+    problem(write(client, f"/bookings/{kept}/cancel", {"keep_credit": True}), 422, "reason")
+    kept_cancel = write(
+        client, f"/bookings/{kept}/cancel", {"keep_credit": True, "reason": "charged as agreed"}
+    )
+    assert kept_cancel.json["state"] == "cancelled"  # type: ignore[index]
+    assert _remaining(studio, ids) == 9  # the credit stayed taken
+    write(client, "/bookings", body)
+    assert _remaining(studio, ids) == 8
     called_off = write(client, f"/occurrences/{occurrence}/cancel")
     assert called_off.status_code == 200, called_off.text
-    assert _remaining(studio, ids) == 10
+    assert _remaining(studio, ids) == 9
     assert studio.occurrence(occurrence).cancelled_at is not None
     problem(write(client, "/bookings", body), 409)
 

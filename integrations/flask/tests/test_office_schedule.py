@@ -228,6 +228,29 @@ def test_cancelling_a_booking_gives_the_credit_back_before_the_cut_off(
     assert "credit given back" in roster
 
 
+def test_cancelling_a_booking_keeping_the_credit_asks_why_and_shows_it(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    pass_id = ten_pack(studio, world)
+    evening = _class(studio, world)
+    booked = _book(studio, world.member_id, evening.id, "b1")
+    who.current = OWNER
+    page = _page(evening)
+    assert "Cancel, keep the credit" in client.get(page).text
+    action = f"{page}/bookings/{booked}/cancel"
+    refused = submit(client, page, action, {"keep_credit": "1", "reason": ""})
+    assert refused.status_code == 422
+    assert "'reason'" in shown(refused)
+    data = {"keep_credit": "1", "reason": "no-show agreed by phone"}
+    assert submit(client, page, action, data).status_code == 302
+    (record,) = studio.roster(evening.id)
+    assert (record.state, record.given_back) == (BookingState.CANCELLED, False)
+    assert studio.pass_balance(pass_id).remaining == 9
+    roster = shown(client.get(page))
+    assert "the credit was kept" in roster
+    assert "credit kept: no-show agreed by phone" in roster
+
+
 def test_an_unknown_occurrence_is_not_found(client: FlaskClient, who: Who) -> None:
     who.current = OWNER
     assert client.get(SCHEDULE + "/999").status_code == 404

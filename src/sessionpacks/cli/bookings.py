@@ -307,12 +307,33 @@ def _booking_command(name: str, method: str, summary: str) -> click.Command:
     return command
 
 
-cancel = _booking_command(
-    "cancel",
-    "cancel_booking",
-    "Cancel the reservation BOOKING_ID. Before the service's cut-off the credit comes back;"
-    " after it the booking is late-cancelled and the policy decides.",
+@click.command("cancel")
+@click.argument("booking_id", type=int)
+@click.option(
+    "--keep-credit",
+    "reason",
+    metavar="REASON",
+    help="Cancel without giving the credit back, whatever the cut-off, saying why.",
 )
+@key_option
+@json_option
+@pass_state
+def cancel(
+    state: State, booking_id: int, reason: str | None, key: str | None, as_json: bool
+) -> None:
+    """Cancel the reservation BOOKING_ID. Before the service's cut-off the credit comes back;
+    after it the booking is late-cancelled and the policy decides."""
+    result = state.studio.cancel_booking(
+        booking_id,
+        idempotency_key=idempotency_key(key, as_json),
+        actor=state.actor,
+        channel=CHANNEL,
+        keep_credit=reason is not None,
+        reason=reason,
+    )
+    _show(state, result, as_json)
+
+
 attend = _booking_command(
     "attend", "mark_attended", "Mark BOOKING_ID attended; a held credit is captured."
 )

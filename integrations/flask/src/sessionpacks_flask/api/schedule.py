@@ -12,7 +12,7 @@ from sessionpacks.values import PlanPeriodResult
 from sessionpacks_flask.api.common import REF, by_account, by_member, ident
 from sessionpacks_flask.api.credits import PAYMENTS
 from sessionpacks_flask.api.endpoints import Call, Endpoint, Handler
-from sessionpacks_flask.api.fields import Bool, Choice, Field, Int, Moment
+from sessionpacks_flask.api.fields import Bool, Choice, Field, Int, Moment, Text
 
 
 def _add_occurrence(call: Call) -> OccurrenceInfo:
@@ -78,6 +78,8 @@ def _check_in(call: Call) -> BookingResult:
 def _cancel_booking(call: Call) -> BookingResult:
     return call.studio.cancel_booking(
         call["booking_id"],
+        keep_credit=bool(call["keep_credit"]),
+        reason=call["reason"],
         **call.keyed,
     )
 
@@ -269,7 +271,26 @@ ENDPOINTS = (
         body=_SEAT,
         status=201,
     ),
-    _booking_write("cancel", "Cancel a reservation", _cancel_booking, members=True),
+    Endpoint(
+        "POST",
+        "/bookings/{booking_id}/cancel",
+        "cancel_booking",
+        "Cancel a reservation; staff may keep the credit (keep_credit, with a reason)",
+        "bookings",
+        _cancel_booking,
+        BookingResult,
+        path_fields=_BOOKING,
+        body=(
+            Field(
+                "keep_credit",
+                Bool(),
+                default=False,
+                description="Cancel without giving the credit back, whatever the cut-off.",
+            ),
+            Field("reason", Text(max_length=500), description="Why, when keeping the credit."),
+        ),
+        members=True,
+    ),
     _booking_write("attend", "The member came", _attend, members=False),
     _booking_write("no-show", "The member did not come", _no_show, members=False),
     Endpoint(

@@ -123,7 +123,14 @@ def mark_no_show(occurrence_id: int, booking_id: int) -> Response:
 
 @blueprint.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/cancel")
 def cancel_booking(occurrence_id: int, booking_id: int) -> Response:
-    return _booking_action(occurrence_id, booking_id, "cancel", "cancelled")
+    """Cancel by the policy, or (``keep_credit``) without giving the credit back, with a reason."""
+    data = form()
+    if not data.get("keep_credit"):
+        return _booking_action(occurrence_id, booking_id, "cancel", "cancelled")
+    studio().cancel_booking(
+        booking_id, keep_credit=True, reason=forms.required_text(data, "reason"), **keyed(data)
+    )
+    return _to_roster(occurrence_id, f"Booking {booking_id} cancelled; the credit was kept.")
 
 
 @blueprint.post("/schedule/<int:occurrence_id>/cancel")
