@@ -3,12 +3,16 @@ connection of the same engine (a host's monitoring query) and a host's own engin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from sessionpacks import Studio, create_engine, upgrade
+from sessionpacks import ConfigurationError, Studio, create_engine, upgrade
+from sessionpacks.cli import cli
 from sessionpacks.database import own_engine
+from tests.test_cli import make_runner
 
 
 def _count(conn: sa.Connection) -> int:
@@ -38,3 +42,25 @@ def test_a_hosts_sqlite_engine_is_left_as_it_is(tmp_path: Path) -> None:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "delete"
         assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 0
     assert own_engine(own) is own
+
+
+@pytest.mark.parametrize(
+    ("url", "suggested"),
+    [
+        ("postgres://coach@db.example/gym", "postgresql+psycopg://"),
+        ("postgres+psycopg2://coach@db.example/gym", "postgresql+psycopg://"),
+        ("mysql+nosuchdriver://root@db.example/gym", "mysql+pymysql://"),
+    ],
+)
+def test_a_url_sqlalchemy_cannot_use_gets_the_url_to_write_instead(
+    url: str, suggested: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(suggested)):
+        create_engine(url)
+
+
+def test_the_command_line_says_which_url_to_write(tmp_path: Path) -> None:
+    result = make_runner().invoke(cli, ["--url", "postgres://coach@db.example/gym", "verify"])
+    assert result.exit_code != 0
+    assert "postgresql+psycopg://" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -31,11 +31,46 @@ def create_engine(url: str | sa.URL = DEFAULT_URL, **kwargs: Any) -> Engine:
     On MySQL and MariaDB the engine's connections start in READ COMMITTED, which the ledger's
     writes need, instead of switching to it for every transaction.
     """
-    if sa.make_url(url).get_backend_name() in ("mysql", "mariadb"):
+    parsed = _parsed(url)
+    if parsed.get_backend_name() in ("mysql", "mariadb"):
         kwargs.setdefault("isolation_level", "READ COMMITTED")
-    engine = sa.create_engine(url, **kwargs)
+    advice = _SUGGESTED.get(parsed.get_backend_name(), "name a driver in the URL")
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as missing:
+        # A URL without a driver names the dialect's default driver, often not installed.
+        raise ConfigurationError(
+            f"the database driver for {parsed.drivername}:// is not installed ({missing.name});"
+            f" {advice}"
+        ) from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigurationError(
+            f"{parsed.drivername}:// names a database or driver SQLAlchemy does not know; {advice}"
+        ) from None
     prepare_engine(engine)
     return engine
+
+
+# The drivers sessionpacks is tested with, and the extras that install them.
+_SUGGESTED = {
+    "postgresql": "use postgresql+psycopg://user@host/db (pip install 'sessionpacks[postgresql]')",
+    "mysql": "use mysql+pymysql://user@host/db (pip install 'sessionpacks[mysql]')",
+    "mariadb": "use mysql+pymysql://user@host/db (pip install 'sessionpacks[mysql]')",
+}
+
+
+def _parsed(url: str | sa.URL) -> sa.URL:
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise ConfigurationError(f"not a database URL: {error}") from None
+    if parsed.drivername.split("+")[0] == "postgres":
+        # Heroku and many tutorials write postgres://, which SQLAlchemy does not know.
+        raise ConfigurationError(
+            f"{parsed.drivername}:// is not a database URL SQLAlchemy knows; "
+            + _SUGGESTED["postgresql"]
+        )
+    return parsed
 
 
 def own_engine(engine: Engine) -> Engine:

@@ -17,6 +17,7 @@ from sessionpacks import codec
 from sessionpacks.database import create_engine
 from sessionpacks.directory import AccountInfo
 from sessionpacks.enums import Channel
+from sessionpacks.errors import ConfigurationError
 from sessionpacks.settings import Settings, allow_all
 from sessionpacks.studio import Studio
 from sessionpacks.values import Actor
@@ -77,14 +78,8 @@ class State:
                 raise Failure(f"there is no database file {path!r}; {UPGRADE_HINT} to create it")
             try:
                 self._engine = create_engine(url)
-            except sa.exc.NoSuchModuleError as error:
-                raise click.BadParameter(str(error), param_hint="'--url'") from error
-            except ImportError as error:
-                raise Failure(
-                    f"the driver for {url.drivername} is not installed ({error}); install"
-                    " sessionpacks[postgresql] or sessionpacks[mysql] and name the driver in"
-                    " the URL, such as postgresql+psycopg:// or mysql+pymysql://"
-                ) from error
+            except ConfigurationError as error:  # it names the URL to write instead
+                raise click.BadParameter(str(error), param_hint="'--url'") from None
         return self._engine
 
     @property
