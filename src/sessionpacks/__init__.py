@@ -7,6 +7,8 @@ from sessionpacks.bookings import (
     OccurrenceCancelled,
     ReminderReport,
 )
+from sessionpacks.client_import import ClientImportReport, ClientRow, RefusedRow
+from sessionpacks.client_import import read_csv as read_client_csv
 from sessionpacks.clock import Clock, ManualClock, SystemClock
 from sessionpacks.database import create_engine, own_engine, prepare_engine
 from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
@@ -127,6 +129,8 @@ __all__ = [
     "Channel",
     "ChargeRequest",
     "ChargeResult",
+    "ClientImportReport",
+    "ClientRow",
     "Clock",
     "ConfigurationError",
     "CreditTaken",
@@ -180,6 +184,7 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "RefundState",
+    "RefusedRow",
     "ReminderReport",
     "RenewalFailure",
     "RenewalInfo",
@@ -218,5 +223,6 @@ __all__ = [
     "hookimpl",
     "own_engine",
     "prepare_engine",
+    "read_client_csv",
     "upgrade",
 ]

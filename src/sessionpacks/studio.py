@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sessionpacks import bookings as booking_rules
 from sessionpacks import (
     bulk_granting,
+    client_import,
     corrections,
     directory,
     granting,
@@ -345,6 +346,34 @@ class Studio:
             idempotency_key=idempotency_key,
             channel=channel,
         )
+
+    @_on_its_own
+    def import_clients(
+        self,
+        rows: Iterable[client_import.ClientRow],
+        *,
+        actor: Actor | None = None,
+        chunk_size: int = 1000,
+        on_progress: client_import.Progress | None = None,
+    ) -> client_import.ClientImportReport:
+        """Add many clients at once (an account and a member per row; rows with the same
+        account ref add members to one account), ``chunk_size`` rows per transaction.
+
+        A row whose account and member are there already counts as already present, so running
+        the same list again after a crash adds nobody twice. A row that cannot be added is
+        refused with its line and why; the others go in. :func:`sessionpacks.read_client_csv`
+        reads the rows from a CSV file. ``on_progress`` hears the running totals per chunk."""
+        validation.positive("chunk_size", chunk_size, validation.SMALL)
+        if actor is not None:
+            self._allow(actor, "manage_clients", _NEW_ACCOUNT)
+        report = client_import.ClientImportReport()
+        for chunk in client_import.chunks(rows, chunk_size):
+            with self._writer.plain() as conn:
+                done = client_import.import_chunk(conn, self.clock.now(), chunk)
+            report = report.plus(done)
+            if on_progress is not None:
+                on_progress(report)
+        return report
 
     def set_member_email(
         self,
