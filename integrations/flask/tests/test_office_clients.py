@@ -3,9 +3,13 @@ contents, the default pack; and who may see the office at all."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown, ten_pack
+from werkzeug.test import TestResponse
 
 from conftest import FRONT_DESK, OWNER, Who, csrf_token, submit
 from sessionpacks import NotFound, Studio
@@ -218,3 +222,35 @@ def test_linking_a_member_to_a_site_login_and_setting_a_kiosk_pin(
     assert not studio.member(world.member_id).has_kiosk_pin
     assert submit(client, world.card, link, {"user_key": ""}).status_code == 302
     assert studio.member(world.member_id).user_key is None
+
+
+def test_importing_a_client_list_from_the_office(
+    client: FlaskClient, who: Who, world: World, studio: Studio
+) -> None:
+    who.current = FRONT_DESK
+    page = client.get(OFFICE + "/").text
+    assert "Import clients" in page
+    listing = (
+        "account_ref,name,member_name,member_ref,email\n"
+        "crm-20,The Okafor family,Ada Okafor,K-20,\n"
+        "crm-20,The Okafor family,Obi Okafor,K-21,\n"
+        "crm-21,Lena Berg,,K-1001,\n"  # the world's member code: refused
+    )
+
+    def upload(text: str) -> TestResponse:
+        data = {"file": (io.BytesIO(text.encode()), "clients.csv")}
+        return submit(client, OFFICE + "/", OFFICE + "/clients/import", data)
+
+    report = upload(listing)
+    assert report.status_code == 200, report.text
+    said = " ".join(re.sub(r"<[^>]+>", "", shown(report)).split())  # the words, not the tags
+    assert "1 client and 2 members added; 0 already here; 1 line refused, of 3." in said
+    assert "member code 'K-1001' is another account's member's" in said
+    okafor = studio.account_by_ref("crm-20")
+    assert [m.name for m in studio.members(okafor.id)] == ["Ada Okafor", "Obi Okafor"]
+    assert "2 already here" in shown(upload(listing))
+    ragged = upload("account_ref,name\ncrm-30,Ana,extra\n")
+    assert ragged.status_code == 422
+    assert "line 2: 3 cells" in shown(ragged)
+    with pytest.raises(NotFound):
+        studio.account_by_ref("crm-30")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import render_template, request
 from werkzeug.wrappers.response import Response
 
+from sessionpacks.client_import import read_csv as read_client_csv
 from sessionpacks.enums import PassState
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import studio
 from sessionpacks_flask.office import blueprint
 from sessionpacks_flask.office.shared import actor, done, form, keyed, optional_id, to_client
+from sessionpacks_flask.problems import BadRequest
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
 CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
@@ -107,3 +111,16 @@ def set_kiosk_pin(account_id: int, member_id: int) -> Response:
     member = studio().set_kiosk_pin(member_id, pin, **keyed(data))
     asked = "asks for a PIN" if member.has_kiosk_pin else "no longer asks for a PIN"
     return to_client(account_id, f"The kiosk {asked} from {member.name}.")
+
+
+@blueprint.post("/clients/import")
+def import_clients() -> str:
+    """Add a client list from an uploaded CSV file: checked whole first, then written in chunks;
+    the page says what was added, what was there already and which lines were refused, why."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest("the field 'file' is required: choose a CSV file of clients")
+    stream = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", newline="")
+    rows = list(read_client_csv(stream, upload.filename))
+    report = studio().import_clients(rows, actor=actor())
+    return render_template("sessionpacks/office/import_report.html", report=report)
