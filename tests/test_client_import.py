@@ -39,7 +39,7 @@ def _read(text: str) -> list[object]:
 
 def _count(engine: Engine, model: type[object]) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())  # type: ignore[arg-type]
+        return int(conn.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
 
 
 @pytest.mark.parametrize(
