@@ -15,3 +15,9 @@ class SessionPacksConfig(AppConfig):
     name = "sessionpacks_django"
     verbose_name = "Session packs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A typo in settings.SESSIONPACKS fails at start-up, not at the first sale.
+        from sessionpacks_django.runtime import config
+
+        config()
