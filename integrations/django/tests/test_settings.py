@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -34,13 +36,15 @@ def test_the_settings_are_a_frozen_value_with_roles_as_tuples() -> None:
 
 @pytest.mark.parametrize("name", ["", ":memory:", "file:memorydb_default?mode=memory&cache=shared"])
 def test_an_in_memory_sqlite_database_is_refused(name: str) -> None:
-    databases = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": name}}
+    databases: dict[str, dict[str, Any]] = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+    }
     with pytest.raises(ImproperlyConfigured, match="in-memory SQLite"):
         url_from_django("default", databases)
 
 
 def test_the_urls_follow_django_databases() -> None:
-    databases = {
+    databases: dict[str, dict[str, Any]] = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": "gym",

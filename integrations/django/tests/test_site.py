@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.test import Client
+from gymsite.gym.models import Athlete, Visit
 
 import sessionpacks_django
-from gymsite.gym.models import Athlete, Visit
 from sessionpacks import PassTerms, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +25,8 @@ SITE = Path(__file__).parent
 
 
 def _tables() -> set[str]:
-    return set(sa.inspect(sessionpacks_django.studio().session_factory.kw["bind"]).get_table_names())
+    engine = sessionpacks_django.studio().session_factory.kw["bind"]
+    return set(sa.inspect(engine).get_table_names())
 
 
 def _sessionpacks_revision() -> str:
@@ -33,8 +34,9 @@ def _sessionpacks_revision() -> str:
     try:
         with engine.connect() as connection:
             return str(
-                connection.execute(sa.text(f"SELECT version_num FROM {migrate.VERSION_TABLE}"))
-                .scalar_one()
+                connection.execute(
+                    sa.text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")
+                ).scalar_one()
             )
     finally:
         engine.dispose()

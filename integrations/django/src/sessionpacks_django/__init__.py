@@ -8,9 +8,15 @@ portal, kiosk and JSON API arrive with the web layer shared with the Flask integ
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sessionpacks_django.apps import SessionPacksConfig
 from sessionpacks_django.config import Config
 from sessionpacks_django.identity import Identity
+
+if TYPE_CHECKING:
+    from sessionpacks_django.access import authenticate, identity_of, identity_required
+    from sessionpacks_django.runtime import reset, studio
 
 __all__ = [
     "Config",

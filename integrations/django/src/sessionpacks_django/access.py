@@ -107,7 +107,6 @@ def _member_id(user: Any, config: Config) -> int | None:
 
 def _forbidden(message: str) -> HttpResponse:
     return HttpResponseForbidden(
-        "<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
-        f"<p>{escape(message)}</p>",
+        f"<!doctype html><title>Not allowed</title><h1>Not allowed</h1><p>{escape(message)}</p>",
         content_type="text/html; charset=utf-8",
     )

@@ -68,30 +68,35 @@ def _paths(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _role_map(key: str) -> Any:
-    def convert(value: object) -> Mapping[str, tuple[str, ...]]:
-        if not isinstance(value, Mapping):
-            raise ImproperlyConfigured(
-                f"{SETTING}[{key!r}] must map names to sessionpacks roles, such as"
-                f" {{'Front desk': 'front_desk'}}, got {value!r}"
-            )
-        mapped: dict[str, tuple[str, ...]] = {}
-        for name, roles in value.items():
-            listed = (roles,) if isinstance(roles, str) else roles
-            if (
-                not isinstance(name, str)
-                or not isinstance(listed, (list, tuple))
-                or not listed
-                or not all(isinstance(role, str) and role for role in listed)
-            ):
-                raise ImproperlyConfigured(
-                    f"{SETTING}[{key!r}] must map names to a role or a list of roles,"
-                    f" got {name!r}: {roles!r}"
-                )
-            mapped[name] = tuple(listed)
-        return MappingProxyType(mapped)
+def _group_roles(value: object) -> Mapping[str, tuple[str, ...]]:
+    return _role_map("GROUP_ROLES", value)
 
-    return convert
+
+def _permission_roles(value: object) -> Mapping[str, tuple[str, ...]]:
+    return _role_map("PERMISSION_ROLES", value)
+
+
+def _role_map(key: str, value: object) -> Mapping[str, tuple[str, ...]]:
+    if not isinstance(value, Mapping):
+        raise ImproperlyConfigured(
+            f"{SETTING}[{key!r}] must map names to sessionpacks roles, such as"
+            f" {{'Front desk': 'front_desk'}}, got {value!r}"
+        )
+    mapped: dict[str, tuple[str, ...]] = {}
+    for name, roles in value.items():
+        listed = (roles,) if isinstance(roles, str) else roles
+        if (
+            not isinstance(name, str)
+            or not isinstance(listed, (list, tuple))
+            or not listed
+            or not all(isinstance(role, str) and role for role in listed)
+        ):
+            raise ImproperlyConfigured(
+                f"{SETTING}[{key!r}] must map names to a role or a list of roles,"
+                f" got {name!r}: {roles!r}"
+            )
+        mapped[name] = tuple(listed)
+    return MappingProxyType(mapped)
 
 
 def _roles(value: object) -> Mapping[str, frozenset[str]] | None:
@@ -134,11 +139,9 @@ class Config:
     plugins: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     timezone: str | None = attrs.field(default=None, validator=_optional_text)
     roles: Mapping[str, Any] | None = attrs.field(default=None, converter=_roles)
-    group_roles: Mapping[str, tuple[str, ...]] = attrs.field(
-        factory=dict, converter=_role_map("GROUP_ROLES")
-    )
+    group_roles: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_group_roles)
     permission_roles: Mapping[str, tuple[str, ...]] = attrs.field(
-        factory=dict, converter=_role_map("PERMISSION_ROLES")
+        factory=dict, converter=_permission_roles
     )
     superuser_role: str | None = attrs.field(default="owner", validator=_optional_text)
     member_attribute: str | None = attrs.field(

@@ -79,7 +79,7 @@ def url_from_django(alias: str, databases: Mapping[str, Mapping[str, Any]]) -> s
 def _mysql_driver() -> str:
     # Django's MySQL backend needs mysqlclient, or PyMySQL standing in for it.
     try:
-        import MySQLdb  # type: ignore[import-not-found,unused-ignore]
+        import MySQLdb  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         return "pymysql"
     return "pymysql" if MySQLdb.__name__ == "pymysql" else "mysqldb"

@@ -92,4 +92,3 @@ def _load(path: str) -> object:
             f"SESSIONPACKS['PLUGINS'] names {path!r}, which cannot be imported: {error}"
         ) from error
     return found() if isinstance(found, type) else found
-

@@ -11,5 +11,4 @@ class Migration(migrations.Migration):
     # The work happens on sessionpacks' connection, never inside Django's transaction.
     atomic = False
     initial = True
-    dependencies: list[tuple[str, str]] = []
-    operations = [migrations.RunPython(schema.upgrade, schema.downgrade, elidable=False)]
+    operations = [migrations.RunPython(schema.upgrade, schema.downgrade, elidable=False)]  # noqa: RUF012

@@ -1,4 +1,4 @@
-"""Test-only views: what a future sessionpacks page does first, and a host's own write beside ours."""
+"""Test-only views: what a future page checks first, and a host's own write beside ours."""
 
 from __future__ import annotations
 
