@@ -231,3 +231,12 @@ def test_a_host_plugin_decides_identity_first() -> None:
         assert client.get("/identity/").json()["display_name"] == "Hooked"
     finally:
         hooks.unregister(plugin)
+
+
+def test_migrate_upgrades_tables_that_a_newer_sessionpacks_extends() -> None:
+    # As if the site ran an older sessionpacks: its tables stop at an earlier revision.
+    migrate.downgrade(os.environ["GYMSITE_DATABASE_URL"], "0006")
+    sessionpacks_django.reset()
+    assert _sessionpacks_revision() == "0006"
+    call_command("migrate", verbosity=0)
+    assert _sessionpacks_revision() == _head()

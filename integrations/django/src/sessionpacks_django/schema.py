@@ -18,10 +18,26 @@ def downgrade(apps: Any, schema_editor: Any) -> None:
     _run(schema_editor, lambda engine: migrate.downgrade(engine, "base"))
 
 
+def upgrade_after_migrate(using: str, **kwargs: Any) -> None:
+    """``post_migrate``: a newer sessionpacks brings new Alembic revisions but no new Django
+    migration, so every ``manage.py migrate`` upgrades the tables once the app's own migration
+    has made them (never after ``migrate sessionpacks_django zero`` took them away)."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    applied = MigrationRecorder(connections[using]).applied_migrations()
+    if any(app == "sessionpacks_django" for app, _ in applied):
+        _run_on(using, lambda engine: migrate.upgrade(engine))
+
+
 def _run(schema_editor: Any, step: Any) -> None:
+    _run_on(schema_editor.connection.alias, step)
+
+
+def _run_on(alias: str, step: Any) -> None:
     found = config()
     # sessionpacks lives on one alias: migrating another database leaves it alone.
-    if schema_editor.connection.alias != found.database:
+    if alias != found.database:
         return
     engine = create_engine(database_url(found))
     try:
