@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from gymsite.gym.models import Athlete, Visit
 
 import sessionpacks_django
@@ -211,26 +214,42 @@ def test_a_user_without_a_role_gets_a_clear_403() -> None:
     assert str(walker.pk).encode() not in answer.content.split(b"<p>")[1]
 
 
-class _Plugin:
-    @staticmethod
-    def sessionpacks_django_identity(user: Athlete) -> sessionpacks_django.Identity | None:
-        return sessionpacks_django.Identity.staff("x", "front_desk", display_name="Hooked")
+def test_plugins_named_in_settings_are_registered_and_decide_identity() -> None:
+    plugins = {**settings.SESSIONPACKS, "PLUGINS": ["gymsite.gym.plugins.KioskAccounts"]}
+    kiosk = Athlete.objects.create_user("kiosk-1")
+    with override_settings(SESSIONPACKS=plugins):
+        sessionpacks_django.reset()
+        try:
+            assert sessionpacks_django.studio() is sessionpacks_django.studio()
+            client = Client()
+            client.force_login(kiosk)
+            assert client.get("/identity/").json()["display_name"] == "Check-in kiosk"
+        finally:
+            sessionpacks_django.reset()
+    # Without the plugin the same user has no role.
+    client = Client()
+    client.force_login(kiosk)
+    assert client.get("/identity/").status_code == 403
 
 
-def test_a_host_plugin_decides_identity_first() -> None:
-    from sessionpacks.hookspecs import hookimpl
+def test_a_plugin_path_that_does_not_import_is_named() -> None:
+    broken = {**settings.SESSIONPACKS, "PLUGINS": ["gymsite.gym.plugins.Nothing"]}
+    with override_settings(SESSIONPACKS=broken):
+        sessionpacks_django.reset()
+        try:
+            with pytest.raises(ImproperlyConfigured, match=r"gymsite\.gym\.plugins\.Nothing"):
+                sessionpacks_django.studio()
+        finally:
+            sessionpacks_django.reset()
 
-    plugin = _Plugin()
-    hookimpl(_Plugin.sessionpacks_django_identity)
-    walker = Athlete.objects.create_user("walker2")
-    hooks = sessionpacks_django.studio().hooks
-    hooks.register(plugin)
-    try:
-        client = Client()
-        client.force_login(walker)
-        assert client.get("/identity/").json()["display_name"] == "Hooked"
-    finally:
-        hooks.unregister(plugin)
+
+def test_a_typo_in_settings_fails_when_the_app_gets_ready() -> None:
+    typo = {**settings.SESSIONPACKS, "STUDIO_NAM": "Iron Gym"}
+    with (
+        override_settings(SESSIONPACKS=typo),
+        pytest.raises(ImproperlyConfigured, match="did you mean 'STUDIO_NAME'"),
+    ):
+        apps.get_app_config("sessionpacks_django").ready()
 
 
 def test_migrate_upgrades_tables_that_a_newer_sessionpacks_extends() -> None:
