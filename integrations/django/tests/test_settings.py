@@ -21,6 +21,8 @@ def test_a_wrong_type_names_the_key() -> None:
         Config.from_setting({"STUDIO_NAME": 3})
     with pytest.raises(ImproperlyConfigured, match=r"'GROUP_ROLES'.*'Front desk': 7"):
         Config.from_setting({"GROUP_ROLES": {"Front desk": 7}})
+    with pytest.raises(ImproperlyConfigured, match=r"'ROLES'.*unknown actions 'sel'"):
+        Config.from_setting({"ROLES": {"desk": {"sel"}}})
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
         Config.from_setting({"DATABASE_URL": "not a url"})
 

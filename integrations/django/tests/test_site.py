@@ -93,6 +93,7 @@ def test_manage_py_sessionpacks_is_the_whole_command_line() -> None:
     for command in ("db", "grant", "redeem", "balance", "expire"):
         assert f"  {command}" in helped.stdout
     assert "--url TEXT" not in helped.stdout
+    assert _run_manage("help", "sessionpacks").stdout == helped.stdout
 
     current = _run_manage("sessionpacks", "db", "current", "--json")
     assert current.returncode == 0, current.stderr

@@ -11,6 +11,9 @@ import attrs
 import sqlalchemy as sa
 from django.core.exceptions import ImproperlyConfigured
 
+from sessionpacks.errors import ConfigurationError
+from sessionpacks.policies import RolePolicy
+
 SETTING = "SESSIONPACKS"
 
 
@@ -107,6 +110,10 @@ def _roles(value: object) -> Mapping[str, frozenset[str]] | None:
             f"{SETTING}['ROLES'] must map role names to the actions they allow, such as"
             f" {{**sessionpacks.ROLE_PRESETS, 'coach': {{'attend'}}}}, got {value!r}"
         )
+    try:
+        RolePolicy(value)
+    except ConfigurationError as error:
+        raise ImproperlyConfigured(f"{SETTING}['ROLES']: {error}") from error
     return MappingProxyType(dict(value))
 
 

@@ -39,6 +39,10 @@ class Command(BaseCommand):
         # click, not Django's argparse, reads everything after the command's name.
         group.main(args=_without_django_options(argv[2:]), prog_name=PROG)
 
+    def print_help(self, prog_name: str, subcommand: str) -> None:
+        # ``manage.py help sessionpacks`` shows the core's commands, as ``--help`` does.
+        group.main(args=["--help"], prog_name=PROG, standalone_mode=False)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("arguments", nargs=argparse.REMAINDER)
 
