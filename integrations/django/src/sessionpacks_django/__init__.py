@@ -1,12 +1,43 @@
 """sessionpacks for Django.
 
-For now this holds only the app a project adds to ``INSTALLED_APPS``; the office pages, the
-customer portal, the check-in kiosk and the JSON API will come with it. They parse a request, call
-one method of the core's :class:`~sessionpacks.Studio`, and render: no business rule lives here.
+The app a project adds to ``INSTALLED_APPS``: settings from one ``SESSIONPACKS`` dict, the studio
+on the project's database (:func:`studio`), ``manage.py migrate`` and ``manage.py sessionpacks``,
+and who is asking (:func:`authenticate`, :func:`identity_required`). The office pages, customer
+portal, kiosk and JSON API arrive with the web layer shared with the Flask integration.
 """
 
 from __future__ import annotations
 
-from sessionpacks_django.apps import SessionPacksConfig
+from typing import TYPE_CHECKING
 
-__all__ = ["SessionPacksConfig"]
+from sessionpacks_django.apps import SessionPacksConfig
+from sessionpacks_django.config import Config
+from sessionpacks_django.identity import Identity
+
+if TYPE_CHECKING:
+    from sessionpacks_django.access import authenticate, identity_of, identity_required
+    from sessionpacks_django.runtime import reset, studio
+
+__all__ = [
+    "Config",
+    "Identity",
+    "SessionPacksConfig",
+    "authenticate",
+    "identity_of",
+    "identity_required",
+    "reset",
+    "studio",
+]
+
+
+def __getattr__(name: str) -> object:
+    # These read Django's settings and models, so they load after the app registry is ready.
+    if name in ("studio", "reset"):
+        from sessionpacks_django import runtime
+
+        return getattr(runtime, name)
+    if name in ("authenticate", "identity_of", "identity_required"):
+        from sessionpacks_django import access
+
+        return getattr(access, name)
+    raise AttributeError(name)

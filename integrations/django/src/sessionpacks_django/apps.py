@@ -15,3 +15,13 @@ class SessionPacksConfig(AppConfig):
     name = "sessionpacks_django"
     verbose_name = "Session packs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A typo in settings.SESSIONPACKS fails at start-up, not at the first sale.
+        from django.db.models.signals import post_migrate
+
+        from sessionpacks_django.runtime import config
+        from sessionpacks_django.schema import upgrade_after_migrate
+
+        config()
+        post_migrate.connect(upgrade_after_migrate, sender=self)
