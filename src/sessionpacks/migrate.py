@@ -76,6 +76,22 @@ def _run(engine: Engine | str, step: object) -> None:
     if isinstance(engine, str):
         engine = create_engine(engine)
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        step(config)  # type: ignore[operator]
+    with engine.connect() as connection:
+        # SQLite changes a column by rebuilding its table (Alembic's batch mode), which the
+        # foreign keys of the rows pointing at it would refuse: they are switched off around
+        # the migration, outside its transaction as SQLite requires, and checked before commit.
+        driver: Any = connection.connection.dbapi_connection
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                step(config)  # type: ignore[operator]
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing nowhere: {broken}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys = ON")
