@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Generator, Sequence
+import threading
+from collections.abc import Generator, Iterator, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +37,19 @@ class DefaultPlugins:
         self._session_factory = session_factory
         self._settings = settings
         self._clock = clock
+        # The tasks taken during one delivery of side effects, per thread (see TaskBuffer).
+        self._collected = threading.local()
+
+    @contextlib.contextmanager
+    def collecting_tasks(self) -> Iterator[list[dict[str, object]]]:
+        """While open, tasks are gathered instead of written one transaction each; the outbox
+        writes them in the transaction that records their delivery, so a task is kept exactly
+        when its side effect is marked delivered."""
+        self._collected.rows = rows = []
+        try:
+            yield rows
+        finally:
+            self._collected.rows = None
 
     @hookimpl(trylast=True)
     def sessionpacks_authorize(self, actor: Actor, action: str, target: Target) -> bool:
@@ -73,17 +88,20 @@ class DefaultPlugins:
         # from the office's list: the host is told, and once it took the task without raising
         # the task is kept here too (a raise leaves it to the outbox's retry, kept once then).
         answer = yield
-        with self._session_factory.begin() as session:
-            session.execute(
-                insert(StaffTask).values(
-                    title=task.title,
-                    body=task.body,
-                    account_id=task.account_id,
-                    pass_id=task.pass_id,
-                    state="open",
-                    created_at=self._clock.now(),
-                )
-            )
+        row = {
+            "title": task.title,
+            "body": task.body,
+            "account_id": task.account_id,
+            "pass_id": task.pass_id,
+            "state": "open",
+            "created_at": self._clock.now(),
+        }
+        collected = getattr(self._collected, "rows", None)
+        if collected is not None:
+            collected.append(row)
+        else:
+            with self._session_factory.begin() as session:
+                session.execute(insert(StaffTask).values(row))
         return True if answer is None else answer
 
     @hookimpl(trylast=True)

@@ -14,7 +14,8 @@ import datetime as dt
 import inspect
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import attrs
@@ -28,7 +29,7 @@ from sessionpacks.clock import Clock
 from sessionpacks.database import inserted_id
 from sessionpacks.enums import SideEffectState
 from sessionpacks.messages import EmailMessage, TaskRequest
-from sessionpacks.models import SideEffect, table
+from sessionpacks.models import SideEffect, StaffTask, table
 from sessionpacks.values import (
     AutoRenewResult,
     BulkGrantReport,
@@ -68,8 +69,11 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
 
 # A delivery that has not finished after this long is taken to have died with its process.
 CLAIM_LEASE = dt.timedelta(minutes=5)
+# How many side effects a retry claims, delivers and records at a time.
+RETRY_CHUNK = 500
 
 _table = table(SideEffect)
+_tasks = table(StaffTask)
 _INSERT = insert(_table)
 
 
@@ -96,11 +100,13 @@ class Outbox:
         hooks: pluggy.PluginManager,
         clock: Clock,
         max_attempts: int,
+        collecting_tasks: Callable[[], AbstractContextManager[list[dict[str, object]]]],
     ) -> None:
         self._session_factory = session_factory
         self._hooks = hooks
         self._clock = clock
         self._max_attempts = max_attempts
+        self._collecting_tasks = collecting_tasks
 
     def enqueue(self, conn: Connection, hook: str, value: object) -> Claimed | None:
         """Write a side effect in the caller's transaction; None when nobody listens to it.
@@ -139,14 +145,17 @@ class Outbox:
         failed: list[tuple[int, str, frozenset[str] | None]] = [
             (side_effect_id, problem, None) for side_effect_id, problem in failures
         ]
-        for item in claimed:
-            told, problem = self._call(item)
-            if problem is None:
-                done.append(item.id)
-            else:
-                failed.append((item.id, problem, told))
+        with self._collecting_tasks() as tasks:
+            for item in claimed:
+                told, problem = self._call(item)
+                if problem is None:
+                    done.append(item.id)
+                else:
+                    failed.append((item.id, problem, told))
         now = self._clock.now()
         with self._session_factory.begin() as session:
+            if tasks:
+                session.execute(insert(_tasks), tasks)
             if done:
                 session.execute(
                     update(_table)
@@ -227,43 +236,48 @@ class Outbox:
                 )
                 .order_by(_table.c.id)
             ).all()
-        claimed: list[Claimed] = []
-        undecodable: list[tuple[int, str]] = []
-        for side_effect_id in ids:
-            taken = self._claim(side_effect_id)
-            if taken is None:
-                continue
-            hook, payload, delivered_to = taken
-            try:
-                value = codec.loads(DEFERRED_HOOKS[hook][1], payload)
-            except Exception as error:
-                undecodable.append((side_effect_id, f"cannot read its payload: {error!r}"))
-            else:
-                told = frozenset(json.loads(delivered_to)) if delivered_to else frozenset()
-                claimed.append(Claimed(side_effect_id, hook, value, told))
-        return self.deliver(claimed, undecodable)
+        report = RetryReport(delivered=0, failed=0)
+        # In chunks: one transaction claims a chunk, one records how its delivery went, so a
+        # run after a crash takes time in proportion to what is left, not a commit per item.
+        for start in range(0, len(ids), RETRY_CHUNK):
+            claimed: list[Claimed] = []
+            undecodable: list[tuple[int, str]] = []
+            for side_effect_id, hook, payload, delivered_to in self._claim(
+                ids[start : start + RETRY_CHUNK]
+            ):
+                try:
+                    value = codec.loads(DEFERRED_HOOKS[hook][1], payload)
+                except Exception as error:
+                    undecodable.append((side_effect_id, f"cannot read its payload: {error!r}"))
+                else:
+                    told = frozenset(json.loads(delivered_to)) if delivered_to else frozenset()
+                    claimed.append(Claimed(side_effect_id, hook, value, told))
+            done = self.deliver(claimed, undecodable)
+            report = RetryReport(report.delivered + done.delivered, report.failed + done.failed)
+        return report
 
-    def _claim(self, side_effect_id: int) -> tuple[str, str, str | None] | None:
-        """Take a side effect for this process, unless another has it or it went out already."""
+    def _claim(self, ids: Sequence[int]) -> list[tuple[int, str, str, str | None]]:
+        """Take the side effects of ``ids`` that nobody has taken or delivered meanwhile, for this
+        process: rows another process holds locked are skipped, not waited for."""
         now = self._clock.now()
         with self._session_factory.begin() as session:
-            taken = session.execute(
-                update(_table)
+            rows = session.execute(
+                select(_table.c.id, _table.c.hook, _table.c.payload, _table.c.delivered_to)
                 .where(
-                    _table.c.id == side_effect_id,
+                    _table.c.id.in_(ids),
                     _table.c.state != SideEffectState.DONE.value,
                     or_(_table.c.claimed_at.is_(None), _table.c.claimed_at < now - CLAIM_LEASE),
                 )
-                .values(claimed_at=now, attempts=_table.c.attempts + 1)
-            )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            row = session.execute(
-                select(_table.c.hook, _table.c.payload, _table.c.delivered_to).where(
-                    _table.c.id == side_effect_id
+                .order_by(_table.c.id)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if rows:
+                session.execute(
+                    update(_table)
+                    .where(_table.c.id.in_([row.id for row in rows]))
+                    .values(claimed_at=now, attempts=_table.c.attempts + 1)
                 )
-            ).one()
-        return row.hook, row.payload, row.delivered_to
+        return [(row.id, row.hook, row.payload, row.delivered_to) for row in rows]
 
 
 def listener_name(impl: Any) -> str:

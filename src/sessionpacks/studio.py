@@ -207,13 +207,16 @@ class Studio:
         self.clock = clock or SystemClock()
         self.hooks = pluggy.PluginManager(hookspecs.PROJECT)
         self.hooks.add_hookspecs(hookspecs)
-        self.hooks.register(
-            DefaultPlugins(session_factory, self.settings, self.clock), name="sessionpacks.defaults"
-        )
+        defaults = DefaultPlugins(session_factory, self.settings, self.clock)
+        self.hooks.register(defaults, name="sessionpacks.defaults")
         for plugin in plugins:
             self.hooks.register(plugin)
         self.outbox = Outbox(
-            session_factory, self.hooks, self.clock, self.settings.side_effect_attempts
+            session_factory,
+            self.hooks,
+            self.clock,
+            self.settings.side_effect_attempts,
+            defaults.collecting_tasks,
         )
         self._writer = Writer(
             bind,
