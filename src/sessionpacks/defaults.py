@@ -45,7 +45,8 @@ class DefaultPlugins:
         """While open, tasks are gathered instead of written one transaction each; the outbox
         writes them in the transaction that records their delivery, so a task is kept exactly
         when its side effect is marked delivered."""
-        self._collected.rows = rows = []
+        rows: list[dict[str, object]] = []
+        self._collected.rows = rows
         try:
             yield rows
         finally:
