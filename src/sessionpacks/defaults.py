@@ -37,7 +37,7 @@ class DefaultPlugins:
         self._session_factory = session_factory
         self._settings = settings
         self._clock = clock
-        # The tasks taken during one delivery of side effects, per thread (see TaskBuffer).
+        # The tasks taken during one delivery of side effects, per thread (collecting_tasks).
         self._collected = threading.local()
 
     @contextlib.contextmanager
