@@ -75,3 +75,11 @@ def django_db_setup(django_db_blocker: object) -> Iterator[None]:
         call_command("migrate", verbosity=0)
     yield
     sessionpacks_django.reset()
+    # The database is shared with the other suites (the Flask host's migrations compare it
+    # with their models): leave it as empty as it was found.
+    from django.db import connections
+
+    connections.close_all()
+    url = os.environ["GYMSITE_DATABASE_URL"]
+    if not url.startswith("sqlite"):  # a SQLite file of its own goes with its folder
+        empty_database(url)
