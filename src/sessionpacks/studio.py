@@ -388,13 +388,11 @@ class Studio:
         channel: Channel | str = Channel.SYSTEM,
     ) -> directory.MemberInfo:
         """Set (or, with None, clear) the address booking emails go to."""
-        return self._setup(
+        return self._member_change(
             "set_member_email",
             {"member_id": member_id, "email": email},
-            lambda conn, now: directory.set_member_email(conn, member_id, email),
-            result_type=directory.MemberInfo,
-            permission="manage_clients",
-            target=lambda conn: _member_target(conn, member_id),
+            lambda conn: directory.set_member_email(conn, member_id, email),
+            member_id,
             actor=actor,
             idempotency_key=idempotency_key,
             channel=channel,
@@ -413,13 +411,11 @@ class Studio:
         unlink them with None. The link is how a signed-in user finds their member
         (:meth:`member_for_user`); it is separate from the member's ref, the code typed at the
         kiosk. A user already linked to another member is refused."""
-        return self._setup(
+        return self._member_change(
             "link_user",
             {"member_id": member_id, "user_key": user_key},
-            lambda conn, now: directory.link_user(conn, member_id, user_key),
-            result_type=directory.MemberInfo,
-            permission="manage_clients",
-            target=lambda conn: _member_target(conn, member_id),
+            lambda conn: directory.link_user(conn, member_id, user_key),
+            member_id,
             actor=actor,
             idempotency_key=idempotency_key,
             channel=channel,
@@ -440,14 +436,12 @@ class Studio:
     ) -> directory.MemberInfo:
         """Ask the member for ``pin`` (4 to 12 digits) at the kiosk after their code, or, with
         None, no longer. Only a salted hash is kept; the PIN cannot be read back."""
-        return self._setup(
+        return self._member_change(
             "set_kiosk_pin",
             # The PIN stays out of the recorded arguments: a short PIN's plain hash is no secret.
             {"member_id": member_id, "pin_set": pin is not None},
-            lambda conn, now: directory.set_kiosk_pin(conn, member_id, pin),
-            result_type=directory.MemberInfo,
-            permission="manage_clients",
-            target=lambda conn: _member_target(conn, member_id),
+            lambda conn: directory.set_kiosk_pin(conn, member_id, pin),
+            member_id,
             actor=actor,
             idempotency_key=idempotency_key,
             channel=channel,
@@ -2200,6 +2194,30 @@ class Studio:
             channel=channel,
             result_type=result_type,
             work=lambda ctx: run(ctx.conn, ctx.now, actor),
+        )
+
+    def _member_change(
+        self,
+        operation: str,
+        arguments: Mapping[str, object],
+        change: Callable[[Connection], directory.MemberInfo],
+        member_id: int,
+        *,
+        actor: Actor | None,
+        idempotency_key: str | None,
+        channel: Channel | str,
+    ) -> directory.MemberInfo:
+        """A set-up change of one member (``manage_clients``), returning the member after it."""
+        return self._setup(
+            operation,
+            arguments,
+            lambda conn, now: change(conn),
+            result_type=directory.MemberInfo,
+            permission="manage_clients",
+            target=lambda conn: _member_target(conn, member_id),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            channel=channel,
         )
 
     def _allow(self, actor: Actor, action: str, target: Target) -> None:
