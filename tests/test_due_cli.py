@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
+from sessionpacks.cli import cli
 from tests.test_cli import Cli
 
 UTC = dt.timezone.utc
@@ -44,7 +45,8 @@ def test_expire_remind_and_tasks_from_the_command_line(sp: Cli) -> None:
         (pack["pass_id"], "expiring_soon")
     ]
     assert sp.json("reminders", "passes")["sent"] == []
-    assert "nothing was due" in sp.ok("expire")
+    assert "expired 0 pass(es) in 0 batch(es), 0 unit(s) forfeited" in sp.ok("expire")
+    assert "nothing was due" in sp.ok("expire", "--detail")
     later = _in_days(7)
     expired = sp.json("expire", "--now", later)
     assert [(e["pass_id"], e["units"], e["value_minor"]) for e in expired["expired"]] == [
@@ -59,6 +61,26 @@ def test_expire_remind_and_tasks_from_the_command_line(sp: Cli) -> None:
     assert sp.json("tasks", "list", "--state", "open") == []
     assert "no tasks" in sp.ok("tasks", "list", "--state", "open", "--account", "kim")
     assert jo["email"] == "jo@example.com"
+
+
+def test_expire_prints_the_totals_and_every_pass_only_when_asked(sp: Cli) -> None:
+    sp.ok("account", "add", "kim", "Jo Kim")
+    for paid in ("3000", "4500"):
+        sp.json(
+            "grant", "kim", "5", "--expires", _in_days(1), "--paid", paid,
+            "--paid-currency", "USD", "--reason", "sold at the desk",
+        )  # fmt: skip
+    summary = sp.ok("expire", "--now", _in_days(3))
+    assert "expired 2 pass(es) in 1 batch(es), 10 unit(s) forfeited worth 75.00 USD" in summary
+    assert "PASS" not in summary  # no per-pass table without --detail
+    sp.json("grant", "kim", "2", "--expires", _in_days(4), "--reason", "trial")
+    detailed = sp.ok("expire", "--now", _in_days(6), "--detail")
+    assert "expired 1 pass(es) in 1 batch(es), 2 unit(s) forfeited" in detailed
+    assert "PASS" in detailed
+    assert (
+        "expired "
+        not in sp.runner.invoke(cli, ["--url", sp.url, "expire", "--now", _in_days(6)]).stderr
+    )  # the running count is for terminals only: nothing on a pipe
 
 
 def test_run_due_from_the_command_line(sp: Cli) -> None:

@@ -2003,9 +2003,11 @@ class Studio:
         batch_size: int = 500,
         max_batches: int | None = None,
         idempotency_key: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> ExpiryReport:
         """The expiry sweep: expire every pass whose expiry is at or before ``now`` (default: the
         clock's now), writing one expire entry per pass with the units and the value forfeited.
+        ``on_progress`` hears the number of passes expired so far after each batch.
 
         Each batch of ``batch_size`` passes is one transaction and one operation (actor system,
         channel system, key ``<idempotency_key>:<batch number>``). Run twice, the second run
@@ -2041,6 +2043,8 @@ class Studio:
                 break
             expired.append(batch)
             after = batch.expired[-1].pass_id
+            if on_progress is not None:
+                on_progress(sum(len(done.expired) for done in expired))
         return ExpiryReport(
             expired=tuple(e for batch in expired for e in batch.expired), batches=len(expired)
         )
@@ -2093,7 +2097,12 @@ class Studio:
         return PassReminderReport(sent=tuple(sent))
 
     @_on_its_own
-    def run_due_work(self, now: dt.datetime | None = None) -> DueWorkReport:
+    def run_due_work(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> DueWorkReport:
         """Everything time-based that is due, in one call for cron or a periodic task: expiry,
         renewals (auto-renewing passes and plan periods), pass reminders, appointment reminders,
         and side effects that failed or were never sent.
@@ -2103,7 +2112,7 @@ class Studio:
         again, so a run that dies part-way is simply run again.
         """
         moment = validation.moment("now", now) or self.clock.now()
-        expiry = self.expire_due(moment)
+        expiry = self.expire_due(moment, on_progress=on_progress)
         renewals = self.renew_due(moment)
         pass_reminders = self.send_pass_reminders(moment)
         appointment_reminders = self.send_due_reminders()

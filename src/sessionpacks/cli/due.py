@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Callable
 
 import attrs
 import click
@@ -13,6 +15,7 @@ from sessionpacks.cli.moments import moment_option
 from sessionpacks.cli.state import CHANNEL, Failure, State, json_option, pass_state, print_json
 from sessionpacks.expiry import ExpiredPass, ForfeitedValue
 from sessionpacks.staff_tasks import TaskState
+from sessionpacks.units import format_money
 
 now_option = moment_option(
     "--now",
@@ -46,6 +49,7 @@ class ExpiryOutput:
     metavar="KEY",
     help="Idempotency key of this run: repeating it with the same key prints the same report.",
 )
+@click.option("--detail", is_flag=True, help="List every pass expired, not only the totals.")
 @json_option
 @pass_state
 def expire(
@@ -54,17 +58,30 @@ def expire(
     batch_size: int,
     max_batches: int | None,
     key: str | None,
+    detail: bool,
     as_json: bool,
 ) -> None:
-    """Expire every pass whose expiry has come, recording the units and value forfeited.
+    """Expire every pass whose expiry has come, recording the units and value forfeited, and
+    print the totals (--detail: every pass too).
 
     Safe to run as often as you like, and to run again after a run that was killed.
     """
     report = state.studio.expire_due(
-        now, batch_size=batch_size, max_batches=max_batches, idempotency_key=key
+        now,
+        batch_size=batch_size,
+        max_batches=max_batches,
+        idempotency_key=key,
+        on_progress=None if as_json else progress("expired"),
     )
     if as_json:
         print_json(ExpiryOutput(report.expired, report.batches, report.units, report.value))
+        return
+    value = ", ".join(format_money(v.value_minor, v.currency) for v in report.value if v.currency)
+    click.echo(
+        f"expired {len(report.expired)} pass(es) in {report.batches} batch(es),"
+        f" {report.units} unit(s) forfeited" + (f" worth {value}" if value else "")
+    )
+    if not detail:
         return
     output.echo_table(
         ["PASS", "ACCOUNT", "FORFEITED", "VALUE", "EXPIRED AT (UTC)"],
@@ -81,7 +98,18 @@ def expire(
         right={0, 1, 2, 3},
         empty="nothing was due",
     )
-    click.echo(f"expired {len(report.expired)} pass(es), {report.units} unit(s) forfeited")
+
+
+def progress(done: str) -> Callable[[int], None] | None:
+    """A running count on stderr (``expired 1500``), on a terminal only: pipes and cron logs
+    get the summary alone."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        click.echo(f"\r{done} {count}", nl=False, err=True)
+
+    return show
 
 
 @reminders.command("passes")
@@ -110,7 +138,7 @@ def run_due(state: State, now: dt.datetime | None, as_json: bool) -> None:
 
     Exits 1 when some side effects still fail, so that a scheduled run gets noticed.
     """
-    report = state.studio.run_due_work(now)
+    report = state.studio.run_due_work(now, on_progress=None if as_json else progress("expired"))
     if as_json:
         print_json(report)
     else:
