@@ -81,7 +81,7 @@ def test_a_row_that_cannot_go_in_is_refused_with_its_line_and_the_others_go_in(
     text = (
         "account_ref,name,member_ref,email\n"
         "crm-1,Ana,,not an address\n"
-        "crm-2,Bo\x00,,\n"
+        f"crm-2,{'B' * 201},,\n"
         "crm-3,Cy,K-7,\n"
         "crm-4,Dee,K-8,dee@example.org\n"
     )
