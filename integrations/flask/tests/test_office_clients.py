@@ -237,8 +237,9 @@ def test_importing_a_client_list_from_the_office(
         "crm-21,Lena Berg,,K-1001,\n"  # the world's member code: refused
     )
 
-    def upload(text: str) -> TestResponse:
-        data = {"file": (io.BytesIO(text.encode()), "clients.csv")}
+    def upload(text: str | bytes) -> TestResponse:
+        raw = text.encode() if isinstance(text, str) else text
+        data = {"file": (io.BytesIO(raw), "clients.csv")}
         return submit(client, OFFICE + "/", OFFICE + "/clients/import", data)
 
     report = upload(listing)
@@ -254,3 +255,6 @@ def test_importing_a_client_list_from_the_office(
     assert "line 2: 3 cells" in shown(ragged)
     with pytest.raises(NotFound):
         studio.account_by_ref("crm-30")
+    not_utf8 = upload("account_ref,name\ncrm-31,José\n".encode("latin-1"))
+    assert not_utf8.status_code == 422
+    assert "clients.csv is not a UTF-8 CSV file" in shown(not_utf8)

@@ -120,7 +120,12 @@ def import_clients() -> str:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadRequest("the field 'file' is required: choose a CSV file of clients")
-    stream = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", newline="")
-    rows = list(read_client_csv(stream, upload.filename))
+    try:
+        # Read whole: the host's MAX_CONTENT_LENGTH bounds an upload, and Python 3.10's spooled
+        # upload file cannot be wrapped as text.
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{upload.filename} is not a UTF-8 CSV file") from None
+    rows = list(read_client_csv(io.StringIO(text, newline=""), upload.filename))
     report = studio().import_clients(rows, actor=actor())
     return render_template("sessionpacks/office/import_report.html", report=report)
