@@ -31,7 +31,8 @@ autodoc_typehints = "signature"
 # docs may have no network, so there is no intersphinx: names from the standard library and from
 # our dependencies are listed here instead, and render as plain text.
 nitpick_ignore_regex = [
-    ("py:.*", r"(datetime|decimal|fractions|enum|itertools|threading|collections\.abc|typing|types)\..*"),
+    ("py:.*", r"(datetime|decimal|fractions|enum|itertools|threading)\..*"),
+    ("py:.*", r"(collections\.abc|typing|types)\..*"),
     ("py:.*", r"(sqlalchemy|pluggy|click|attrs?|flask|werkzeug|jinja2)(\..*)?"),
     ("py:.*", r"(Engine|Connection|Flask|Blueprint|Response|Decimal|ZoneInfo)"),
     # Private names that appear in signatures: a type variable, and the type of sessionpacks.ALL.
