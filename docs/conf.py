@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from importlib.metadata import version as installed_version
+from typing import Any
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 
 project = "sessionpacks"
 author = "The sessionpacks developers"
@@ -21,5 +27,51 @@ myst_enable_extensions = ["colon_fence"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 
-html_theme = "alabaster"
+# Every cross reference must resolve (the docs env builds with -n). The machine that builds the
+# docs may have no network, so there is no intersphinx: names from the standard library and from
+# our dependencies are listed here instead, and render as plain text.
+nitpick_ignore_regex = [
+    ("py:.*", r"(datetime|decimal|fractions|enum|itertools|threading)\..*"),
+    ("py:.*", r"(collections\.abc|typing|types)\..*"),
+    ("py:.*", r"(sqlalchemy|pluggy|click|attrs?|flask|werkzeug|jinja2)(\..*)?"),
+    ("py:.*", r"(Engine|Connection|Flask|Blueprint|Response|Decimal|ZoneInfo)"),
+    # Private names that appear in signatures: a type variable, and the type of sessionpacks.ALL.
+    ("py:class", r"sessionpacks_flask\.extension\.F"),
+    ("py:class", r"sessionpacks\.policies\._All"),
+]
+
+html_theme = "furo"
 html_title = f"sessionpacks {release}"
+
+
+def _public_name(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
+) -> nodes.Element | None:
+    """Resolves a reference to one of our names under its public spelling.
+
+    Signatures name our classes as their modules do (``Actor`` in a hook's signature,
+    ``sessionpacks.values.Actor`` in a docstring), while the reference documents them where users
+    import them from, ``sessionpacks.Actor`` and ``sessionpacks_flask.SessionPacks``.
+    """
+    if node.get("refdomain") != "py" or node["reftype"] in ("meth", "attr"):
+        return None
+    target: str = node["reftarget"]
+    tail = target.rsplit(".", 1)[-1] if target.count(".") else target
+    package = target.split(".", 1)[0]
+    packages = [package] if package in ("sessionpacks", "sessionpacks_flask") else []
+    packages += [p for p in ("sessionpacks", "sessionpacks_flask") if p not in packages]
+    domain: Any = env.domains["py"]
+    for candidate_package in packages:
+        candidate = f"{candidate_package}.{tail}"
+        if candidate == target:
+            continue
+        found = domain.resolve_xref(
+            env, node.get("refdoc", ""), app.builder, node["reftype"], candidate, node, contnode
+        )
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("missing-reference", _public_name)

@@ -2,7 +2,7 @@
 
 Every hook is called with keyword arguments. Hooks marked *first answer wins* stop at the first
 plugin that returns something other than ``None``; the others are events that every plugin is told.
-The defaults in :mod:`sessionpacks.defaults` are registered ``trylast``, so a host plugin that
+The defaults in ``sessionpacks.defaults`` are registered ``trylast``, so a host plugin that
 answers always goes first.
 """
 

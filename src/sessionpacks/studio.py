@@ -464,6 +464,8 @@ class Studio:
         idempotency_key: str | None = None,
         channel: Channel | str = Channel.SYSTEM,
     ) -> directory.ServiceInfo:
+        """A bookable service (a class type, a private session); ``price_minor`` is what one session
+        costs when paid from a money or minute pack."""
         return self._setup(
             "add_service",
             {
@@ -485,9 +487,11 @@ class Studio:
         )
 
     def account(self, account_id: int) -> directory.AccountInfo:
+        """The client account with this id; :class:`~sessionpacks.NotFound` if there is none."""
         return self._read(lambda conn: directory.get_account(conn, account_id))
 
     def account_by_ref(self, ref: str) -> directory.AccountInfo:
+        """The client account with the host's reference ``ref`` (the host's own customer id)."""
         return self._read(lambda conn: directory.find_account(conn, ref))
 
     def find_accounts(
@@ -502,15 +506,19 @@ class Studio:
         return self._read(lambda conn: directory.find_member(conn, ref))
 
     def member(self, member_id: int) -> directory.MemberInfo:
+        """The member (a person who attends) with this id."""
         return self._read(lambda conn: directory.get_member(conn, member_id))
 
     def members(self, account_id: int) -> tuple[directory.MemberInfo, ...]:
+        """The members of one account, in the order they were added."""
         return self._read(lambda conn: directory.list_members(conn, account_id))
 
     def service(self, service_id: int) -> directory.ServiceInfo:
+        """The service with this id."""
         return self._read(lambda conn: directory.get_service(conn, service_id))
 
     def services(self) -> tuple[directory.ServiceInfo, ...]:
+        """Every service, in the order they were added."""
         return self._read(directory.list_services)
 
     def set_default_pass(
@@ -765,7 +773,7 @@ class Studio:
     ) -> BulkGrantReport:
         """Give every recipient a pass made from ``terms``, as one batch under ``batch_key``.
 
-        Recipients are read lazily, :data:`~sessionpacks.bulk_granting.CHUNK` at a time, each
+        Recipients are read lazily, 500 at a time (``bulk_granting.CHUNK``), each
         chunk in its own transaction, so any number takes bounded memory. Each recipient is
         granted or skipped with a reason (see :class:`~sessionpacks.SkipReason`). Running the
         same key again with the same terms, reason and recipients resumes a batch that stopped
@@ -876,6 +884,7 @@ class Studio:
         return self._read(lambda conn: bulk_granting.report(conn, batch_id))
 
     def grant_batch_by_key(self, batch_key: str) -> BulkGrantReport:
+        """The report of the bulk grant started with this ``batch_key``, to resume or check it."""
         return self._read(lambda conn: bulk_granting.report_by_key(conn, batch_key))
 
     def grant_batch_items(
@@ -962,9 +971,11 @@ class Studio:
         )
 
     def template(self, template_id: int) -> TemplateInfo:
+        """The pass template (a product on sale) with this id."""
         return self._read(lambda conn: templates.get(conn, template_id))
 
     def templates(self, *, include_archived: bool = False) -> tuple[TemplateInfo, ...]:
+        """The pass templates on sale; archived ones too with ``include_archived=True``."""
         return self._read(lambda conn: templates.listing(conn, include_archived))
 
     def archive_template(
@@ -1258,6 +1269,7 @@ class Studio:
         )
 
     def subscription(self, subscription_id: int) -> plans.SubscriptionInfo:
+        """The plan subscription with this id."""
         return self._read(lambda conn: plans.get(conn, subscription_id))
 
     def subscriptions(
@@ -1266,6 +1278,7 @@ class Studio:
         account_id: int | None = None,
         state: SubscriptionState | str | None = None,
     ) -> tuple[plans.SubscriptionInfo, ...]:
+        """Plan subscriptions, of one account and in one state if given."""
         wanted = None if state is None else _choice(SubscriptionState, "state", state)
         return self._read(lambda conn: plans.listing(conn, account_id, wanted))
 
@@ -1471,6 +1484,7 @@ class Studio:
     # -- reads -----------------------------------------------------------------------------
 
     def pass_balance(self, pass_id: int, *, as_of: dt.datetime | None = None) -> PassBalance:
+        """One pass: what is left on it, its state and its dates, now or ``as_of`` a past moment."""
         moment = validation.moment("as_of", as_of)
         return self._read(
             lambda conn: reading.pass_balance(conn, pass_id, self.clock.now(), moment)
@@ -1583,6 +1597,7 @@ class Studio:
         )
 
     def occurrence(self, occurrence_id: int) -> OccurrenceInfo:
+        """One scheduled occurrence of a service (a class at a time), with its bookings counted."""
         return self._read(lambda conn: scheduling.get_occurrence(conn, occurrence_id))
 
     def schedule(
@@ -1628,6 +1643,8 @@ class Studio:
         )
 
     def booking_policy(self, service_id: int) -> BookingPolicy:
+        """The service's booking rules: when credit is taken, the cancel cut-off, and what a late
+        cancel or a no-show costs."""
         return self._read(lambda conn: scheduling.get_policy(conn, service_id))
 
     def set_booking_policy(

@@ -158,6 +158,8 @@ class Consideration:
 
 @attrs.frozen
 class PlannedPart:
+    """One pass a planned redemption would take ``units`` from, and ``why`` it was chosen."""
+
     pass_id: int
     units: int
     why: str
