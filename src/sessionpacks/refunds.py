@@ -28,6 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from sessionpacks import claims
 from sessionpacks.clock import Clock
 from sessionpacks.database import inserted_id
 from sessionpacks.enums import Channel, EntryKind, PassState, RefundState, Source
@@ -41,8 +42,8 @@ from sessionpacks.values import Actor, PassRefundResult, Target
 
 refunds = table(PassRefund)
 _members = table(Member)
-# How long one process may ask the provider before another may ask again with the same key.
-CLAIM_LEASE = dt.timedelta(minutes=2)
+# Refunds the provider has not answered yet.
+_WAITING = (RefundState.PENDING.value, RefundState.UNKNOWN.value)
 # What has gone back, or may have: counted against what a pass may still give back.
 _MAY_HAVE_GONE = (RefundState.PENDING.value, RefundState.SUCCEEDED.value, RefundState.UNKNOWN.value)
 
@@ -189,7 +190,7 @@ class Refunds:
     def settle(self, refund_id: int) -> PassRefundResult:
         """Ask the provider if nobody has an answer yet, record it, and say how it went."""
         row = self._row(refund_id)
-        if row.state in (RefundState.PENDING.value, RefundState.UNKNOWN.value):
+        if row.state in _WAITING:
             if not self._claim(refund_id):
                 raise PaymentUnknown(
                     "another try of this refund is asking the payment provider right now; the"
@@ -217,10 +218,7 @@ class Refunds:
         with self._session_factory() as session:
             ids = session.scalars(
                 select(refunds.c.id)
-                .where(
-                    refunds.c.state.in_([RefundState.PENDING.value, RefundState.UNKNOWN.value]),
-                    sa.or_(refunds.c.claimed_until.is_(None), refunds.c.claimed_until < now),
-                )
+                .where(refunds.c.state.in_(_WAITING), claims.lapsed(refunds, now))
                 .order_by(refunds.c.id)
             ).all()
         for refund_id in ids:
@@ -242,18 +240,7 @@ class Refunds:
             return session.execute(select(refunds).where(refunds.c.id == refund_id)).one()
 
     def _claim(self, refund_id: int) -> bool:
-        now = self._clock.now()
-        with self._session_factory.begin() as session:
-            claimed = session.connection().execute(
-                update(refunds)
-                .where(
-                    refunds.c.id == refund_id,
-                    refunds.c.state.in_([RefundState.PENDING.value, RefundState.UNKNOWN.value]),
-                    sa.or_(refunds.c.claimed_until.is_(None), refunds.c.claimed_until < now),
-                )
-                .values(claimed_until=now + CLAIM_LEASE)
-            )
-        return bool(claimed.rowcount == 1)
+        return claims.take(self._session_factory, refunds, refund_id, _WAITING, self._clock.now())
 
     def _ask(self, row: Any) -> None:
         request = RefundRequest(
@@ -323,7 +310,7 @@ def _move(
         update(refunds)
         .where(
             refunds.c.id == refund_id,
-            refunds.c.state.in_([RefundState.PENDING.value, RefundState.UNKNOWN.value]),
+            refunds.c.state.in_(_WAITING),
         )
         .values(state=state.value, claimed_until=None, updated_at=now, **values)
     )

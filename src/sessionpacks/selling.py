@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sessionpacks import directory, granting, templates
+from sessionpacks import claims, directory, granting, templates
 from sessionpacks.clock import Clock
 from sessionpacks.enums import Channel, PaymentState, Source
 from sessionpacks.errors import (
@@ -53,8 +53,6 @@ _members = table(Member)
 _passes = table(Pass)
 _operations = table(Operation)
 _PAID = (PaymentState.CHARGED, PaymentState.NEEDS_ATTENTION)
-# How long one process may ask the provider for a charge before another may ask again.
-CLAIM_LEASE = dt.timedelta(minutes=2)
 # How long, in seconds, a try waits for another one's answer before saying it has none yet.
 CLAIM_WAIT = 30.0
 # The states each step may move a payment from; a row in another state was moved on by another
@@ -315,20 +313,10 @@ class Sales:
         )
 
     def _claim(self, payment: PaymentInfo) -> bool:
-        """Take the right to ask the provider for this sale's charge, for a lease: however many
-        processes retry one sale, one at a time asks."""
-        now = self._clock.now()
-        with self._session_factory.begin() as session:
-            claimed = session.connection().execute(
-                update(payments)
-                .where(
-                    payments.c.id == payment.id,
-                    payments.c.state == PaymentState.PENDING.value,
-                    sa.or_(payments.c.claimed_until.is_(None), payments.c.claimed_until < now),
-                )
-                .values(claimed_until=now + CLAIM_LEASE)
-            )
-        return bool(claimed.rowcount == 1)
+        """Take the right to ask the provider for this sale's charge: however many processes
+        retry one sale, one at a time asks."""
+        waiting = (PaymentState.PENDING.value,)
+        return claims.take(self._session_factory, payments, payment.id, waiting, self._clock.now())
 
     def _write(
         self,
@@ -475,24 +463,17 @@ class Sales:
         ``needs_attention`` (or ``refunding`` by a process that died) are refunded."""
         now = self._clock.now()
         with self._session_factory() as session:
-            unfinished = (
-                session.execute(
-                    select(payments.c.id).where(
-                        sa.or_(
-                            payments.c.state == PaymentState.CHARGED.value,
-                            sa.and_(
-                                payments.c.state == PaymentState.PENDING.value,
-                                sa.or_(
-                                    payments.c.claimed_until.is_(None),
-                                    payments.c.claimed_until < now,
-                                ),
-                            ),
-                        )
+            unfinished = session.scalars(
+                select(payments.c.id).where(
+                    sa.or_(
+                        payments.c.state == PaymentState.CHARGED.value,
+                        sa.and_(
+                            payments.c.state == PaymentState.PENDING.value,
+                            claims.lapsed(payments, now),
+                        ),
                     )
                 )
-                .scalars()
-                .all()
-            )
+            ).all()
         finished = [self._finish(payment_id) for payment_id in sorted(unfinished)]
         stuck = (PaymentState.NEEDS_ATTENTION.value, PaymentState.REFUNDING.value)
         with self._session_factory() as session:
