@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sessionpacks.web import Identity
 from sessionpacks_django.apps import SessionPacksConfig
 from sessionpacks_django.config import Config
-from sessionpacks_django.identity import Identity
 
 if TYPE_CHECKING:
     from sessionpacks_django.access import authenticate, identity_of, identity_required

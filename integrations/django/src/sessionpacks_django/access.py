@@ -11,8 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils.html import escape
 
+from sessionpacks.web import Identity
 from sessionpacks_django.config import Config
-from sessionpacks_django.identity import Identity
 from sessionpacks_django.runtime import runtime
 
 NO_ROLE = (

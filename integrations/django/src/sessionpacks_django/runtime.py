@@ -11,9 +11,10 @@ from django.utils.module_loading import import_string
 from sqlalchemy.engine import Engine
 
 from sessionpacks import ROLE_PRESETS, RolePolicy, Settings, Studio, create_engine
+from sessionpacks.web import OwnAccountOnly
 from sessionpacks_django.config import Config
 from sessionpacks_django.database import url_from_django
-from sessionpacks_django.identity import IdentitySpec, OwnAccountOnly
+from sessionpacks_django.identity import IdentitySpec
 
 
 @attrs.frozen

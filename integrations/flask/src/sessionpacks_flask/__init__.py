@@ -5,10 +5,10 @@ Views parse a request, call one method of the core's :class:`~sessionpacks.Studi
 no business rule lives here.
 """
 
+from sessionpacks.web import Identity
 from sessionpacks_flask.config import Config
 from sessionpacks_flask.extension import EXTENSION_KEY, Mounted, SessionPacks, mounted
 from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
-from sessionpacks_flask.identity import Identity
 
 __all__ = [
     "DEFAULT_SECURITY_HEADERS",

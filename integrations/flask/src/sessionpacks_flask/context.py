@@ -12,8 +12,8 @@ from wtforms import ValidationError
 
 from sessionpacks.expiry import studio_zone
 from sessionpacks.studio import Studio
+from sessionpacks.web import Identity
 from sessionpacks_flask.extension import mounted
-from sessionpacks_flask.identity import Identity
 from sessionpacks_flask.problems import Problem
 
 

@@ -12,18 +12,13 @@ from sqlalchemy.engine import Engine
 
 from sessionpacks.clock import Clock
 from sessionpacks.database import create_engine, own_engine
-from sessionpacks.errors import ConfigurationError, NotFound
+from sessionpacks.errors import ConfigurationError
 from sessionpacks.migrate import upgrade
 from sessionpacks.settings import Settings
 from sessionpacks.studio import Studio
+from sessionpacks.web import Identity, OwnAccountOnly
 from sessionpacks_flask.config import Config
-from sessionpacks_flask.identity import (
-    FlaskLoginIdentity,
-    Identity,
-    IdentityFunction,
-    IdentitySpec,
-    OwnAccountOnly,
-)
+from sessionpacks_flask.identity import FlaskLoginIdentity, IdentityFunction, IdentitySpec
 
 # Where the extension keeps an app's mounted state, as Flask extensions do.
 EXTENSION_KEY = "sessionpacks"
@@ -156,11 +151,7 @@ class SessionPacks:
         """The portal identity of the site user ``user_key`` (your user's id): the member
         linked to that user (:meth:`~sessionpacks.Studio.link_user`), or, when none is,
         :meth:`Identity.no_access`, so the user gets a 403 page rather than a sign-in page."""
-        try:
-            member = self.studio.member_for_user(str(user_key))
-        except NotFound:
-            return Identity.no_access(display_name)
-        return Identity.member(member.id, *roles, display_name=display_name)
+        return Identity.of_user(self.studio, user_key, *roles, display_name=display_name)
 
     def engine_for(self, app: Flask, config: Config) -> Engine:
         if self.engine is not None:

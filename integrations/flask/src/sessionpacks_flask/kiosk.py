@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 from sessionpacks.enums import Channel
 from sessionpacks.errors import ConfigurationError, NotFound, SessionPacksError
+from sessionpacks.web import Identity
 from sessionpacks_flask import forms
 from sessionpacks_flask.context import require_staff, studio, zone
-from sessionpacks_flask.identity import Identity
 from sessionpacks_flask.problems import BadRequest
 from sessionpacks_flask.wording import refusal, taken, when
 

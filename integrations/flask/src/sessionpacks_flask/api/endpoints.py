@@ -20,9 +20,9 @@ from sessionpacks import codec
 from sessionpacks.enums import Channel
 from sessionpacks.studio import Studio
 from sessionpacks.values import Actor
+from sessionpacks.web import Identity
 from sessionpacks_flask import context
 from sessionpacks_flask.api.fields import Field, read_object, read_parameters
-from sessionpacks_flask.identity import Identity
 from sessionpacks_flask.problems import BadRequest
 
 # The API's own idempotency keys are namespaced by who sent them: one client's key can never

@@ -127,10 +127,11 @@ def cancel_booking(occurrence_id: int, booking_id: int) -> Response:
     data = form()
     if not data.get("keep_credit"):
         return _booking_action(occurrence_id, booking_id, "cancel", "cancelled")
-    studio().cancel_booking(
+    result = studio().cancel_booking(
         booking_id, keep_credit=True, reason=forms.required_text(data, "reason"), **keyed(data)
     )
-    return _to_roster(occurrence_id, f"Booking {booking_id} cancelled; the credit was kept.")
+    who = studio().member(result.member_id).name
+    return _to_roster(occurrence_id, f"{who}'s booking cancelled; the credit was kept.")
 
 
 @blueprint.post("/schedule/<int:occurrence_id>/cancel")
