@@ -101,12 +101,6 @@ class JoinedWriter(Writer):
         with self._begin(conn):
             yield conn
 
-    def resume(self, operation_id: int, *args: Any, **kwargs: Any) -> Any:
-        raise ConfigurationError(
-            "a long write commits step by step in transactions of its own, so it cannot run"
-            " inside the host's transaction; call it on the studio itself"
-        )
-
     def _deliver(self, context: WriteContext) -> None:
         if not context.side_effects:
             return
