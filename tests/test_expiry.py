@@ -16,7 +16,7 @@ from sessionpacks import (
     Studio,
     end_of_local_day,
     expiry,
-    forfeited_value,
+    units_value,
 )
 from sessionpacks.errors import InvalidInput
 from sessionpacks.models import LedgerEntry, Operation
@@ -205,14 +205,16 @@ def test_suspended_voided_and_future_passes_are_left_alone(
     assert studio.pass_balance(future.pass_id).state is PassState.ACTIVE
 
 
-def test_breakage_is_the_cost_basis_pro_rata_rounded_down() -> None:
-    assert forfeited_value(10_000, 10, 7) == 7_000
-    assert forfeited_value(10_000, 3, 1) == 3_333
-    assert forfeited_value(10_000, 3, 2) == 6_666
-    assert forfeited_value(0, 10, 10) == 0
-    assert forfeited_value(5_000, 10, 0) == 0
-    # Units an adjustment added beyond the initial quantity were not paid for.
-    assert forfeited_value(5_000, 10, 12) == 5_000
+def test_units_take_their_share_of_the_value_left_and_the_last_take_the_rest() -> None:
+    assert units_value(10_000, 10, 7) == 7_000
+    assert units_value(10_000, 3, 1) == 3_333
+    assert units_value(10_000, 3, 2) == 6_666
+    # The last unit takes what rounding left: three shares add up to what was paid.
+    assert units_value(10_000, 3, 3) == 10_000
+    assert units_value(10_000 - 3_333, 2, 1) + units_value(3_334, 1, 1) == 10_000 - 3_333
+    assert units_value(0, 10, 10) == 0
+    assert units_value(5_000, 10, 0) == 0
+    assert units_value(5_000, 10, 12) == 5_000
 
 
 def test_the_studio_timezone_decides_when_a_date_expiry_falls() -> None:

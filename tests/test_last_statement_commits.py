@@ -236,7 +236,9 @@ def test_a_pass_holding_less_than_the_redemption_read_writes_nothing(
     def work(ctx: transactions.WriteContext) -> None:
         locked = ledger.lock_pass(ctx.conn, granted.pass_id)
         # What a stale read would have seen: more than the pass holds.
-        stale = types.SimpleNamespace(id=locked.id, remaining=3, last_entry_at=locked.last_entry_at)
+        stale = types.SimpleNamespace(
+            id=locked.id, remaining=3, value_left_minor=0, last_entry_at=locked.last_entry_at
+        )
         redemption = {
             "operation_id": ctx.operation_id,
             "account_id": family.id,

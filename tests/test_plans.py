@@ -205,8 +205,12 @@ def test_rollover_after_the_expiry_sweep_closed_the_period(
 
 
 def breakage(club: Studio, pass_id: int) -> int:
-    """The pass's breakage: the value its entries record for units lost."""
-    return sum(e.value_minor or 0 for e in club.history(pass_id=pass_id))
+    """The pass's breakage: the revenue its entries recognised for units lost, not used."""
+    return sum(
+        e.value_minor or 0
+        for e in club.history(pass_id=pass_id)
+        if e.kind not in (EntryKind.REDEEM, EntryKind.REVERSE)
+    )
 
 
 @pytest.mark.parametrize(("sweep_first"), [True, False])
@@ -229,6 +233,13 @@ def test_a_rollover_period_records_as_breakage_only_the_lost_units(
     assert breakage(club, first.pass_id) == 2475
     assert breakage(club, second.pass_id) == 0
     assert club.pass_balance(second.pass_id).remaining == 6
+    # The two units moved with their cost: the new period's 99.00 and 2 x 24.75.
+    (owed,) = club.reports.liability().lines
+    assert (owed.units, owed.value_minor) == (6, 9900 + 4950)
+    period = club.reports.revenue(MONTH_LATER - dt.timedelta(days=40), MONTH_LATER)
+    (total,) = period.totals()
+    assert (total.used, total.forfeited, total.moved, total.sales) == (2475, 2475, 0, 19800)
+    assert total.reconciles
 
 
 def test_a_period_is_renewed_only_once_it_has_ended(club: Studio, clock: ManualClock) -> None:

@@ -59,7 +59,6 @@ from sessionpacks.expiry import (
     ExpiryReport,
     ForfeitedValue,
     end_of_local_day,
-    forfeited_value,
 )
 from sessionpacks.hookspecs import hookimpl
 from sessionpacks.messages import (
@@ -84,6 +83,7 @@ from sessionpacks.settings import Policy, Settings, allow_all
 from sessionpacks.staff_tasks import TaskInfo, TaskState
 from sessionpacks.studio import Studio
 from sessionpacks.templates import TemplateInfo
+from sessionpacks.valuation import units_value
 from sessionpacks.values import (
     Actor,
     AutoRenewResult,
@@ -219,10 +219,10 @@ __all__ = [
     "allow_all",
     "create_engine",
     "end_of_local_day",
-    "forfeited_value",
     "hookimpl",
     "own_engine",
     "prepare_engine",
     "read_client_csv",
+    "units_value",
     "upgrade",
 ]

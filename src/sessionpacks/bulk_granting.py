@@ -339,6 +339,7 @@ def _insert_passes(
         "expires_at": terms.expires_at,
         "cost_basis_minor": terms.cost_basis_minor,
         "cost_currency": terms.cost_currency,
+        "value_left_minor": terms.cost_basis_minor,
         "first_rate_minor": terms.first_rate_minor,
         "subsequent_rate_minor": terms.subsequent_rate_minor,
         "all_services": not (terms.services or terms.categories),
@@ -386,6 +387,7 @@ def _insert_passes(
                 "redemption_id": None,
                 "member_id": r.member_id,
                 "reason": reason,
+                "value_change_minor": terms.cost_basis_minor,
                 "created_at": ctx.now,
             }
             for pass_id, (r, _) in zip(pass_ids, granted, strict=True)

@@ -21,6 +21,7 @@ from sessionpacks.ledger import (
 from sessionpacks.models import Member, Redemption, table
 from sessionpacks.redeeming import sessions_counted
 from sessionpacks.transactions import WriteContext
+from sessionpacks.valuation import EntryValue, of_entry
 from sessionpacks.values import EntryResult, Target
 
 _redemptions = table(Redemption)
@@ -46,7 +47,13 @@ def reverse(
             f"redemption {redemption_id} was already reversed at {redemption.reversed_at}"
         )
     taken = ctx.conn.execute(
-        select(entries.c.pass_id, entries.c.delta, passes.c.metric)
+        select(
+            entries.c.pass_id,
+            entries.c.delta,
+            entries.c.value_change_minor,
+            entries.c.value_minor,
+            passes.c.metric,
+        )
         .join(passes, passes.c.id == entries.c.pass_id)
         .where(entries.c.redemption_id == redemption_id, entries.c.kind == EntryKind.REDEEM.value)
         .order_by(entries.c.pass_id)
@@ -73,6 +80,8 @@ def reverse(
             member_id=redemption.member_id,
             reason=reason,
             redeemed=-sessions_counted(Metric(t.metric), -t.delta),
+            # The revenue the redemption recognised is taken back with its units.
+            value=EntryValue.restoring(of_entry(t)),
         )
         for t in taken
     ]

@@ -83,15 +83,6 @@ class ExpiryReport:
         )
 
 
-def forfeited_value(cost_basis_minor: int, initial_quantity: int, units: int) -> int:
-    """What ``units`` of a pass had cost: the cost basis pro rata, rounded down to a whole minor
-    unit (so breakage never counts more than was paid), and never more than the whole cost basis
-    (units added by an adjustment beyond the initial quantity were not paid for)."""
-    if units <= 0 or cost_basis_minor <= 0:
-        return 0
-    return min(cost_basis_minor, cost_basis_minor * units // initial_quantity)
-
-
 def _lock_due(ctx: WriteContext, now: dt.datetime, batch_size: int, after: int) -> Sequence[Any]:
     """The next batch of due passes, locked until commit, in id order like every other locker:
     (id, account, member, units left, their value, currency, expiry entry time, label).
@@ -147,20 +138,10 @@ def _expire_passes(dialect: str) -> sa.Update:
     return (
         update(passes)
         .where(_listed(dialect))
-        .values(remaining=0, state=PassState.EXPIRED.value, last_entry_at=_NEWEST)
+        .values(
+            remaining=0, value_left_minor=0, state=PassState.EXPIRED.value, last_entry_at=_NEWEST
+        )
     )
-
-
-def _value(dialect: str) -> sa.ColumnElement[int]:
-    """:func:`forfeited_value` of all a pass holds, computed by the database. Integer division:
-    MySQL's ``/`` gives a rounded decimal, so it uses ``DIV``."""
-    product = passes.c.cost_basis_minor * passes.c.remaining
-    if dialect in ("mysql", "mariadb"):
-        share: sa.ColumnElement[int] = product.op("DIV")(passes.c.initial_quantity)
-    else:
-        share = product // passes.c.initial_quantity
-    return case((passes.c.remaining >= passes.c.initial_quantity, passes.c.cost_basis_minor),
-                else_=share)  # fmt: skip
 
 
 @functools.cache
@@ -171,7 +152,7 @@ def _select_due(dialect: str) -> sa.Select[Any]:
             passes.c.account_id,
             passes.c.member_id,
             passes.c.remaining,
-            _value(dialect),
+            passes.c.value_left_minor,
             passes.c.cost_currency,
             _NEWEST,
             passes.c.label,
@@ -189,8 +170,7 @@ def _select_due(dialect: str) -> sa.Select[Any]:
 
 @functools.cache
 def _insert_entries(dialect: str) -> sa.Insert:
-    """One expire entry per listed pass, taking all it holds."""
-    value = _value(dialect)
+    """One expire entry per listed pass, taking all it holds and all its value as breakage."""
     return insert(entries).from_select(
         [
             "pass_id",
@@ -199,6 +179,7 @@ def _insert_entries(dialect: str) -> sa.Insert:
             "delta",
             "balance_after",
             "reason",
+            "value_change_minor",
             "value_minor",
             "created_at",
         ],
@@ -209,7 +190,8 @@ def _insert_entries(dialect: str) -> sa.Insert:
             -passes.c.remaining,
             sa.literal(0, entries.c.balance_after.type),
             sa.literal("expired", entries.c.reason.type),
-            value,
+            -passes.c.value_left_minor,
+            passes.c.value_left_minor,
             _NEWEST,
         ).where(_listed(dialect)),
     )

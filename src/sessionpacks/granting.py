@@ -113,6 +113,7 @@ def grant(
                     expires_at=terms.expires_at,
                     cost_basis_minor=terms.cost_basis_minor,
                     cost_currency=terms.cost_currency,
+                    value_left_minor=terms.cost_basis_minor,
                     first_rate_minor=terms.first_rate_minor,
                     subsequent_rate_minor=terms.subsequent_rate_minor,
                     all_services=not (terms.services or terms.categories),
@@ -147,6 +148,7 @@ def grant(
                 balance_after=terms.quantity,
                 member_id=member_id,
                 reason=reason,
+                value_change_minor=terms.cost_basis_minor,
                 created_at=ctx.now,
             )
         )

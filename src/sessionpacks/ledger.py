@@ -18,6 +18,7 @@ from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InsufficientCredit, NotFound
 from sessionpacks.models import LedgerEntry, Pass, Redemption, table
 from sessionpacks.transactions import WriteContext
+from sessionpacks.valuation import EntryValue, taking
 
 passes = table(Pass)
 entries = table(LedgerEntry)
@@ -29,6 +30,7 @@ _CHANGE_PASS = (
     .where(passes.c.id == bindparam("pass"), passes.c.remaining + bindparam("delta") >= 0)
     .values(
         remaining=passes.c.remaining + bindparam("delta"),
+        value_left_minor=passes.c.value_left_minor + bindparam("value_change"),
         last_entry_at=bindparam("at"),
         state=bindparam("state"),
         redeemed_count=passes.c.redeemed_count + bindparam("redeemed"),
@@ -44,6 +46,7 @@ _ENTRY_COLUMNS = (
     "member_id",
     "reason",
     "number",
+    "value_change_minor",
     "value_minor",
     "created_at",
 )
@@ -81,13 +84,18 @@ def append_entry(
     reason: str | None = None,
     redeemed: int = 0,
     number: int | None = None,
-    value_minor: int | None = None,
+    value: EntryValue | None = None,
 ) -> tuple[int, int, dt.datetime]:
     """Change a locked pass by ``delta`` and write the entry that says so, in one transaction.
 
-    Returns the entry id, the balance after it and its time. The update is conditional as well as
-    locked, and the database's check constraint is the last line: the balance cannot go negative.
+    ``value`` is what the entry does to the pass's paid value; by default, units taken take
+    their share of it as revenue (:func:`sessionpacks.valuation.taking`) and units added are
+    free. Returns the entry id, the balance after it and its time. The update is conditional as
+    well as locked, and the database's check constraint is the last line: the balance cannot go
+    negative.
     """
+    if value is None:
+        value = taking(locked, -delta) if delta < 0 else EntryValue.none()
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
     changed = direct.count(
@@ -96,6 +104,7 @@ def append_entry(
         {
             "pass": locked.id,
             "delta": delta,
+            "value_change": value.change,
             "at": at,
             "state": (state.value if state is not None else locked.state),
             "redeemed": redeemed,
@@ -116,7 +125,8 @@ def append_entry(
             "member_id": member_id,
             "reason": reason,
             "number": number,
-            "value_minor": value_minor,
+            "value_change_minor": value.change,
+            "value_minor": value.recognised,
             "created_at": at,
         },
     )
@@ -153,6 +163,8 @@ def _redeem_in_one_statement() -> sa.Insert:
                 "redemption_id",
                 "member_id",
                 "number",
+                "value_change_minor",
+                "value_minor",
                 "created_at",
             ],
             select(
@@ -164,6 +176,8 @@ def _redeem_in_one_statement() -> sa.Insert:
                 new_redemption.c.id,
                 bindparam("e_member", type_=entries.c.member_id.type),
                 bindparam("e_number", type_=entries.c.number.type),
+                bindparam("e_value_change", type_=entries.c.value_change_minor.type),
+                bindparam("e_value", type_=entries.c.value_minor.type),
                 bindparam("at", type_=entries.c.created_at.type),
             ).select_from(new_redemption.outerjoin(changed_pass, sa.true())),
         )
@@ -219,6 +233,7 @@ def append_redemption(
         return redemption_id, entry_id, balance_after, at
     at = max(ctx.now, locked.last_entry_at)
     balance_after = locked.remaining + delta
+    value = taking(locked, -delta)
     try:
         written = direct.first(
             ctx.conn,
@@ -227,6 +242,7 @@ def append_redemption(
                 **{key: redemption[column] for column, key in _REDEMPTION_KEYS},
                 "pass": locked.id,
                 "delta": delta,
+                "value_change": value.change,
                 "at": at,
                 "state": state.value,
                 "redeemed": redeemed,
@@ -235,6 +251,8 @@ def append_redemption(
                 "e_balance_after": balance_after,
                 "e_member": member_id,
                 "e_number": number,
+                "e_value_change": value.change,
+                "e_value": value.recognised,
             },
             commit=commit,
         )

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Row
 
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState
-from sessionpacks.expiry import forfeited_value
 from sessionpacks.ledger import append_entry, entries, lock_pass, passes
 from sessionpacks.transactions import WriteContext
+from sessionpacks.valuation import EntryValue, of_entry
 from sessionpacks.values import LifecycleResult, Target
 
 Authorize = Callable[[WriteContext, str, Target], None]
@@ -109,12 +109,13 @@ def extend(
         )
     delta = 0
     state: PassState | None = None
+    value = EntryValue.none()
     if row.state == PassState.EXPIRED.value:
-        # Reopening gives back what the expiry took.
-        delta = _forfeited(ctx, pass_id)
+        # Reopening gives back what the expiry took, units and value: it was not breakage.
+        delta, value = _forfeited(ctx, pass_id)
         state = _open_state(row, row.remaining + delta, ctx.now)
     entry_id, balance_after, _ = append_entry(
-        ctx, row, EntryKind.EXTEND, delta, state=state, reason=reason
+        ctx, row, EntryKind.EXTEND, delta, state=state, reason=reason, value=value
     )
     ctx.conn.execute(update(passes).where(passes.c.id == pass_id).values(expires_at=new_expires_at))
     return _result(
@@ -149,8 +150,6 @@ def expire(ctx: WriteContext, authorize: Authorize, pass_id: int) -> LifecycleRe
         -row.remaining,
         state=PassState.EXPIRED,
         reason=f"expired at {row.expires_at:%Y-%m-%d %H:%M} UTC",
-        # Breakage, valued as the expiry sweep values it.
-        value_minor=forfeited_value(row.cost_basis_minor, row.initial_quantity, row.remaining),
     )
     return _result(
         "expire",
@@ -164,14 +163,17 @@ def expire(ctx: WriteContext, authorize: Authorize, pass_id: int) -> LifecycleRe
     )
 
 
-def _forfeited(ctx: WriteContext, pass_id: int) -> int:
+def _forfeited(ctx: WriteContext, pass_id: int) -> tuple[int, EntryValue]:
+    """The units the pass's last expiry took, and the value that gives them back."""
     last_expiry = ctx.conn.execute(
-        select(entries.c.delta)
+        select(entries.c.delta, entries.c.value_change_minor, entries.c.value_minor)
         .where(entries.c.pass_id == pass_id, entries.c.kind == EntryKind.EXPIRE.value)
         .order_by(entries.c.created_at.desc(), entries.c.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return -int(last_expiry or 0)
+    ).one_or_none()
+    if last_expiry is None:
+        return 0, EntryValue.none()
+    return -int(last_expiry.delta), EntryValue.restoring(of_entry(last_expiry))
 
 
 def _open_state(row: Row[Any], balance: int, now: dt.datetime) -> PassState:

@@ -168,6 +168,7 @@ class Pass(Base):
         Index("ix_sessionpacks_passes_account_state", "account_id", "state"),
         # The expiry sweep's and the reminders' search: open passes by expiry.
         Index("ix_sessionpacks_passes_state_expires", "state", "expires_at", "id"),
+        Index("ix_sessionpacks_passes_template_state", "template_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -186,6 +187,9 @@ class Pass(Base):
     # What was paid for the whole pass, in minor units of ``cost_currency``; zero when free.
     cost_basis_minor: Mapped[int] = mapped_column(BigInteger)
     cost_currency: Mapped[str | None] = mapped_column(String(3))
+    # The paid value of the units the pass still holds (deferred revenue), in ``cost_currency``
+    # minor units: the sum of its entries' ``value_change_minor``. Free units carry none.
+    value_left_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
     first_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
     subsequent_rate_minor: Mapped[int | None] = mapped_column(BigInteger)
     all_services: Mapped[bool] = mapped_column(Boolean)
@@ -247,6 +251,7 @@ class Redemption(Base):
     """Units taken for one service for one member, possibly from several passes."""
 
     __tablename__ = "sessionpacks_redemptions"
+    __table_args__ = (Index("ix_sessionpacks_redemptions_time", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("sessionpacks_operations.id"))
@@ -269,6 +274,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
         Index("ix_sessionpacks_ledger_entries_pass_time", "pass_id", "created_at", "id"),
+        # Reports sum the entries of a period.
+        Index("ix_sessionpacks_ledger_entries_time", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -284,8 +291,13 @@ class LedgerEntry(Base):
     # On a redeem entry, "session n" of the pass when it was written.
     number: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(500))
-    # On an expire entry, what the forfeited units had cost (breakage), in the pass's
-    # ``cost_currency`` minor units; None on every other kind.
+    # Both in the pass's ``cost_currency`` minor units. ``value_change_minor``: what the entry
+    # changed in the pass's ``value_left_minor`` (a sale adds its price, a redemption takes the
+    # used units' share). ``value_minor``: the revenue the entry recognised: the used units'
+    # share on a redeem (negative on its reverse), breakage on an expire or void, the part kept
+    # on a refund; None where nothing was recognised (a grant, free units, a rollover's move).
+    # What leaves the pass and is neither recognised nor moved is money refunded.
+    value_change_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
     value_minor: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

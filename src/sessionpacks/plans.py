@@ -27,11 +27,11 @@ from sessionpacks.enums import (
     TemplateKind,
 )
 from sessionpacks.errors import InvalidInput, InvalidState, NotFound
-from sessionpacks.expiry import forfeited_value
 from sessionpacks.ledger import append_entry, entries, lock_pass
 from sessionpacks.models import PlanSubscription, table
 from sessionpacks.transactions import WriteContext
 from sessionpacks.validity import expiry_after
+from sessionpacks.valuation import EntryValue, units_value
 from sessionpacks.values import PlanPeriodResult, Target
 
 subscriptions = table(PlanSubscription)
@@ -372,9 +372,10 @@ def _close_period(
     """Roll the old pass's unused credits into the new pass up to the cap and expire the rest.
     Returns (rolled over, expired)."""
     old = lock_pass(ctx.conn, old_pass_id)
+    swept = 0
     if old.state == PassState.EXPIRED.value:
         # The expiry sweep closed the period first: what it forfeited is what is left.
-        unused, swept_value = _last_forfeit(ctx.conn, old_pass_id)
+        unused, swept = _last_forfeit(ctx.conn, old_pass_id)
     elif old.state in (PassState.ACTIVE.value, PassState.PENDING.value, PassState.EXHAUSTED.value):
         unused = old.remaining
     else:
@@ -384,25 +385,27 @@ def _close_period(
         moved = unused if template.rollover_cap is None else min(unused, template.rollover_cap)
     if moved:
         if old.state == PassState.EXPIRED.value:
-            # Take back part of the sweep's expiry, so the move out has units to move. The sweep
-            # valued every unit it forfeited as breakage; the units that roll over were not lost,
-            # so this entry takes their share back and the pass's breakage is what was truly lost.
-            lost_value = forfeited_value(old.cost_basis_minor, old.initial_quantity, unused - moved)
+            # Take back the units that roll over from the sweep's expiry, with their share of
+            # the value it counted as breakage: they were not lost.
+            kept = units_value(swept, unused, moved)
             append_entry(
                 ctx,
                 old,
                 EntryKind.ADJUST,
                 moved,
                 reason=f"rollover: {moved} of the units expired at period end kept for the next",
-                value_minor=lost_value - swept_value,
+                value=EntryValue(kept, -kept),
             )
             old = lock_pass(ctx.conn, old_pass_id)
+        # A move, not revenue: the units take their paid value with them to the new pass.
+        carried = units_value(old.value_left_minor, old.remaining, moved)
         append_entry(
             ctx,
             old,
             EntryKind.ADJUST,
             -moved,
             reason=f"rollover: {moved} moved into pass {new_pass_id}",
+            value=EntryValue(-carried, None),
         )
         new = lock_pass(ctx.conn, new_pass_id)
         append_entry(
@@ -412,6 +415,7 @@ def _close_period(
             moved,
             state=PassState.ACTIVE if new.state == PassState.EXHAUSTED.value else None,
             reason=f"rollover: {moved} moved from pass {old_pass_id}",
+            value=EntryValue(carried, None),
         )
     if old.state == PassState.EXPIRED.value:
         return moved, unused - moved
@@ -420,13 +424,13 @@ def _close_period(
 
 
 def _last_forfeit(conn: Connection, pass_id: int) -> tuple[int, int]:
-    """The units the pass's last expiry forfeited and the breakage it recorded for them."""
+    """The units the pass's last expiry forfeited and the value it took with them."""
     row = conn.execute(
-        select(entries.c.delta, entries.c.value_minor)
+        select(entries.c.delta, entries.c.value_change_minor)
         .where(entries.c.pass_id == pass_id, entries.c.kind == EntryKind.EXPIRE.value)
         .order_by(entries.c.created_at.desc(), entries.c.id.desc())
         .limit(1)
     ).one_or_none()
     if row is None:
         return 0, 0
-    return -int(row.delta), int(row.value_minor or 0)
+    return -int(row.delta), -int(row.value_change_minor)

@@ -240,11 +240,13 @@ def _history_entry(row: Row[Any]) -> HistoryEntry:
 
 def verify(conn: Connection) -> tuple[VerifyProblem, ...]:
     """Every pass whose cached balance is not the sum of its entries, or whose last entry's
-    balance_after disagrees with it. Set-based: one query, however many passes."""
+    balance_after disagrees with it, or whose carried value is not the sum of its entries' value
+    changes. Set-based: one query, however many passes."""
     sums = (
         select(
             entries.c.pass_id,
             func.sum(entries.c.delta).label("ledger_sum"),
+            func.sum(entries.c.value_change_minor).label("value_sum"),
             func.max(entries.c.id).label("last_id"),
         )
         .group_by(entries.c.pass_id)
@@ -252,7 +254,14 @@ def verify(conn: Connection) -> tuple[VerifyProblem, ...]:
     )
     last = entries.alias("last")
     rows = conn.execute(
-        select(passes.c.id, passes.c.remaining, sums.c.ledger_sum, last.c.balance_after)
+        select(
+            passes.c.id,
+            passes.c.remaining,
+            passes.c.value_left_minor,
+            sums.c.ledger_sum,
+            sums.c.value_sum,
+            last.c.balance_after,
+        )
         .outerjoin(sums, sums.c.pass_id == passes.c.id)
         .outerjoin(last, last.c.id == sums.c.last_id)
         .where(
@@ -260,6 +269,7 @@ def verify(conn: Connection) -> tuple[VerifyProblem, ...]:
                 sums.c.ledger_sum.is_(None),
                 sums.c.ledger_sum != passes.c.remaining,
                 last.c.balance_after != passes.c.remaining,
+                sums.c.value_sum != passes.c.value_left_minor,
             )
         )
         .order_by(passes.c.id)
@@ -270,6 +280,8 @@ def verify(conn: Connection) -> tuple[VerifyProblem, ...]:
             cached=row.remaining,
             ledger_sum=int(row.ledger_sum or 0),
             last_balance_after=row.balance_after,
+            value_left_minor=row.value_left_minor,
+            ledger_value_minor=int(row.value_sum or 0),
         )
         for row in rows
     )

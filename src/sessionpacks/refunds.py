@@ -35,12 +35,14 @@ from sessionpacks.enums import Channel, EntryKind, PassState, RefundState, Sourc
 from sessionpacks.errors import InvalidState, PaymentError, PaymentUnknown
 from sessionpacks.ledger import append_entry, lock_pass
 from sessionpacks.messages import RefundRequest
-from sessionpacks.models import Member, PassRefund, table
+from sessionpacks.models import LedgerEntry, Member, PassRefund, table
 from sessionpacks.selling import describe
 from sessionpacks.transactions import WriteContext, Writer
+from sessionpacks.valuation import EntryValue, of_entry
 from sessionpacks.values import Actor, PassRefundResult, Target
 
 refunds = table(PassRefund)
+entries = table(LedgerEntry)
 _members = table(Member)
 # Refunds the provider has not answered yet.
 _WAITING = (RefundState.PENDING.value, RefundState.UNKNOWN.value)
@@ -111,8 +113,19 @@ def close(
         refund_amount(row.cost_basis_minor, row.remaining, row.initial_quantity),
         max(0, row.cost_basis_minor - int(given_back)),
     )
+    # The units' paid value leaves the pass; what is not given back is revenue the studio keeps
+    # (a fraction of a cent). The refund counts paid units first while the carried value spreads
+    # over free units too, so after a goodwill adjustment the refund can exceed the value left:
+    # then revenue recognised earlier is taken back, and the entry's revenue is negative.
+    value = row.value_left_minor
     entry_id, _, at = append_entry(
-        ctx, row, EntryKind.REFUND, -row.remaining, state=PassState.REFUNDED, reason=reason
+        ctx,
+        row,
+        EntryKind.REFUND,
+        -row.remaining,
+        state=PassState.REFUNDED,
+        reason=reason,
+        value=EntryValue(-value, value - amount),
     )
     ctx.conn.execute(
         update(_members).where(_members.c.default_pass_id == pass_id).values(default_pass_id=None)
@@ -281,6 +294,7 @@ class Refunds:
                 row.units,
                 state=PassState.ACTIVE,
                 reason=f"refund refused by the payment provider: {problem}",
+                value=EntryValue.restoring(of_entry(_closing_entry(ctx.conn, row.entry_id))),
             )
 
         self._step(row, "refund_refused", work)
@@ -300,6 +314,12 @@ class Refunds:
     def _set(self, refund_id: int, state: RefundState, **values: Any) -> None:
         with self._session_factory.begin() as session:
             _move(session.connection(), refund_id, state, self._clock.now(), **values)
+
+
+def _closing_entry(conn: Connection, entry_id: int) -> Any:
+    return conn.execute(
+        select(entries.c.value_change_minor, entries.c.value_minor).where(entries.c.id == entry_id)
+    ).one()
 
 
 def _move(

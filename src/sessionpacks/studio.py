@@ -87,6 +87,7 @@ from sessionpacks.reminders import (
     SentNotice,
     send_batch,
 )
+from sessionpacks.reports import Reports
 from sessionpacks.schedule import BookingPolicy, OccurrenceInfo
 from sessionpacks.settings import Settings
 from sessionpacks.staff_tasks import TaskInfo, TaskState
@@ -229,6 +230,8 @@ class Studio:
             session_factory, self.hooks, self.clock, self._writer, self._allow
         )
         self._refunds = refunding.Refunds(session_factory, self.hooks, self.clock, self._writer)
+        #: The studio's reports: holders, liability, revenue, attendance, sales.
+        self.reports = Reports(self._writer, self.clock)
         self.hooks.register(
             renewing.RenewOnExhaust(self._renew_exhausted), name="sessionpacks.auto_renew"
         )

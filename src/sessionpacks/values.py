@@ -236,6 +236,9 @@ class VerifyProblem:
     cached: int
     ledger_sum: int
     last_balance_after: int | None
+    # The paid value the pass carries, and the sum of its entries' value changes.
+    value_left_minor: int = 0
+    ledger_value_minor: int = 0
 
 
 # -- bulk grants -------------------------------------------------------------------------------

@@ -168,7 +168,8 @@ def can_spend(state: State, member_id: int, service_id: int, as_json: bool) -> N
 @json_option
 @pass_state
 def verify(state: State, as_json: bool) -> None:
-    """Prove that every pass's cached balance equals the sum of its ledger entries.
+    """Prove that every pass's cached balance and carried value equal the sums of its ledger
+    entries.
 
     Exits 0 when all agree, 1 naming every pass that does not.
     """
@@ -179,9 +180,26 @@ def verify(state: State, as_json: bool) -> None:
         click.echo("all balances agree: every pass holds the sum of its ledger entries")
     else:
         output.echo_table(
-            ["PASS", "CACHED BALANCE", "LEDGER SUM", "LAST ENTRY'S BALANCE"],
-            [(p.pass_id, p.cached, p.ledger_sum, p.last_balance_after) for p in problems],
-            right={0, 1, 2, 3},
+            [
+                "PASS",
+                "CACHED BALANCE",
+                "LEDGER SUM",
+                "LAST ENTRY'S BALANCE",
+                "VALUE",
+                "LEDGER VALUE",
+            ],
+            [
+                (
+                    p.pass_id,
+                    p.cached,
+                    p.ledger_sum,
+                    p.last_balance_after,
+                    p.value_left_minor,
+                    p.ledger_value_minor,
+                )
+                for p in problems
+            ],
+            right={0, 1, 2, 3, 4, 5},
         )
     if problems:
         named = ", ".join(str(p.pass_id) for p in problems)
