@@ -474,11 +474,18 @@ def test_verify_names_a_tampered_pass(sp: Cli, family: Family, engine: Engine) -
             sa.update(Pass).where(Pass.id == tampered).values(remaining=Pass.remaining + 5)
         )
     result = sp.fails("verify")
-    assert re.search(rf"^\s*{tampered}\s+14\s+9\s+9$", result.stdout, re.MULTILINE)
+    assert re.search(rf"^\s*{tampered}\s+14\s+9\s+9\s+0\s+0$", result.stdout, re.MULTILINE)
     assert result.stderr == f"error: pass {tampered} disagrees with its ledger\n"
     result = sp.fails("verify", "--json")
     assert json.loads(result.stdout) == [
-        {"pass_id": tampered, "cached": 14, "ledger_sum": 9, "last_balance_after": 9}
+        {
+            "pass_id": tampered,
+            "cached": 14,
+            "ledger_sum": 9,
+            "last_balance_after": 9,
+            "value_left_minor": 0,
+            "ledger_value_minor": 0,
+        }
     ]
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sessionpacks import Actor, PassTerms, Settings, Studio, allow_all, migrate
 from sessionpacks.models import Base
 from sessionpacks.testing import drop_tables
+from tests.test_report_properties import _run as _run_studio
 
 HOST_VERSION_TABLE = "host_alembic_version"
 HOST_TABLE = "host_customers"
@@ -153,6 +154,48 @@ def test_a_studio_with_clients_and_passes_goes_down_to_0007_and_up_again(schema:
     assert again.member_by_ref("K-1").user_key is None  # the link went with its column
     assert again.pass_balance(granted.pass_id).remaining == 5
     assert again.verify() == ()
+
+
+def test_0011_values_an_existing_ledger_as_new_entries_are_valued(schema: Engine) -> None:
+    """A ledger written before the carried value existed gets, from the migration's replay, the
+    same values the current code writes: sales, redemptions and their reversal, goodwill, a
+    refund, an expiry reopened, plan periods rolled over."""
+    _run_studio(
+        schema,
+        [
+            ("subscribe", 0, 0),
+            ("sell", 0, 0),
+            ("sell", 1, 0),
+            ("redeem", 0, 0),
+            ("redeem", 1, 0),
+            ("reverse", 0, 0),
+            ("adjust", 1, 2),
+            ("refund", 1, 0),
+            ("wait", 7, 0),
+            ("expire", 0, 0),
+            ("renew", 0, 0),
+            ("extend", 2, 0),
+            ("wait", 7, 0),
+            ("renew", 0, 0),
+            ("void", 3, 0),
+        ],
+    )
+    columns = ("id", "value_change_minor", "value_minor")
+    written = _values(schema, "sessionpacks_ledger_entries", columns)
+    carried = _values(schema, "sessionpacks_passes", ("id", "value_left_minor"))
+    assert any(row[1] for row in written)  # the scenario moved money
+    migrate.downgrade(schema, "0010")
+    migrate.upgrade(schema)
+    assert _values(schema, "sessionpacks_ledger_entries", columns) == written
+    assert _values(schema, "sessionpacks_passes", ("id", "value_left_minor")) == carried
+    assert Studio(schema, settings=Settings(policy=allow_all)).verify() == ()
+
+
+def _values(engine: Engine, name: str, columns: tuple[str, ...]) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        found = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        query = sa.select(*(found.c[c] for c in columns)).order_by(found.c.id)
+        return [tuple(row) for row in conn.execute(query)]
 
 
 HOST_ENV = """\

@@ -18,6 +18,7 @@ from sessionpacks.cli import (
     plans,
     products,
     records,
+    report,
     reports,
     walkthrough,
 )
@@ -145,6 +146,7 @@ for command in (
     reports.history,
     reports.verify,
     reports.retry,
+    report.report,
     walkthrough.walkthrough,
     *bookings.COMMANDS,
     # -- templates, selling, lifecycle (issue 3) --

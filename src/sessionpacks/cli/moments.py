@@ -82,12 +82,16 @@ def zone_of(ctx: click.Context) -> str:
     return str(root.params.get("timezone") or "UTC")
 
 
-def moment_option(name: str, day: str, description: str) -> Callable[[FC], FC]:
-    """A ``--name DATETIME`` option whose value arrives parsed, or None when not given."""
+def moment_option(
+    name: str, day: str, description: str, dest: str | None = None
+) -> Callable[[FC], FC]:
+    """A ``--name DATETIME`` option whose value arrives parsed (as ``dest`` if given), or None
+    when not given."""
 
     def convert(
         ctx: click.Context, param: click.Parameter, value: str | None
     ) -> dt.datetime | None:
         return None if value is None else parse(value, day, zone_of(ctx))
 
-    return click.option(name, metavar="DATETIME", callback=convert, help=description)
+    names = (name, dest) if dest else (name,)
+    return click.option(*names, metavar="DATETIME", callback=convert, help=description)

@@ -97,15 +97,8 @@ def attendance(conn: Connection, start: dt.datetime, end: dt.datetime) -> Attend
         per_week[str(week_of)] += count
     absent = {service_id: (int(n), int(late)) for service_id, n, late in missed}
     wanted = set(per_service) | set(absent)
-    names = (
-        dict(
-            conn.execute(select(services.c.id, services.c.name).where(services.c.id.in_(wanted)))
-            .tuples()
-            .all()
-        )
-        if wanted
-        else {}
-    )
+    found = select(services.c.id, services.c.name).where(services.c.id.in_(wanted))
+    names = {row.id: row.name for row in conn.execute(found)} if wanted else {}
     by_service = sorted(
         (
             ServiceAttendance(

@@ -170,15 +170,15 @@ def pass_list(
             members.c.name.label("member_name"),
             templates.c.name.label("template_name"),
         )
-        .select_from(passes)
+        .select_from(
+            passes.join(last, last.c.id == _last_entry_id(moment)) if past else passes
+        )
         .join(accounts, accounts.c.id == passes.c.account_id)
         .outerjoin(members, members.c.id == passes.c.member_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
         .where(passes.c.created_at <= moment, *_criteria(which, given, balance, moment))
         .order_by(accounts.c.name, passes.c.id)
     )
-    if past:
-        query = query.join(last, last.c.id == _last_entry_id(moment))
     found = []
     for row in conn.execute(query):
         state = _state_then(row, moment, past)
