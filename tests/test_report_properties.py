@@ -24,11 +24,12 @@ from sessionpacks import (
     Studio,
     allow_all,
 )
-from sessionpacks.models import Pass, PassRefund
+from sessionpacks.models import LedgerEntry, Pass, PassRefund
 from sessionpacks.testing import Recorder, empty_tables
 from tests.conftest import STAFF, START
 
 _passes = Pass.__table__
+_entries = LedgerEntry.__table__
 _refunds = PassRefund.__table__
 
 ACTIONS = (
@@ -126,6 +127,8 @@ def test_money_reconciles_to_the_minor_unit_for_every_period(engine: Engine) -> 
                 assert line.reconciles, line
             at_start = reports.liability(as_of=start).totals()
             at_end = reports.liability(as_of=end).totals()
+            # The liability read back from now equals the sum of every value change up to then.
+            assert at_end == _summed_up_to(engine, end)
             for line in period.totals():
                 assert line.deferred_at_start == at_start.get(line.currency, 0)
                 assert line.deferred_at_end == at_end.get(line.currency, 0)
@@ -137,6 +140,17 @@ def test_money_reconciles_to_the_minor_unit_for_every_period(engine: Engine) -> 
             }
 
     check()
+
+
+def _summed_up_to(engine: Engine, moment: dt.datetime) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(_passes.c.cost_currency, sa.func.sum(_entries.c.value_change_minor))
+            .join(_passes, _passes.c.id == _entries.c.pass_id)
+            .where(_entries.c.created_at <= moment, _passes.c.cost_currency.is_not(None))
+            .group_by(_passes.c.cost_currency)
+        ).all()
+    return {currency: int(value) for currency, value in rows if int(value)}
 
 
 def _run(engine: Engine, steps: list[tuple[str, int, int]]) -> list[dt.datetime]:

@@ -170,13 +170,14 @@ def pass_list(
             members.c.name.label("member_name"),
             templates.c.name.label("template_name"),
         )
-        .select_from(
-            passes.join(last, last.c.id == _last_entry_id(moment)) if past else passes
-        )
+        .select_from(passes.join(last, last.c.id == _last_entry_id(moment)) if past else passes)
         .join(accounts, accounts.c.id == passes.c.account_id)
         .outerjoin(members, members.c.id == passes.c.member_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
         .where(passes.c.created_at <= moment, *_criteria(which, given, balance, moment))
+        # Now, the stored state narrows the passes through its index; a past state is worked
+        # out from the entries, so a past list reads every pass made by then.
+        .where(passes.c.state.in_(_stored(which, given)) if not past else sa.true())
         .order_by(accounts.c.name, passes.c.id)
     )
     found = []
@@ -186,10 +187,8 @@ def pass_list(
             continue
         if which is PassList.SUSPENDED and state is not PassState.SUSPENDED:
             continue
-        if which in (PassList.EXPIRING, PassList.LOW_BALANCE, PassList.UNUSED) and state not in (
-            PassState.ACTIVE,
-            PassState.PENDING,
-            PassState.SUSPENDED,
+        if which in (PassList.EXPIRING, PassList.LOW_BALANCE, PassList.UNUSED) and (
+            state not in _OPEN
         ):
             continue
         found.append(
@@ -212,6 +211,25 @@ def pass_list(
             )
         )
     return PassListReport(which, moment, _describe(which, given), tuple(found))
+
+
+# The stored states a pass may be in to show in a state now: a pass stored active or pending
+# whose expiry has passed is expired until the sweep records it.
+_STORED_AS = {
+    PassState.ACTIVE: (PassState.ACTIVE, PassState.PENDING),
+    PassState.EXPIRED: (PassState.EXPIRED, PassState.ACTIVE, PassState.PENDING),
+}
+_OPEN = (PassState.ACTIVE, PassState.PENDING, PassState.SUSPENDED)
+
+
+def _stored(which: PassList, given: ListFilter) -> list[str]:
+    if which is PassList.HOLDERS:
+        wanted = {stored for s in given.states for stored in _STORED_AS.get(s, (s,))}
+    elif which is PassList.SUSPENDED:
+        wanted = {PassState.SUSPENDED}
+    else:
+        wanted = set(_OPEN)
+    return sorted(s.value for s in wanted)
 
 
 def _state_then(row: Any, moment: dt.datetime, past: bool) -> PassState:

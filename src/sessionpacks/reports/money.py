@@ -175,33 +175,67 @@ _AMOUNTS = (
 )
 
 
-def liability(conn: Connection, as_of: dt.datetime) -> LiabilityReport:
-    """The paid value of unused units at ``as_of``, by template and currency: the sum of the
-    value changes of every entry up to it."""
+Group = tuple[int | None, str | None, str]  # template id, template name, currency
+
+
+def _current(conn: Connection) -> dict[Group, tuple[int, int]]:
+    """What the passes hold and carry now, by template and currency: the cached sums of every
+    entry, one row per pass read."""
     query = (
         select(
             passes.c.template_id,
             templates.c.name,
             passes.c.cost_currency,
-            func.sum(entries.c.delta),
-            func.sum(entries.c.value_change_minor),
+            func.sum(passes.c.remaining),
+            func.sum(passes.c.value_left_minor),
         )
+        .select_from(passes)
+        .outerjoin(templates, templates.c.id == passes.c.template_id)
+        .where(passes.c.cost_currency.is_not(None))
+        .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
+    )
+    return {(t, n, c): (int(units), int(value)) for t, n, c, units, value in conn.execute(query)}
+
+
+def _since(since: dt.datetime, *columns: Any) -> sa.Select[Any]:
+    """Sums over the entries after ``since``, by template and currency. A report reads back
+    from now to the moment it asks about, through the entries' time index, so its cost follows
+    the ledger written since then, not the whole ledger."""
+    return (
+        select(passes.c.template_id, templates.c.name, passes.c.cost_currency, *columns)
         .select_from(entries)
         .join(passes, passes.c.id == entries.c.pass_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(entries.c.created_at <= as_of, passes.c.cost_currency.is_not(None))
+        .where(entries.c.created_at > since, passes.c.cost_currency.is_not(None))
         .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
     )
+
+
+def _name(name: str | None) -> str:
+    return name or "granted without a template"
+
+
+def liability(conn: Connection, as_of: dt.datetime) -> LiabilityReport:
+    """The paid value of unused units at ``as_of``, by template and currency: what the passes
+    carry now, less the value changes of the entries made after ``as_of``."""
+    held = _current(conn)
+    later = conn.execute(
+        _since(as_of, func.sum(entries.c.delta), func.sum(entries.c.value_change_minor))
+    )
+    for template_id, name, currency, units, value in later:
+        group = (template_id, name, currency)
+        now_units, now_value = held.get(group, (0, 0))
+        held[group] = (now_units - int(units), now_value - int(value))
     lines = [
         LiabilityLine(
             template_id=template_id,
-            template=name or "granted without a template",
+            template=_name(name),
             currency=currency,
-            units=int(units),
-            value_minor=int(value),
+            units=units,
+            value_minor=value,
         )
-        for template_id, name, currency, units, value in conn.execute(query)
-        if int(value) or int(units)
+        for (template_id, name, currency), (units, value) in held.items()
+        if value or units
     ]
     lines.sort(key=lambda line: (line.currency, line.template))
     return LiabilityReport(as_of=as_of, lines=tuple(lines))
@@ -209,54 +243,51 @@ def liability(conn: Connection, as_of: dt.datetime) -> LiabilityReport:
 
 def revenue(conn: Connection, start: dt.datetime, end: dt.datetime) -> RevenueReport:
     """A period's sales, revenue recognised, refunds and the deferred revenue at both ends, by
-    template and currency, in one pass over the entries up to ``end``."""
-    in_period = entries.c.created_at > start
+    template and currency: the period's entries summed by what they did, and the deferred
+    revenue at its ends read back from what the passes carry now."""
+    in_period = entries.c.created_at <= end
     change = entries.c.value_change_minor
     recognised = entries.c.value_minor
     valued = recognised.is_not(None)
+    kind = entries.c.kind
 
     def summed(condition: sa.ColumnElement[bool], amount: sa.ColumnElement[Any]) -> Any:
         return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
-    kind = entries.c.kind
-    query = (
-        select(
-            passes.c.template_id,
-            templates.c.name,
-            passes.c.cost_currency,
-            summed(entries.c.created_at <= start, change),
-            summed(in_period & (kind == EntryKind.GRANT.value), change),
-            summed(in_period & kind.in_(_USED) & valued, recognised),
-            summed(in_period & kind.not_in((*_USED, EntryKind.REFUND.value)) & valued, recognised),
-            summed(in_period & (kind == EntryKind.REFUND.value) & valued, recognised),
-            summed(in_period & (kind != EntryKind.GRANT.value) & valued, -change - recognised),
-            summed(in_period & (kind != EntryKind.GRANT.value) & recognised.is_(None), change),
-            func.sum(change),
-        )
-        .select_from(entries)
-        .join(passes, passes.c.id == entries.c.pass_id)
-        .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(entries.c.created_at <= end, passes.c.cost_currency.is_not(None))
-        .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
+    query = _since(
+        start,
+        summed(in_period & (kind == EntryKind.GRANT.value), change),
+        summed(in_period & kind.in_(_USED) & valued, recognised),
+        summed(in_period & kind.not_in((*_USED, EntryKind.REFUND.value)) & valued, recognised),
+        summed(in_period & (kind == EntryKind.REFUND.value) & valued, recognised),
+        summed(in_period & (kind != EntryKind.GRANT.value) & valued, -change - recognised),
+        summed(in_period & (kind != EntryKind.GRANT.value) & recognised.is_(None), change),
+        summed(in_period, change),
+        func.sum(change),
     )
-    lines = [
-        RevenueLine(
-            template_id=row[0],
-            template=row[1] or "granted without a template",
-            currency=row[2],
-            **{name: int(value) for name, value in zip(_AMOUNTS, _ordered(row[3:]), strict=True)},
+    held = {group: value for group, (_, value) in _current(conn).items()}
+    flows = {(t, n, c): [int(v) for v in rest] for t, n, c, *rest in conn.execute(query)}
+    lines = []
+    for group in held.keys() | flows.keys():
+        sales, used, forfeited, kept, refunded, moved, net, since_start = flows.get(group, [0] * 8)
+        at_start = held.get(group, 0) - since_start
+        line = RevenueLine(
+            template_id=group[0],
+            template=_name(group[1]),
+            currency=group[2],
+            deferred_at_start=at_start,
+            sales=sales,
+            used=used,
+            forfeited=forfeited,
+            kept=kept,
+            refunded=refunded,
+            moved=moved,
+            deferred_at_end=at_start + net,
         )
-        for row in conn.execute(query)
-    ]
-    lines = [line for line in lines if any(getattr(line, name) for name in _AMOUNTS)]
+        if any(getattr(line, name) for name in _AMOUNTS):
+            lines.append(line)
     lines.sort(key=lambda line: (line.currency, line.template))
     return RevenueReport(start=start, end=end, lines=tuple(lines))
-
-
-def _ordered(values: Any) -> tuple[Any, ...]:
-    """The query's sums in :data:`_AMOUNTS` order."""
-    start, sales, used, forfeited, kept, refunded, moved, end = values
-    return (start, sales, used, forfeited, kept, refunded, moved, end)
 
 
 @attrs.frozen
