@@ -132,7 +132,7 @@ def test_money_reconciles_to_the_minor_unit_for_every_period(engine: Engine) -> 
             for line in period.totals():
                 assert line.deferred_at_start == at_start.get(line.currency, 0)
                 assert line.deferred_at_end == at_end.get(line.currency, 0)
-            sold = defaultdict(int)
+            sold: defaultdict[str, int] = defaultdict(int)
             for sale in reports.sales(start, end, step="month").lines:
                 sold[sale.currency] += sale.sold_minor
             assert {c: s for c, s in sold.items() if s} == {
