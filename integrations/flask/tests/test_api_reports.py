@@ -14,7 +14,6 @@ from sessionpacks import ManualClock, Studio, codec
 from sessionpacks.testing import Recorder
 from sessionpacks_flask import Identity
 
-OFFICE = {"actor": OWNER.actor, "channel": "office"}
 MARCH = {"start": "2026-03-01T00:00:00+00:00", "end": "2026-04-01T00:00:00+00:00"}
 
 
@@ -27,11 +26,19 @@ def ids(studio: Studio, clock: ManualClock) -> Seeded:
     paid = studio.create_template(
         "8 classes", quantity=8, price_minor=8000, currency="EUR", validity_days=30
     )
-    studio.sell(paid.id, seeded.account, idempotency_key="s1", **OFFICE)
-    studio.sell(paid.id, seeded.other_account, idempotency_key="s2", **OFFICE)
+    studio.sell(paid.id, seeded.account, idempotency_key="s1", actor=OWNER.actor, channel="office")
+    studio.sell(
+        paid.id, seeded.other_account, idempotency_key="s2", actor=OWNER.actor, channel="office"
+    )
     clock.advance(dt.timedelta(days=2))
     for n in range(3):
-        studio.redeem(seeded.member, seeded.service, idempotency_key=f"r{n}", **OFFICE)
+        studio.redeem(
+            seeded.member,
+            seeded.service,
+            idempotency_key=f"r{n}",
+            actor=OWNER.actor,
+            channel="office",
+        )
     clock.advance(dt.timedelta(days=1))
     return seeded
 
@@ -47,7 +54,8 @@ def test_liability_is_the_core_report(
     (line,) = body["lines"]
     assert (line["template"], line["units"], line["value_minor"]) == ("8 classes", 13, 13000)
     before = read(client, "/reports/liability", as_of="2026-03-01T00:00:00Z").json
-    assert before is not None and before["lines"] == []
+    assert before is not None
+    assert before["lines"] == []
 
 
 def test_revenue_carries_totals_that_reconcile(
@@ -74,7 +82,8 @@ def test_money_attendance_and_sales(
 ) -> None:
     who.current = OWNER
     money = read(client, "/reports/money", step="week", **MARCH).json
-    assert money is not None and money["step"] == "week"
+    assert money is not None
+    assert money["step"] == "week"
     assert [(p["period_start"], p["deferred_at_end"]) for p in money["points"]] == [
         ("2026-03-02", 13000)
     ]
@@ -92,19 +101,25 @@ def test_money_attendance_and_sales(
 def test_pass_lists(client: FlaskClient, who: Who, studio: Studio, ids: Seeded) -> None:
     who.current = OWNER
     holders = read(client, "/reports/passes/holders", state="active").json
-    assert holders is not None and holders["list"] == "holders"
+    assert holders is not None
+    assert holders["list"] == "holders"
     assert sorted(p["account_name"] for p in holders["passes"]) == ["Sam Lee", "The Garcias"]
     unused = read(client, "/reports/passes/unused").json
-    assert unused is not None and [p["account_name"] for p in unused["passes"]] == ["Sam Lee"]
+    assert unused is not None
+    assert [p["account_name"] for p in unused["passes"]] == ["Sam Lee"]
     low = read(client, "/reports/passes/low-balance", sessions_left=5).json
-    assert low is not None and [p["remaining"] for p in low["passes"]] == [5]
+    assert low is not None
+    assert [p["remaining"] for p in low["passes"]] == [5]
     soon = read(client, "/reports/passes/expiring", within_days=30).json
-    assert soon is not None and len(soon["passes"]) == 2
+    assert soon is not None
+    assert len(soon["passes"]) == 2
     assert read(client, "/reports/passes/expiring", within_days=20).json["passes"] == []  # type: ignore[index]
     suspended = read(client, "/reports/passes/suspended").json
-    assert suspended is not None and suspended["passes"] == []
+    assert suspended is not None
+    assert suspended["passes"] == []
     only = read(client, "/reports/passes/holders", template_id=ids.template).json
-    assert only is not None and only["passes"] == []  # the free pack was never granted
+    assert only is not None
+    assert only["passes"] == []
 
 
 @pytest.mark.parametrize(
@@ -126,7 +141,12 @@ def test_pass_lists(client: FlaskClient, who: Who, studio: Studio, ids: Seeded) 
     ],
 )
 def test_bad_parameters_are_problems_naming_them(
-    client: FlaskClient, who: Who, studio: Studio, path: str, query: dict[str, str], words: list[str]
+    client: FlaskClient,
+    who: Who,
+    studio: Studio,
+    path: str,
+    query: dict[str, str],
+    words: list[str],
 ) -> None:
     seed(studio)
     who.current = OWNER

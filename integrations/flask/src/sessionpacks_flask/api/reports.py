@@ -41,9 +41,7 @@ class Revenue:
     totals: tuple[RevenueLine, ...]
 
 
-AS_OF = Field(
-    "as_of", Moment(), description="The moment the report is as of; now when left out."
-)
+AS_OF = Field("as_of", Moment(), description="The moment the report is as of; now when left out.")
 START = Field("start", Moment(), required=True, description="The period's start (excluded).")
 END = Field("end", Moment(), required=True, description="The period's end (included).")
 STEP = Field("step", Choice(Step), default=Step.MONTH.value)

@@ -37,4 +37,14 @@ from sessionpacks_flask.office import (  # noqa: E402
     tasks,
 )
 
-__all__ = ["blueprint", "bulk", "clients", "packs", "redeeming", "reports", "schedule", "setup", "tasks"]
+__all__ = [
+    "blueprint",
+    "bulk",
+    "clients",
+    "packs",
+    "redeeming",
+    "reports",
+    "schedule",
+    "setup",
+    "tasks",
+]

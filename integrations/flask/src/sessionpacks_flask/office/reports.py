@@ -24,7 +24,6 @@ from sessionpacks_flask.context import studio, zone
 from sessionpacks_flask.office import blueprint
 from sessionpacks_flask.problems import BadRequest
 from sessionpacks_flask.report_charts import (
-    Chart,
     attendance_by_service,
     expiring_by_week,
     money_charts,
@@ -216,7 +215,9 @@ def _page(template: str, build: Builder, **extra: Any) -> tuple[str, int]:
     return render_template(template, values=values, table=shown.table, **page, **shown.page), 200
 
 
-def _csv(build: Builder, page: Callable[..., tuple[str, int]], **path: str) -> Any:
+def _csv(
+    build: Builder, page: Callable[..., tuple[str, int]], **path: str
+) -> Response | tuple[str, int]:
     try:
         shown = build(_values())
     except InvalidInput:
