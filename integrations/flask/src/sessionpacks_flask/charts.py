@@ -64,9 +64,9 @@ def _frame(width: int, height: int, title: str, description: str, body: list[str
     )
 
 
-def bar_chart(title: str, description: str, bars: Sequence[Bar], *, width: int = 640) -> str:
+def bar_chart(title: str, description: str, bars: Sequence[Bar], *, width: int = 560) -> str:
     """Horizontal bars, one a row, the label left of the bar and the value at its end."""
-    label_width, value_width, row, top = 200, 90, 28, 8
+    label_width, value_width, row, top = 180, 90, 28, 8
     height = top * 2 + row * max(len(bars), 1)
     span = width - label_width - value_width
     largest = max((bar.value for bar in bars), default=0) or 1
@@ -97,11 +97,11 @@ def line_chart(
     labels: Sequence[str],
     series: Sequence[Series],
     *,
-    width: int = 640,
+    width: int = 560,
     height: int = 300,
 ) -> str:
     """Lines over shared x labels, each with its own dash and marker, named at its last point."""
-    left, right, top, bottom = 70, 150, 16, 40
+    left, right, top, bottom = 70, 110, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     low, high = min([0.0, *values]), max([0.0, *values])
@@ -124,9 +124,11 @@ def line_chart(
             f'<text x="{left - 6}" y="{_number(y(value) + 4)}" text-anchor="end"'
             f' font-size="12" fill="#5b6577">{_text(_number(value))}</text>'
         )
-    every = max(1, len(labels) // 8)  # at most about eight x labels, so they never overlap
+    # As many x labels as fit side by side (about 80 units each), so they never overlap.
+    fit = max(1, plot_w // 80)
+    every = -(-len(labels) // fit)
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if i % every == 0:
             body.append(
                 f'<text x="{_number(x(i))}" y="{height - bottom + 18}" text-anchor="middle"'
                 f' font-size="12" fill="#5b6577">{_text(label)}</text>'

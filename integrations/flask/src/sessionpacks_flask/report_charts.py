@@ -20,8 +20,9 @@ _MOST_WEEKS = 26
 
 @attrs.frozen
 class Chart:
-    """An SVG chart and the table of the figures it draws, shown beside it."""
+    """An SVG chart, its title, and the table of the figures it draws, shown beside it."""
 
+    title: str
     svg: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -41,25 +42,27 @@ def expiring_by_week(report: PassListReport, zone: dt.tzinfo) -> Chart:
                 weeks[first + dt.timedelta(weeks=n)] += 0
     ordered = sorted(weeks.items())
     bars = [Bar(f"week of {week:%Y-%m-%d}", count, _passes(count)) for week, count in ordered]
+    title = "Passes expiring by week"
     svg = bar_chart(
-        "Passes expiring by week",
+        title,
         "Horizontal bars, one per week starting on Monday, each labelled with the number of"
         " passes that expire in it.",
         bars,
     )
     rows = tuple((f"{week:%Y-%m-%d}", str(count)) for week, count in ordered)
-    return Chart(svg, ("week of", "passes expiring"), rows)
+    return Chart(title, svg, ("week of", "passes expiring"), rows)
 
 
 def attendance_by_service(report: AttendanceReport) -> Chart:
     bars = [Bar(s.service, s.redemptions, str(s.redemptions)) for s in report.by_service]
+    title = "Attendance by service"
     svg = bar_chart(
-        "Attendance by service",
+        title,
         "Horizontal bars, one per service, each labelled with the number of visits paid with"
         " credits in the period.",
         bars,
     )
-    return Chart(svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
+    return Chart(title, svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
 
 
 def money_charts(
@@ -93,22 +96,24 @@ def money_charts(
 
 
 def _liability_chart(currency: str, step: str, labels: list[str], held: list[int]) -> Chart:
+    title = f"Unused paid credits (liability) in {currency}"
     svg = line_chart(
-        f"Unused paid credits (liability) in {currency}",
+        title,
         f"A line of the value of paid credits not yet used, in {currency}, at the end of each"
         f" {step}.",
         labels,
         [Series("liability", tuple(_major(v, currency) for v in held))],
     )
     rows = tuple((label, money(v, currency)) for label, v in zip(labels, held, strict=True))
-    return Chart(svg, (f"{step} from", f"liability at its end ({currency})"), rows)
+    return Chart(title, svg, (f"{step} from", f"liability at its end ({currency})"), rows)
 
 
 def _revenue_chart(
     currency: str, step: str, labels: list[str], sold: list[int], earned: list[int]
 ) -> Chart:
+    title = f"Sales and revenue recognised in {currency}"
     svg = line_chart(
-        f"Sales and revenue recognised in {currency}",
+        title,
         f"Two lines per {step}: sales (solid, round markers) and revenue recognised (dashed,"
         f" square markers), in {currency}.",
         labels,
@@ -121,7 +126,8 @@ def _revenue_chart(
         (label, money(s, currency), money(e, currency))
         for label, s, e in zip(labels, sold, earned, strict=True)
     )
-    return Chart(svg, (f"{step} from", f"sales ({currency})", f"recognised ({currency})"), rows)
+    columns = (f"{step} from", f"sales ({currency})", f"recognised ({currency})")
+    return Chart(title, svg, columns, rows)
 
 
 def _periods(start: dt.datetime, end: dt.datetime, step: str) -> list[str]:

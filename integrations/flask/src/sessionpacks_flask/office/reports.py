@@ -90,7 +90,7 @@ def liability_report_csv() -> Response | tuple[str, int]:
 
 @blueprint.get("/reports/revenue")
 def revenue_report() -> tuple[str, int]:
-    return _page("sessionpacks/office/report_revenue.html", _revenue)
+    return _page("sessionpacks/office/report_revenue.html", _revenue, _this_month())
 
 
 @blueprint.get("/reports/revenue.csv")
@@ -100,7 +100,7 @@ def revenue_report_csv() -> Response | tuple[str, int]:
 
 @blueprint.get("/reports/attendance")
 def attendance_report() -> tuple[str, int]:
-    return _page("sessionpacks/office/report_attendance.html", _attendance)
+    return _page("sessionpacks/office/report_attendance.html", _attendance, _this_month())
 
 
 @blueprint.get("/reports/attendance.csv")
@@ -110,7 +110,7 @@ def attendance_report_csv() -> Response | tuple[str, int]:
 
 @blueprint.get("/reports/sales")
 def sales_report() -> tuple[str, int]:
-    return _page("sessionpacks/office/report_sales.html", _sales)
+    return _page("sessionpacks/office/report_sales.html", _sales, _this_month())
 
 
 @blueprint.get("/reports/sales.csv")
@@ -204,9 +204,12 @@ def _sales(args: Mapping[str, str]) -> Shown:
 # -- pages and files -----------------------------------------------------------------------------
 
 
-def _page(template: str, build: Builder, **extra: Any) -> tuple[str, int]:
-    """The report's page, or the same page with the error and the input kept (400)."""
-    values = _values()
+def _page(
+    template: str, build: Builder, defaults: Mapping[str, str] | None = None, **extra: Any
+) -> tuple[str, int]:
+    """The report's page, or the same page with the error and the input kept (400). Fields
+    left empty show the ``defaults`` the report used."""
+    values = {**(defaults or {}), **{k: v for k, v in _values().items() if v}}
     try:
         shown = build(values)
     except InvalidInput as error:
@@ -278,11 +281,17 @@ def _dated(moment: dt.datetime) -> str:
     return f"{(moment - dt.timedelta(microseconds=1)).astimezone(zone()):%Y-%m-%d}"
 
 
+def _this_month() -> dict[str, str]:
+    """The period a report shows unless told: this month so far."""
+    today = studio().clock.now().astimezone(zone()).date()
+    return {"start": f"{today.replace(day=1):%Y-%m-%d}", "end": f"{today:%Y-%m-%d}"}
+
+
 def _period(args: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime]:
     """From the start of the first day to the end of the last; this month so far by default."""
-    today = studio().clock.now().astimezone(zone()).date()
-    first = _day(args, "start", "start date") or today.replace(day=1)
-    last = _day(args, "end", "end date") or today
+    month = _this_month()
+    first = _day(args, "start", "start date") or dt.date.fromisoformat(month["start"])
+    last = _day(args, "end", "end date") or dt.date.fromisoformat(month["end"])
     if last < first:
         raise BadRequest(f"the end date ({last}) is before the start date ({first})")
     return _start_of(first), _start_of(last + dt.timedelta(days=1))
