@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+from xml.etree import ElementTree
 
 import attrs
 import pytest
@@ -18,6 +19,7 @@ from conftest import FRONT_DESK, OWNER, START, Who
 from sessionpacks import ManualClock, Studio
 from sessionpacks.testing import Recorder
 from sessionpacks_flask import Identity
+from sessionpacks_flask.charts import Bar, Series, bar_chart, line_chart
 from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
 
 REPORTS = f"{OFFICE}/reports"
@@ -351,3 +353,25 @@ def test_reports_are_for_staff_only(
 
 def _member(studio: Studio, scenario: Scenario) -> Identity:
     return Identity.member(scenario.world.member_id, "member")
+
+
+def test_chart_text_is_escaped_and_the_svg_well_formed() -> None:
+    hostile = '<script>alert("x")</script>'
+    bars = bar_chart(f"Visits {hostile}", "a & b", [Bar(hostile, 2, "2 & more"), Bar("B", 0, "0")])
+    lines = line_chart(
+        hostile,
+        "desc",
+        ["2026-03-02", "2026-03-09"],
+        [Series(hostile, (1.0, None)), Series("empty", (None, None))],
+    )
+    for svg in (bars, lines):
+        assert "<script" not in svg
+        assert "&lt;script&gt;" in svg
+        root = ElementTree.fromstring(svg)  # well-formed XML, as an image file must be
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert root.get("role") == "img"
+        assert root.find("{http://www.w3.org/2000/svg}title") is not None
+        assert root.find("{http://www.w3.org/2000/svg}desc") is not None
+    assert "2 &amp; more" in bars
+    assert "No data" in bar_chart("t", "d", [])
+    assert "No data" in line_chart("t", "d", ["a"], [Series("s", (None,))])
