@@ -100,6 +100,15 @@ def test_the_office_nav_leads_to_the_reports(client: FlaskClient, who: Who, stud
         assert f'href="{REPORTS}/{name}"' in index.text
 
 
+def test_the_reports_page_heads_with_what_is_owed_and_earned(
+    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+) -> None:
+    who.current = OWNER
+    text = re.sub(r"<[^>]+>|\s+", " ", shown(client.get(REPORTS)))
+    assert "Owed in unused paid credits now 266.00 EUR" in re.sub(r"\s+", " ", text)
+    assert "Sold 290.00 EUR , earned 24.00 EUR" in re.sub(r"\s+", " ", text)
+
+
 def test_liability_shows_the_core_figures_and_a_chart(
     client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
 ) -> None:

@@ -59,7 +59,15 @@ Builder = Callable[[Mapping[str, str]], Shown]
 
 @blueprint.get("/reports")
 def reports() -> str:
-    return render_template("sessionpacks/office/reports.html", lists=LISTS)
+    """Every report, with the month's headline figures: what is owed, what was earned."""
+    core = studio().reports
+    start, end = _period(_this_month())
+    return render_template(
+        "sessionpacks/office/reports.html",
+        lists=LISTS,
+        owed=core.liability().totals(),
+        month=core.revenue(start, end).totals(),
+    )
 
 
 @blueprint.get(f"/reports/passes/<{_LIST_RULE}>")
