@@ -145,3 +145,28 @@ def test_the_pages_own_assets_load(page: Page, site: str) -> None:
         answer = page.request.get(site + href if href.startswith("/") else href)
         assert answer.status == 200, (href, answer.status)
         assert answer.body(), href
+
+
+def test_the_reports_draw_their_charts_within_the_policy(
+    page: Page, site: str, screenshots: Path
+) -> None:
+    """Every report page loads from the office's menu without a complaint from the browser (the
+    inline SVG charts break no rule of the policy), and reads on a phone."""
+    complaints = _watch_console(page)
+    _sign_in_as_staff(page, site)
+    page.get_by_role("link", name="Reports", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    reports = page.locator(".sp-report-nav")
+    charts = {"Liability": 1, "Revenue": 2, "Attendance": 1, "Expiring": 1, "Sales": 0}
+    for name, drawn in [*charts.items(), ("Holders", 0), ("Never used", 0)]:
+        reports.get_by_role("link", name=name, exact=True).click()
+        expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+        expect(page.locator("svg.sp-chart")).to_have_count(drawn)
+        if drawn:
+            expect(page.locator("svg.sp-chart title").first).not_to_be_empty()
+        page.screenshot(path=str(screenshots / f"report-{name.lower()}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    reports.get_by_role("link", name="Revenue", exact=True).click()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the revenue report is {overflow}px wider than a phone"
+    assert complaints == [], complaints

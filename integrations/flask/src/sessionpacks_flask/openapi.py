@@ -155,7 +155,16 @@ def schema_of(hint: Any, components: dict[str, Any]) -> dict[str, Any]:
             return {**inner, "type": [inner["type"], "null"]}
         return {"anyOf": [inner, {"type": "null"}]}
     if origin is tuple:
-        return {"type": "array", "items": schema_of(typing.get_args(hint)[0], components)}
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "array", "items": schema_of(args[0], components)}
+        # A pair such as (channel, count): an array of exactly these items.
+        return {
+            "type": "array",
+            "prefixItems": [schema_of(arg, components) for arg in args],
+            "minItems": len(args),
+            "maxItems": len(args),
+        }
     if isinstance(hint, type) and attrs.has(hint):
         name = hint.__name__
         if name not in components:

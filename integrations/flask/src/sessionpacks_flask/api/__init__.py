@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from sessionpacks.errors import SessionPacksError
 from sessionpacks_flask import openapi
-from sessionpacks_flask.api import credits, directory, schedule
+from sessionpacks_flask.api import credits, directory, reports, schedule
 from sessionpacks_flask.api.endpoints import Endpoint, KeyMissing, Unreadable
 from sessionpacks_flask.extension import mounted
 from sessionpacks_flask.problems import BadRequest, Problem, problem_for
@@ -24,7 +24,9 @@ blueprint = Blueprint("api", __name__)
 # The name requests under it carry, once nested beneath the root blueprint.
 blueprint_name = "sessionpacks.api"
 
-ENDPOINTS: tuple[Endpoint, ...] = directory.ENDPOINTS + credits.ENDPOINTS + schedule.ENDPOINTS
+ENDPOINTS: tuple[Endpoint, ...] = (
+    directory.ENDPOINTS + credits.ENDPOINTS + schedule.ENDPOINTS + reports.ENDPOINTS
+)
 
 for _endpoint in ENDPOINTS:
     blueprint.add_url_rule(

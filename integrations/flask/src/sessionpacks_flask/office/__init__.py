@@ -31,9 +31,20 @@ from sessionpacks_flask.office import (  # noqa: E402
     clients,
     packs,
     redeeming,
+    reports,
     schedule,
     setup,
     tasks,
 )
 
-__all__ = ["blueprint", "bulk", "clients", "packs", "redeeming", "schedule", "setup", "tasks"]
+__all__ = [
+    "blueprint",
+    "bulk",
+    "clients",
+    "packs",
+    "redeeming",
+    "reports",
+    "schedule",
+    "setup",
+    "tasks",
+]

@@ -1,0 +1,324 @@
+"""The office's reports: lists of passes, liability, revenue, attendance and sales, each a page
+with its table (and charts where they help) and the same table as a CSV download.
+
+Dates are read as whole days in the studio's zone: a period from the 1st to the 31st runs from
+the start of the 1st to the end of the 31st. A bad date or number shows the page again with the
+error and what was typed (status 400), never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from flask import Response, render_template, request
+
+from sessionpacks.enums import PassState
+from sessionpacks.errors import InvalidInput
+from sessionpacks.reports import PassListReport, Table
+from sessionpacks.reports.holdings import HELD
+from sessionpacks_flask import forms
+from sessionpacks_flask.context import studio, zone
+from sessionpacks_flask.office import blueprint
+from sessionpacks_flask.problems import BadRequest
+from sessionpacks_flask.report_charts import (
+    attendance_by_service,
+    expiring_by_week,
+    money_charts,
+)
+
+LISTS = {
+    "holders": "Pass holders",
+    "expiring": "Passes expiring soon",
+    "low-balance": "Passes running low",
+    "unused": "Passes sold and never used",
+    "suspended": "Suspended passes",
+}
+_LIST_RULE = "any(" + ", ".join(repr(name) for name in LISTS) + "):which"
+STEPS = ("month", "week")
+# Dates outside these years are typing mistakes (and beyond them a day's end can overflow).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+# The liability page's chart looks back a year from its date.
+LOOK_BACK = dt.timedelta(days=365)
+
+
+@attrs.frozen
+class Shown:
+    """A report ready for its page and its CSV file."""
+
+    title: str
+    table: Table
+    filename: str
+    page: dict[str, Any]
+
+
+Builder = Callable[[Mapping[str, str]], Shown]
+
+
+@blueprint.get("/reports")
+def reports() -> str:
+    """Every report, with the month's headline figures: what is owed, what was earned."""
+    core = studio().reports
+    start, end = _period(_this_month())
+    return render_template(
+        "sessionpacks/office/reports.html",
+        lists=LISTS,
+        owed=core.liability().totals(),
+        month=core.revenue(start, end).totals(),
+    )
+
+
+@blueprint.get(f"/reports/passes/<{_LIST_RULE}>")
+def pass_report(which: str) -> tuple[str, int]:
+    return _page(
+        "sessionpacks/office/report_passes.html",
+        lambda args: _passes(which, args),
+        which=which,
+        title=LISTS[which],
+        **_choices(),
+    )
+
+
+@blueprint.get(f"/reports/passes/<{_LIST_RULE}>.csv")
+def pass_report_csv(which: str) -> Response | tuple[str, int]:
+    return _csv(lambda args: _passes(which, args), pass_report, which=which)
+
+
+@blueprint.get("/reports/liability")
+def liability_report() -> tuple[str, int]:
+    return _page("sessionpacks/office/report_liability.html", _liability)
+
+
+@blueprint.get("/reports/liability.csv")
+def liability_report_csv() -> Response | tuple[str, int]:
+    return _csv(_liability, liability_report)
+
+
+@blueprint.get("/reports/revenue")
+def revenue_report() -> tuple[str, int]:
+    return _page("sessionpacks/office/report_revenue.html", _revenue, _this_month())
+
+
+@blueprint.get("/reports/revenue.csv")
+def revenue_report_csv() -> Response | tuple[str, int]:
+    return _csv(_revenue, revenue_report)
+
+
+@blueprint.get("/reports/attendance")
+def attendance_report() -> tuple[str, int]:
+    return _page("sessionpacks/office/report_attendance.html", _attendance, _this_month())
+
+
+@blueprint.get("/reports/attendance.csv")
+def attendance_report_csv() -> Response | tuple[str, int]:
+    return _csv(_attendance, attendance_report)
+
+
+@blueprint.get("/reports/sales")
+def sales_report() -> tuple[str, int]:
+    return _page("sessionpacks/office/report_sales.html", _sales, _this_month())
+
+
+@blueprint.get("/reports/sales.csv")
+def sales_report_csv() -> Response | tuple[str, int]:
+    return _csv(_sales, sales_report)
+
+
+# -- the reports ---------------------------------------------------------------------------------
+
+
+def _passes(which: str, args: Mapping[str, str]) -> Shown:
+    as_of = _as_of(args)
+    reports = studio().reports
+    found: PassListReport
+    if which == "holders":
+        state = args.get("state") or ""
+        if state and state not in {s.value for s in PassState}:
+            raise BadRequest(f"choose a pass state from the list, not {state!r}")
+        found = reports.holders(
+            as_of=as_of,
+            template_id=_number(args, "template_id", 1, 2**31 - 1),
+            service_id=_number(args, "service_id", 1, 2**31 - 1),
+            states=(state,) if state else None,
+        )
+    elif which == "expiring":
+        days = _number(args, "days", 1, 3660) or 30
+        found = reports.expiring(within_days=days, as_of=as_of)
+    elif which == "low-balance":
+        left = _number(args, "sessions_left", 0, 1000)
+        found = reports.low_balance(sessions_left=1 if left is None else left, as_of=as_of)
+    elif which == "unused":
+        found = reports.unused(as_of=as_of)
+    else:
+        found = reports.suspended(as_of=as_of)
+    chart = expiring_by_week(found, zone()) if which == "expiring" else None
+    return Shown(
+        LISTS[which],
+        found.table(),
+        f"passes-{which}-{_dated(found.as_of)}.csv",
+        {"report": found, "chart": chart},
+    )
+
+
+def _liability(args: Mapping[str, str]) -> Shown:
+    as_of = _as_of(args)
+    reports = studio().reports
+    found = reports.liability(as_of=as_of)
+    since = found.as_of - LOOK_BACK
+    history = reports.money_over_time(since, found.as_of, step="month")
+    opening = reports.liability(as_of=since).totals()
+    return Shown(
+        "Liability",
+        found.table(),
+        f"liability-{_dated(found.as_of)}.csv",
+        {"report": found, "charts": money_charts(history, opening, liability_only=True)},
+    )
+
+
+def _revenue(args: Mapping[str, str]) -> Shown:
+    start, end = _period(args)
+    step = _step(args)
+    reports = studio().reports
+    found = reports.revenue(start, end)
+    history = reports.money_over_time(start, end, step=step)
+    opening = {line.currency: line.deferred_at_start for line in found.totals()}
+    return Shown(
+        "Revenue",
+        found.table(),
+        f"revenue-{_days(start, end)}.csv",
+        {"report": found, "totals": found.totals(), "charts": money_charts(history, opening)},
+    )
+
+
+def _attendance(args: Mapping[str, str]) -> Shown:
+    start, end = _period(args)
+    found = studio().reports.attendance(start, end)
+    return Shown(
+        "Attendance",
+        found.table(),
+        f"attendance-{_days(start, end)}.csv",
+        {"report": found, "chart": attendance_by_service(found)},
+    )
+
+
+def _sales(args: Mapping[str, str]) -> Shown:
+    start, end = _period(args)
+    found = studio().reports.sales(start, end, step=_step(args))
+    return Shown("Sales", found.table(), f"sales-{_days(start, end)}.csv", {"report": found})
+
+
+# -- pages and files -----------------------------------------------------------------------------
+
+
+def _page(
+    template: str, build: Builder, defaults: Mapping[str, str] | None = None, **extra: Any
+) -> tuple[str, int]:
+    """The report's page, or the same page with the error and the input kept (400). Fields
+    left empty show the ``defaults`` the report used."""
+    values = {**(defaults or {}), **{k: v for k, v in _values().items() if v}}
+    try:
+        shown = build(values)
+    except InvalidInput as error:
+        return render_template(template, values=values, error=str(error), **extra), 400
+    page = {"title": shown.title, **extra}
+    return render_template(template, values=values, table=shown.table, **page, **shown.page), 200
+
+
+def _csv(
+    build: Builder, page: Callable[..., tuple[str, int]], **path: str
+) -> Response | tuple[str, int]:
+    try:
+        shown = build(_values())
+    except InvalidInput:
+        # The page says what is wrong, in words, with the input kept.
+        return page(**path)
+    return Response(
+        shown.table.to_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{shown.filename}"'},
+    )
+
+
+def _values() -> dict[str, str]:
+    """The form's fields as typed, to show them back."""
+    return {name: value.strip() for name, value in request.args.items()}
+
+
+def _choices() -> dict[str, Any]:
+    core = studio()
+    return {
+        "templates": core.templates(include_archived=True),
+        "services": core.services(),
+        "states": [s.value for s in PassState],
+        "held": ", ".join(s.value for s in HELD),
+    }
+
+
+# -- reading the form ----------------------------------------------------------------------------
+
+
+def _day(args: Mapping[str, str], name: str, label: str) -> dt.date | None:
+    try:
+        found = forms.day(args, name)
+    except BadRequest:
+        raise BadRequest(
+            f"the {label} must be a date such as 2026-03-31, got {args.get(name)!r}"
+        ) from None
+    if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise BadRequest(f"the {label} must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return found
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), zone())
+
+
+def _as_of(args: Mapping[str, str]) -> dt.datetime | None:
+    """The end of the chosen day in the studio's zone; None (now) for today or later."""
+    day = _day(args, "as_of", "date")
+    if day is None:
+        return None
+    end = _start_of(day + dt.timedelta(days=1))
+    return None if end >= studio().clock.now() else end
+
+
+def _dated(moment: dt.datetime) -> str:
+    """The day a report is as of: the chosen day, whose end it is at, or today."""
+    return f"{(moment - dt.timedelta(microseconds=1)).astimezone(zone()):%Y-%m-%d}"
+
+
+def _this_month() -> dict[str, str]:
+    """The period a report shows unless told: this month so far."""
+    today = studio().clock.now().astimezone(zone()).date()
+    return {"start": f"{today.replace(day=1):%Y-%m-%d}", "end": f"{today:%Y-%m-%d}"}
+
+
+def _period(args: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of the first day to the end of the last; this month so far by default."""
+    month = _this_month()
+    first = _day(args, "start", "start date") or dt.date.fromisoformat(month["start"])
+    last = _day(args, "end", "end date") or dt.date.fromisoformat(month["end"])
+    if last < first:
+        raise BadRequest(f"the end date ({last}) is before the start date ({first})")
+    return _start_of(first), _start_of(last + dt.timedelta(days=1))
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> str:
+    last = (end - dt.timedelta(days=1)).astimezone(zone())
+    return f"{start.astimezone(zone()):%Y-%m-%d}-to-{last:%Y-%m-%d}"
+
+
+def _step(args: Mapping[str, str]) -> str:
+    step = args.get("step") or "month"
+    if step not in STEPS:
+        raise BadRequest(f"group by week or month, not {step!r}")
+    return step
+
+
+def _number(args: Mapping[str, str], name: str, lowest: int, highest: int) -> int | None:
+    found = forms.integer(args, name, required=False)
+    if found is not None and not lowest <= found <= highest:
+        raise BadRequest(f"the field {name!r} must be between {lowest} and {highest}, got {found}")
+    return found

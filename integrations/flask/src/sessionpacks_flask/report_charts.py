@@ -1,0 +1,161 @@
+"""The office's report charts: what each one plots, made from the core's reports and drawn by
+:mod:`sessionpacks_flask.charts`. Nothing here imports Flask, so another integration can show
+the same charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+
+import attrs
+
+from sessionpacks.reports import AttendanceReport, MoneyOverTime, PassListReport
+from sessionpacks.reports.tables import money
+from sessionpacks_flask.charts import Bar, Series, bar_chart, line_chart
+
+# More weeks than this are too many bars to read; the chart then shows only weeks with passes.
+_MOST_WEEKS = 26
+
+
+@attrs.frozen
+class Chart:
+    """An SVG chart, its title, and the table of the figures it draws, shown beside it."""
+
+    title: str
+    svg: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def expiring_by_week(report: PassListReport, zone: dt.tzinfo) -> Chart:
+    """Passes expiring in each week (from Monday, in the studio's zone)."""
+    weeks: Counter[dt.date] = Counter()
+    for held in report.passes:
+        if held.expires_at is not None:
+            weeks[_monday(held.expires_at.astimezone(zone).date())] += 1
+    if weeks:
+        first, last = min(weeks), max(weeks)
+        span = (last - first).days // 7 + 1
+        if span <= _MOST_WEEKS:
+            for n in range(span):
+                weeks[first + dt.timedelta(weeks=n)] += 0
+    ordered = sorted(weeks.items())
+    bars = [Bar(f"week of {week:%Y-%m-%d}", count, _passes(count)) for week, count in ordered]
+    title = "Passes expiring by week"
+    svg = bar_chart(
+        title,
+        "Horizontal bars, one per week starting on Monday, each labelled with the number of"
+        " passes that expire in it.",
+        bars,
+    )
+    rows = tuple((f"{week:%Y-%m-%d}", str(count)) for week, count in ordered)
+    return Chart(title, svg, ("week of", "passes expiring"), rows)
+
+
+def attendance_by_service(report: AttendanceReport) -> Chart:
+    bars = [Bar(s.service, s.redemptions, str(s.redemptions)) for s in report.by_service]
+    title = "Attendance by service"
+    svg = bar_chart(
+        title,
+        "Horizontal bars, one per service, each labelled with the number of visits paid with"
+        " credits in the period.",
+        bars,
+    )
+    return Chart(title, svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
+
+
+def money_charts(
+    report: MoneyOverTime, opening: Mapping[str, int], *, liability_only: bool = False
+) -> list[Chart]:
+    """Per currency: the unused paid credits (liability) at the end of each week or month and,
+    unless ``liability_only``, the sales and revenue recognised in it. Weeks or months without
+    any entry are filled in: nothing sold or earned, the liability carried forward from
+    ``opening`` (the liability at the report's start)."""
+    labels = _periods(report.start, report.end, report.step)
+    found: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for point in report.points:
+        found[point.currency][point.period_start] = (
+            point.sales,
+            point.recognised,
+            point.deferred_at_end,
+        )
+    charts = []
+    for currency in sorted(set(found) | {c for c, v in opening.items() if v}):
+        held, sold, earned = [], [], []
+        level = opening.get(currency, 0)
+        for label in labels:
+            sales, recognised, level = found[currency].get(label, (0, 0, level))
+            held.append(level)
+            sold.append(sales)
+            earned.append(recognised)
+        charts.append(_liability_chart(currency, report.step, labels, held))
+        if not liability_only:
+            charts.append(_revenue_chart(currency, report.step, labels, sold, earned))
+    return charts
+
+
+def _liability_chart(currency: str, step: str, labels: list[str], held: list[int]) -> Chart:
+    title = f"Unused paid credits (liability) in {currency}"
+    svg = line_chart(
+        title,
+        f"A line of the value of paid credits not yet used, in {currency}, at the end of each"
+        f" {step}.",
+        labels,
+        [Series("liability", tuple(_major(v, currency) for v in held))],
+    )
+    rows = tuple((label, money(v, currency)) for label, v in zip(labels, held, strict=True))
+    return Chart(title, svg, (f"{step} from", f"liability at its end ({currency})"), rows)
+
+
+def _revenue_chart(
+    currency: str, step: str, labels: list[str], sold: list[int], earned: list[int]
+) -> Chart:
+    title = f"Sales and revenue recognised in {currency}"
+    svg = line_chart(
+        title,
+        f"Two lines per {step}: sales (solid, round markers) and revenue recognised (dashed,"
+        f" square markers), in {currency}.",
+        labels,
+        [
+            Series("sales", tuple(_major(v, currency) for v in sold)),
+            Series("recognised", tuple(_major(v, currency) for v in earned)),
+        ],
+    )
+    rows = tuple(
+        (label, money(s, currency), money(e, currency))
+        for label, s, e in zip(labels, sold, earned, strict=True)
+    )
+    columns = (f"{step} from", f"sales ({currency})", f"recognised ({currency})")
+    return Chart(title, svg, columns, rows)
+
+
+def _periods(start: dt.datetime, end: dt.datetime, step: str) -> list[str]:
+    """Every week (Monday) or month the core groups entries of (start, end] by, in UTC as the
+    core does."""
+    first = start.astimezone(dt.timezone.utc).date()
+    last = end.astimezone(dt.timezone.utc).date()
+    found = []
+    if step == "week":
+        day = _monday(first)
+        while day <= last:
+            found.append(f"{day:%Y-%m-%d}")
+            day += dt.timedelta(weeks=1)
+        return found
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        found.append(f"{year:04d}-{month:02d}-01")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _major(minor: int, currency: str) -> float:
+    return float(money(minor, currency))
+
+
+def _passes(count: int) -> str:
+    return f"{count} pass" if count == 1 else f"{count} passes"
