@@ -102,6 +102,12 @@ def test_money_reconciles_to_the_minor_unit_for_every_period(engine: Engine) -> 
                     _passes.c.remaining == 0, _passes.c.value_left_minor != 0
                 )
             ).scalar_one()
+            ended_holding = conn.execute(
+                sa.select(sa.func.count()).where(
+                    _passes.c.state.not_in(("active", "pending", "suspended")),
+                    (_passes.c.remaining != 0) | (_passes.c.value_left_minor != 0),
+                )
+            ).scalar_one()
             negative = conn.execute(
                 sa.select(sa.func.count()).where(_passes.c.value_left_minor < 0)
             ).scalar_one()
@@ -110,7 +116,7 @@ def test_money_reconciles_to_the_minor_unit_for_every_period(engine: Engine) -> 
                     _refunds.c.state == "succeeded"
                 )
             ).scalar_one()
-        assert (empty_with_value, negative) == (0, 0)
+        assert (empty_with_value, negative, ended_holding) == (0, 0, 0)
         assert reports.liability(as_of=now).totals() == {
             c: int(v) for c, v in carried.items() if int(v)
         }

@@ -91,7 +91,7 @@ def smiths(shop: Shop, clock: ManualClock) -> dict[str, Any]:
     s.reverse(used[0], reason="booked in error", **shop.writes())
     for _ in range(4):  # 120 + 100 + 100 + 100 = 420.00: 80.00 left
         shop.redeem(anna.id, yoga.id, pass_id=passes["cash"], channel=Channel.KIOSK)
-    shop.redeem(anna.id, pt.id, pass_id=passes["minutes"])
+    pt_used = shop.redeem(anna.id, pt.id, pass_id=passes["minutes"])
     s.suspend(passes["jones"], reason="travelling", **shop.writes())
     clock.advance(DAY)
     return {
@@ -101,6 +101,7 @@ def smiths(shop: Shop, clock: ManualClock) -> dict[str, Any]:
         "pt": pt,
         "templates": {"ten": ten, "cash": cash, "minutes": minutes},
         "passes": passes,
+        "pt_used": pt_used,
     }
 
 
@@ -152,6 +153,29 @@ def test_expiry_and_refund_are_breakage_and_money_back(
     assert (usd.used, usd.forfeited) == (45_500, 13_500)
     assert usd.reconciles
     assert s.reports.liability().totals() == {"USD": 8_000 + 10_000}
+
+
+def test_credit_given_back_to_an_expired_pass_is_forfeited_with_it(
+    shop: Shop, smiths: dict[str, Any], clock: ManualClock
+) -> None:
+    s = shop.studio
+    minutes = smiths["passes"]["minutes"]
+    clock.advance(30 * DAY)
+    s.expire_due()
+    before = s.reports.revenue(BEFORE, clock.now()).totals()[0]
+    s.reverse(smiths["pt_used"], reason="the session was cancelled", **shop.writes())
+    # The 30 minutes come back to an expired pass and go with it: nothing is owed for them,
+    # and their 15.00 moves from used to breakage.
+    assert s.pass_balance(minutes).remaining == 0
+    after = s.reports.revenue(BEFORE, clock.now()).totals()[0]
+    assert (after.used, after.forfeited) == (before.used - 1_500, before.forfeited + 1_500)
+    assert after.deferred_at_end == before.deferred_at_end
+    # Reopening the pass gives back all that its expiries took: 300 minutes worth 150.00.
+    s.extend(minutes, by=dt.timedelta(days=60), reason="injury", **shop.writes())
+    assert s.pass_balance(minutes).remaining == 300
+    reopened = s.reports.revenue(BEFORE, clock.now()).totals()[0]
+    assert reopened.deferred_at_end == before.deferred_at_end + 15_000
+    assert reopened.reconciles
 
 
 def test_pass_lists_find_expiring_low_unused_and_suspended_passes(

@@ -85,6 +85,19 @@ def reverse(
         )
         for t in taken
     ]
+    balances = [balance for _, balance, _ in written]
+    for index, t in enumerate(taken):
+        if locked[t.pass_id].state == PassState.EXPIRED.value:
+            # Credits given back to an expired pass are forfeited with it at once, as breakage:
+            # an expired pass holds nothing, and extending it gives them back with the rest.
+            back = lock_pass(ctx.conn, t.pass_id)
+            _, balances[index], _ = append_entry(
+                ctx,
+                back,
+                EntryKind.EXPIRE,
+                t.delta,
+                reason="expired: the pass had expired when the redemption was reversed",
+            )
     ctx.conn.execute(
         update(_redemptions).where(_redemptions.c.id == redemption_id).values(reversed_at=ctx.now)
     )
@@ -93,7 +106,7 @@ def reverse(
         pass_ids=tuple(t.pass_id for t in taken),
         entry_ids=tuple(entry_id for entry_id, _, _ in written),
         deltas=tuple(-t.delta for t in taken),
-        balances_after=tuple(balance for _, balance, _ in written),
+        balances_after=tuple(balances),
         operation_id=ctx.operation_id,
         redemption_id=redemption_id,
     )

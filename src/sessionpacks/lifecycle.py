@@ -12,14 +12,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState
 from sessionpacks.ledger import append_entry, entries, lock_pass, passes
 from sessionpacks.transactions import WriteContext
-from sessionpacks.valuation import EntryValue, of_entry
+from sessionpacks.valuation import EntryValue
 from sessionpacks.values import LifecycleResult, Target
 
 Authorize = Callable[[WriteContext, str, Target], None]
@@ -164,16 +164,30 @@ def expire(ctx: WriteContext, authorize: Authorize, pass_id: int) -> LifecycleRe
 
 
 def _forfeited(ctx: WriteContext, pass_id: int) -> tuple[int, EntryValue]:
-    """The units the pass's last expiry took, and the value that gives them back."""
-    last_expiry = ctx.conn.execute(
-        select(entries.c.delta, entries.c.value_change_minor, entries.c.value_minor)
-        .where(entries.c.pass_id == pass_id, entries.c.kind == EntryKind.EXPIRE.value)
-        .order_by(entries.c.created_at.desc(), entries.c.id.desc())
-        .limit(1)
-    ).one_or_none()
-    if last_expiry is None:
-        return 0, EntryValue.none()
-    return -int(last_expiry.delta), EntryValue.restoring(of_entry(last_expiry))
+    """The units the pass's expiries took since it was last reopened (the sweep's, and credits
+    given back to it while expired), and the value that gives them back."""
+    reopened = (
+        select(func.coalesce(func.max(entries.c.id), 0))
+        .where(
+            entries.c.pass_id == pass_id,
+            entries.c.kind == EntryKind.EXTEND.value,
+            entries.c.delta > 0,
+        )
+        .scalar_subquery()
+    )
+    taken = ctx.conn.execute(
+        select(
+            func.coalesce(func.sum(entries.c.delta), 0),
+            func.coalesce(func.sum(entries.c.value_change_minor), 0),
+            func.coalesce(func.sum(entries.c.value_minor), 0),
+        ).where(
+            entries.c.pass_id == pass_id,
+            entries.c.kind == EntryKind.EXPIRE.value,
+            entries.c.id > reopened,
+        )
+    ).one()
+    units, change, recognised = (int(v) for v in taken)
+    return -units, EntryValue(-change, -recognised)
 
 
 def _open_state(row: Row[Any], balance: int, now: dt.datetime) -> PassState:

@@ -174,7 +174,7 @@ def pass_list(
         .join(accounts, accounts.c.id == passes.c.account_id)
         .outerjoin(members, members.c.id == passes.c.member_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(passes.c.created_at <= moment, *_criteria(which, given, balance, moment))
+        .where(passes.c.created_at <= moment, *_criteria(which, given, balance, moment, past))
         # Now, the stored state narrows the passes through its index; a past state is worked
         # out from the entries, so a past list reads every pass made by then.
         .where(passes.c.state.in_(_stored(which, given)) if not past else sa.true())
@@ -245,7 +245,11 @@ def _state_then(row: Any, moment: dt.datetime, past: bool) -> PassState:
 
 
 def _criteria(
-    which: PassList, given: ListFilter, balance: sa.ColumnElement[Any], moment: dt.datetime
+    which: PassList,
+    given: ListFilter,
+    balance: sa.ColumnElement[Any],
+    moment: dt.datetime,
+    past: bool,
 ) -> list[sa.ColumnElement[bool]]:
     found: list[sa.ColumnElement[bool]] = []
     if given.template_id is not None:
@@ -262,15 +266,25 @@ def _criteria(
         cost = _session_cost()
         found += [balance > 0, cost.is_not(None), balance < (given.sessions_left + 1) * cost]
     elif which is PassList.UNUSED:
-        # Sold (paid for) and nothing ever taken from it.
-        found += [
-            passes.c.cost_basis_minor > 0,
-            ~exists().where(
-                entries.c.pass_id == passes.c.id,
-                entries.c.kind == EntryKind.REDEEM.value,
-                entries.c.created_at <= moment,
-            ),
-        ]
+        # Paid for, and no redemption of it counts (a reversed one was undone).
+        found.append(passes.c.cost_basis_minor > 0)
+        if past:
+            undone = entries.alias("undone")
+            found.append(
+                ~exists().where(
+                    entries.c.pass_id == passes.c.id,
+                    entries.c.kind == EntryKind.REDEEM.value,
+                    entries.c.created_at <= moment,
+                    ~exists().where(
+                        undone.c.pass_id == passes.c.id,
+                        undone.c.redemption_id == entries.c.redemption_id,
+                        undone.c.kind == EntryKind.REVERSE.value,
+                        undone.c.created_at <= moment,
+                    ),
+                )
+            )
+        else:
+            found.append(passes.c.redeemed_count == 0)
     elif which is PassList.SUSPENDED:
         found.append(passes.c.state == PassState.SUSPENDED.value)
     return found

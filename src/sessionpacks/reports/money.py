@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from sessionpacks.enums import EntryKind
+from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Template, table
 from sessionpacks.reports import periods
@@ -34,6 +34,8 @@ from sessionpacks.reports.tables import Table, moment, money, rows
 templates = table(Template)
 
 _USED = (EntryKind.REDEEM.value, EntryKind.REVERSE.value)
+# The states in which a pass may hold units and value.
+HOLDING = (PassState.ACTIVE.value, PassState.PENDING.value, PassState.SUSPENDED.value)
 
 
 @attrs.frozen
@@ -180,7 +182,9 @@ Group = tuple[int | None, str | None, str]  # template id, template name, curren
 
 def _current(conn: Connection) -> dict[Group, tuple[int, int]]:
     """What the passes hold and carry now, by template and currency: the cached sums of every
-    entry, one row per pass read."""
+    entry. Only a pass that can still be used holds anything (an expiry, a void, a refund takes
+    it all, and credits given back to an expired pass expire with it), so the state index
+    finds them without reading the passes that ended."""
     query = (
         select(
             passes.c.template_id,
@@ -191,7 +195,7 @@ def _current(conn: Connection) -> dict[Group, tuple[int, int]]:
         )
         .select_from(passes)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(passes.c.cost_currency.is_not(None))
+        .where(passes.c.cost_currency.is_not(None), passes.c.state.in_(HOLDING))
         .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
     )
     return {(t, n, c): (int(units), int(value)) for t, n, c, units, value in conn.execute(query)}

@@ -2,7 +2,9 @@
 indexes the reports search.
 
 Existing ledgers are valued by replaying each pass's entries in order with the rules new entries
-follow (see sessionpacks.valuation), so reports agree with the past as well as the future.
+follow (see sessionpacks.valuation), so reports agree with the past as well as the future. One
+old case has no new counterpart: credits given back to a pass that had expired stayed on it;
+their value stays recognised, as the credits stay forfeited (new reversals expire them at once).
 
 Revision ID: 0011
 Revises: 0010
@@ -111,11 +113,13 @@ def _replay(
     valued: list[tuple[int, int, int | None]] = []
     by_redemption: dict[int, tuple[int, int | None]] = {}
     last_expiry: tuple[int, int] = (0, 0)  # units, value
+    ended = False
     for row in rows:
         if row.pass_id != current:
             if current is not None:
                 yield current, (value, valued)
             current, value, valued, by_redemption, last_expiry = row.pass_id, 0, [], {}, (0, 0)
+            ended = False
         before = row.balance_after - row.delta
         reason = row.reason or ""
         change: int
@@ -135,6 +139,8 @@ def _replay(
                 by_redemption[row.redemption_id] = (change, recognised)
             elif row.kind == "expire":
                 last_expiry = (-row.delta, taken)
+        elif row.delta > 0 and row.kind == "reverse" and ended:
+            change, recognised = 0, 0
         elif row.delta > 0 and row.kind == "reverse" and row.redemption_id in by_redemption:
             earlier_change, earlier_recognised = by_redemption[row.redemption_id]
             change = -earlier_change
@@ -148,6 +154,10 @@ def _replay(
             change = carried.get(row.operation_id, 0)
         else:
             change = 0  # free units, or a change of dates
+        if row.kind in ("expire", "void", "refund"):
+            ended = True
+        elif row.delta > 0 and row.kind in ("extend", "adjust"):
+            ended = False  # reopened: extended, a refund refused, or rollover units kept
         value += change
         valued.append((row.id, change, recognised))
     if current is not None:
