@@ -234,6 +234,7 @@ def test_attendance_counts_redemptions_no_shows_and_late_cancellations(
     # kept as a no-show, one late-cancelled (both keep their credit).
     assert by_name == {"Yoga": (6, 0, 0), "PT": (3, 1, 1)}
     assert dict(seen.by_channel) == {"kiosk": 4, "office": 5}
+    assert seen.channel_table().rows == (("check-in kiosk", 4), ("front desk", 5))
     assert dict(seen.by_week) == {"2026-01-05": 9}
 
 

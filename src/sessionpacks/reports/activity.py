@@ -10,7 +10,7 @@ import attrs
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
-from sessionpacks.enums import BookingState, EntryKind
+from sessionpacks.enums import BookingState, Channel, EntryKind
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Booking, Operation, Redemption, Service, Template, table
 from sessionpacks.reports import periods
@@ -21,6 +21,17 @@ operations = table(Operation)
 services = table(Service)
 bookings = table(Booking)
 templates = table(Template)
+
+
+# How staff name the doors a redemption came through.
+CHANNEL_NAMES = {
+    Channel.OFFICE.value: "front desk",
+    Channel.KIOSK.value: "check-in kiosk",
+    Channel.PORTAL.value: "member portal",
+    Channel.API.value: "API",
+    Channel.CLI.value: "command line",
+    Channel.SYSTEM.value: "automatic",
+}
 
 
 @attrs.frozen
@@ -57,7 +68,8 @@ class AttendanceReport:
         )
 
     def channel_table(self) -> Table:
-        return Table("Redemptions by channel", ("channel", "redemptions"), rows(*self.by_channel))
+        named = [(CHANNEL_NAMES.get(channel, channel), count) for channel, count in self.by_channel]
+        return Table("Redemptions by channel", ("channel", "redemptions"), rows(*named))
 
     def week_table(self) -> Table:
         return Table("Redemptions by week", ("week of", "redemptions"), rows(*self.by_week))
