@@ -42,7 +42,7 @@ PER_YEAR = 11_000
 MOST_USES = 9
 SIZES = (1, 10)  # years of history: about 100k and 1M entries (9 a pass on average)
 CHUNK = 10_000
-REPEAT = 3
+REPEAT = 5
 
 
 def _tables() -> dict[str, sa.Table]:
@@ -232,7 +232,7 @@ def run(url: str, name: str) -> None:
         engine.dispose()
     small, large = SIZES
     print(f"\n{name}: {small} and {large} years of history, about 100k and 1M ledger entries"
-          " (best of 3, seconds)")  # fmt: skip
+          " (best of 5, seconds)")  # fmt: skip
     print(f"{'report':<20}{'100k':>9}{'1M':>9}{'1M/100k':>9}{'raw 1M':>9}{'lib/raw':>9}  target")
     growth = []
     for label in results[small]:
