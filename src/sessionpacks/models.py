@@ -168,7 +168,6 @@ class Pass(Base):
         Index("ix_sessionpacks_passes_account_state", "account_id", "state"),
         # The expiry sweep's and the reminders' search: open passes by expiry.
         Index("ix_sessionpacks_passes_state_expires", "state", "expires_at", "id"),
-        Index("ix_sessionpacks_passes_template_state", "template_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -43,13 +43,9 @@ def upgrade() -> None:
         ["created_at", "id"],
     )
     op.create_index("ix_sessionpacks_redemptions_time", "sessionpacks_redemptions", ["occurred_at"])
-    op.create_index(
-        "ix_sessionpacks_passes_template_state", "sessionpacks_passes", ["template_id", "state"]
-    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sessionpacks_passes_template_state", table_name="sessionpacks_passes")
     op.drop_index("ix_sessionpacks_redemptions_time", table_name="sessionpacks_redemptions")
     op.drop_index("ix_sessionpacks_ledger_entries_time", table_name="sessionpacks_ledger_entries")
     with op.batch_alter_table("sessionpacks_ledger_entries") as batch:
