@@ -107,6 +107,24 @@ def test_manage_py_sessionpacks_is_the_whole_command_line() -> None:
     assert refused.stderr.startswith("error:")
 
 
+def test_manage_py_sessionpacks_prints_the_reports() -> None:
+    studio = sessionpacks_django.studio()
+    account = studio.add_account("fam-r", "The Ramos")
+    studio.grant(
+        account.id,
+        PassTerms(quantity=10, cost_basis_minor=9_000, cost_currency="EUR"),
+        reason="paid at the desk",
+        idempotency_key="grant-fam-r",
+        actor=sessionpacks_django.Identity.staff("setup", "owner").actor,
+        channel="office",
+    )
+    owed = _run_manage("sessionpacks", "report", "liability", "--csv")
+    assert owed.returncode == 0, owed.stderr
+    assert "granted without a template,EUR,10,90.00" in owed.stdout.splitlines()
+    listed = _run_manage("sessionpacks", "report", "holders", "--json")
+    assert "The Ramos" in [p["account_name"] for p in json.loads(listed.stdout)["passes"]]
+
+
 def test_call_command_runs_core_commands() -> None:
     call_command("sessionpacks", "db", "upgrade")
     assert _sessionpacks_revision() == _head()
