@@ -1291,9 +1291,16 @@ class Studio:
         return self._read(lambda conn: renewing.listing(conn, wanted))
 
     @_on_its_own
-    def renew_due(self, now: dt.datetime | None = None) -> renewing.RenewalReport:
+    def renew_due(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> renewing.RenewalReport:
         """Renew every studio-billed plan whose period has ended (charging the new period) and
         sell again every auto-renewing pass that is used up or past its expiry.
+        ``on_progress`` hears how many plans and passes were handled so far (renewed or not)
+        after each.
 
         Safe to run from several processes at once and to run again after a crash: each charge
         has an idempotency key made from the subscription and period, or from the old pass, so it
@@ -1304,6 +1311,7 @@ class Studio:
         done: list[PlanPeriodResult] = []
         sold: list[AutoRenewResult] = []
         failures: list[renewing.RenewalFailure] = []
+        handled = 0
         for subscription_id in self._read(lambda conn: plans.due(conn, moment, Billing.STUDIO)):
             try:
                 renewed = self._renew_studio_plan(subscription_id, moment, system)
@@ -1312,6 +1320,9 @@ class Studio:
             else:
                 if renewed is not None:
                     done.append(renewed)
+            handled += 1
+            if on_progress is not None:
+                on_progress(handled)
         for pass_id in self._read(lambda conn: renewing.due_passes(conn, moment)):
             try:
                 sold.append(
@@ -1321,6 +1332,9 @@ class Studio:
                 )
             except SessionPacksError as error:
                 failures.append(renewing.RenewalFailure("pass", pass_id, str(error)))
+            handled += 1
+            if on_progress is not None:
+                on_progress(handled)
         return renewing.RenewalReport(tuple(done), tuple(sold), tuple(failures))
 
     def _renew_exhausted(self, pass_id: int) -> None:
