@@ -216,7 +216,7 @@ class Studio:
             self.hooks,
             self.clock,
             self.settings.side_effect_attempts,
-            defaults.collecting_tasks,
+            defaults,
         )
         self._writer = Writer(
             bind,
