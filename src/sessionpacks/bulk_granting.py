@@ -169,24 +169,27 @@ def grant_chunk(
     ]
     pass_ids = _insert_passes(ctx, terms, batch.reason, granted) if granted else []
     new_passes = iter(pass_ids)
-    ctx.conn.execute(
-        insert(_items),
-        [
-            {
-                "batch_id": batch_id,
-                "position": done + offset,
-                "account_ref": _stored_ref(recipient),
-                "account_id": account_id,
-                "member_id": recipient.member_id,
-                "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
-                "why": why.value if why else None,
-                "pass_id": None if why else next(new_passes),
-            }
-            for offset, (recipient, (account_id, why)) in enumerate(
-                zip(fresh, outcomes, strict=True)
-            )
-        ],
-    )
+    items = [
+        {
+            "batch_id": batch_id,
+            "position": done + offset,
+            "account_ref": _stored_ref(recipient),
+            "account_id": account_id,
+            "member_id": recipient.member_id,
+            "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
+            "why": why.value if why else None,
+            "pass_id": None if why else next(new_passes),
+        }
+        for offset, (recipient, (account_id, why)) in enumerate(zip(fresh, outcomes, strict=True))
+    ]
+    if ctx.conn.dialect.name == "postgresql":
+        # One statement over a column array each: psycopg would send an executemany's rows one
+        # by one, each a round of its pipeline.
+        ctx.conn.execute(
+            _insert_items_from_arrays(), {name: [i[name] for i in items] for name in _ITEM_COLUMNS}
+        )
+    else:
+        ctx.conn.execute(insert(_items), items)
     ctx.conn.execute(
         update(_batches)
         .where(_batches.c.id == batch_id)
@@ -435,6 +438,23 @@ def _insert_passes_from_holders(dialect: str) -> sa.Insert:
             select(account_id, member_id, *shared).select_from(source),
         )
         .returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id)
+    )
+
+
+_ITEM_COLUMNS = (
+    "batch_id", "position", "account_ref", "account_id", "member_id", "outcome", "why", "pass_id",
+)  # fmt: skip
+
+
+@functools.cache
+def _insert_items_from_arrays() -> sa.Insert:
+    """PostgreSQL: a chunk's items from one array per column (unnest reads them in step)."""
+    arrays = [
+        bindparam(name, type_=postgresql.ARRAY(_items.c[name].type)) for name in _ITEM_COLUMNS
+    ]
+    rows = sa.func.unnest(*arrays).table_valued(*_ITEM_COLUMNS).render_derived()
+    return insert(_items).from_select(
+        list(_ITEM_COLUMNS), select(*(rows.c[name] for name in _ITEM_COLUMNS))
     )
 
 
