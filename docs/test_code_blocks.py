@@ -3,7 +3,8 @@
 - ``python`` blocks run in order, one namespace per page, on a fresh SQLite studio whose names
   the pages take for granted (:func:`page_namespace`: ``studio``, ``staff``, ``account``...);
 - ``console`` and ``sh`` blocks run their ``sessionpacks ...`` commands through the command
-  line, on a fresh SQLite database (``$ cat FILE`` followed by lines writes FILE first);
+  line, on a fresh SQLite database, and what a console block shows a command printing must be
+  among what it prints (``$ cat FILE`` followed by lines writes FILE first);
 - ``ini`` blocks are parsed as configuration and ``html`` blocks as Jinja templates.
 
 A block that cannot run here (an installer, a server's URL, another framework) says so in the
@@ -287,6 +288,10 @@ def test_command_block(block: Block, in_folder: Path) -> None:
         assert words[:1] == ["sessionpacks"], f"{block.name}: cannot run {command!r}; mark it"
         result = runner.invoke(cli, words[1:], env=env)
         assert result.exit_code == 0, (command, result.output, result.exception)
+        # What the page shows the command printing, it prints (spacing aside).
+        printed = {" ".join(line.split()) for line in result.stdout.splitlines()}
+        for shown in output:
+            assert " ".join(shown.split()) in printed, (command, shown, result.stdout)
 
 
 # -- configuration and templates ---------------------------------------------------------------
