@@ -182,12 +182,12 @@ def grant_chunk(
         }
         for offset, (recipient, (account_id, why)) in enumerate(zip(fresh, outcomes, strict=True))
     ]
-    if ctx.conn.dialect.name == "postgresql":
-        # One statement over a column array each: psycopg would send an executemany's rows one
-        # by one, each a round of its pipeline.
-        ctx.conn.execute(
-            _insert_items_from_arrays(), {name: [i[name] for i in items] for name in _ITEM_COLUMNS}
-        )
+    dialect = ctx.conn.dialect.name
+    if dialect in _HOLDERS:
+        # One statement with the rows as one value or an array per column (see _holders):
+        # psycopg would send an executemany's rows one by one, each a round of its pipeline,
+        # and SQLAlchemy would process each row's parameters.
+        ctx.conn.execute(_insert_items(dialect), _items_parameters(dialect, items))
     else:
         ctx.conn.execute(insert(_items), items)
     ctx.conn.execute(
@@ -268,7 +268,8 @@ def _decide(
     by_ref: dict[str, int] = {}
     if refs:
         rows = conn.execute(_accounts_by_ref(dialect), {"values": _listed(dialect, refs)})
-        by_ref = {row.ref: row.id for row in rows}
+        # Unpacked rather than read by name, which costs more; not dict(rows): a result has keys().
+        by_ref = {ref: account_id for ref, account_id in rows}  # noqa: C416
     ids = {r.account_id for r in fresh if r.account_id is not None}
     known_ids: set[int] = set()
     if ids:
@@ -279,7 +280,7 @@ def _decide(
     member_account: dict[int, int] = {}
     if member_ids:
         rows = conn.execute(_members_accounts(dialect), {"values": _listed(dialect, member_ids)})
-        member_account = {row.id: row.account_id for row in rows}
+        member_account = {member_id: account_id for member_id, account_id in rows}  # noqa: C416
     resolved = [
         (r.account_id if r.account_id in known_ids else None)
         if r.account_id is not None
@@ -292,7 +293,7 @@ def _decide(
         rows = conn.execute(
             _granted_in_batch(dialect), {"batch": batch_id, "values": _listed(dialect, accounts)}
         )
-        seen = {(row.account_id, row.member_id) for row in rows}
+        seen = {(account_id, member_id) for account_id, member_id in rows}
     allowed = {a: may_grant(a) for a in accounts}
     decided: list[tuple[int | None, SkipReason | None]] = []
     for recipient, account_id in zip(fresh, resolved, strict=True):
@@ -363,7 +364,7 @@ def _insert_passes(
             insert(_passes).returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id),
             rows,
         )
-    by_holder = {(row.account_id, row.member_id): row.id for row in made}
+    by_holder = {(account_id, member_id): pass_id for pass_id, account_id, member_id in made}
     pass_ids = [by_holder[holder] for holder in holders]
     # The grant entries, computed by the database from the new passes in one statement.
     ctx.conn.execute(
@@ -447,15 +448,29 @@ _ITEM_COLUMNS = (
 
 
 @functools.cache
-def _insert_items_from_arrays() -> sa.Insert:
-    """PostgreSQL: a chunk's items from one array per column (unnest reads them in step)."""
-    arrays = [
-        bindparam(name, type_=postgresql.ARRAY(_items.c[name].type)) for name in _ITEM_COLUMNS
-    ]
-    rows = sa.func.unnest(*arrays).table_valued(*_ITEM_COLUMNS).render_derived()
-    return insert(_items).from_select(
-        list(_ITEM_COLUMNS), select(*(rows.c[name] for name in _ITEM_COLUMNS))
-    )
+def _insert_items(dialect: str) -> sa.Insert:
+    """A chunk's items from one array per column (PostgreSQL, unnest reads them in step) or
+    from one JSON array of rows (SQLite)."""
+    columns: list[sa.ColumnElement[Any]]
+    if dialect == "postgresql":
+        arrays = [
+            bindparam(name, type_=postgresql.ARRAY(_items.c[name].type)) for name in _ITEM_COLUMNS
+        ]
+        rows = sa.func.unnest(*arrays).table_valued(*_ITEM_COLUMNS).render_derived()
+        columns = [rows.c[name] for name in _ITEM_COLUMNS]
+    else:
+        listed = sa.func.json_each(bindparam("rows", type_=sa.String)).table_valued("value")
+        columns = [
+            sa.func.json_extract(listed.c.value, f"$[{index}]")
+            for index in range(len(_ITEM_COLUMNS))
+        ]
+    return insert(_items).from_select(list(_ITEM_COLUMNS), select(*columns))
+
+
+def _items_parameters(dialect: str, items: Sequence[dict[str, object]]) -> dict[str, object]:
+    if dialect == "postgresql":
+        return {name: [item[name] for item in items] for name in _ITEM_COLUMNS}
+    return {"rows": json.dumps([[item[name] for name in _ITEM_COLUMNS] for item in items])}
 
 
 def _one_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[bool]:
