@@ -169,17 +169,18 @@ def grant_chunk(
     ]
     pass_ids = _insert_passes(ctx, terms, batch.reason, granted) if granted else []
     new_passes = iter(pass_ids)
+    # One tuple per item, in _ITEM_COLUMNS' order.
     items = [
-        {
-            "batch_id": batch_id,
-            "position": done + offset,
-            "account_ref": _stored_ref(recipient),
-            "account_id": account_id,
-            "member_id": recipient.member_id,
-            "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
-            "why": why.value if why else None,
-            "pass_id": None if why else next(new_passes),
-        }
+        (
+            batch_id,
+            done + offset,
+            _stored_ref(recipient),
+            account_id,
+            recipient.member_id,
+            _GRANTED if why is None else _SKIPPED,
+            None if why is None else why.value,
+            None if why else next(new_passes),
+        )
         for offset, (recipient, (account_id, why)) in enumerate(zip(fresh, outcomes, strict=True))
     ]
     dialect = ctx.conn.dialect.name
@@ -189,7 +190,9 @@ def grant_chunk(
         # and SQLAlchemy would process each row's parameters.
         ctx.conn.execute(_insert_items(dialect), _items_parameters(dialect, items))
     else:
-        ctx.conn.execute(insert(_items), items)
+        ctx.conn.execute(
+            insert(_items), [dict(zip(_ITEM_COLUMNS, item, strict=True)) for item in items]
+        )
     ctx.conn.execute(
         update(_batches)
         .where(_batches.c.id == batch_id)
@@ -442,6 +445,7 @@ def _insert_passes_from_holders(dialect: str) -> sa.Insert:
     )
 
 
+_GRANTED, _SKIPPED = ItemOutcome.GRANTED.value, ItemOutcome.SKIPPED.value
 _ITEM_COLUMNS = (
     "batch_id", "position", "account_ref", "account_id", "member_id", "outcome", "why", "pass_id",
 )  # fmt: skip
@@ -467,10 +471,13 @@ def _insert_items(dialect: str) -> sa.Insert:
     return insert(_items).from_select(list(_ITEM_COLUMNS), select(*columns))
 
 
-def _items_parameters(dialect: str, items: Sequence[dict[str, object]]) -> dict[str, object]:
+def _items_parameters(dialect: str, items: Sequence[tuple[object, ...]]) -> dict[str, object]:
     if dialect == "postgresql":
-        return {name: [item[name] for item in items] for name in _ITEM_COLUMNS}
-    return {"rows": json.dumps([[item[name] for name in _ITEM_COLUMNS] for item in items])}
+        return {
+            name: list(column)
+            for name, column in zip(_ITEM_COLUMNS, zip(*items, strict=True), strict=True)
+        }
+    return {"rows": json.dumps(items)}
 
 
 def _one_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[bool]:
