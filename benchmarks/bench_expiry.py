@@ -54,8 +54,9 @@ OPERATIONS = cast(sa.Table, Operation.__table__)
 ACCOUNTS = cast(sa.Table, Account.__table__)
 
 
-def seed(engine: Engine, ref: str, n: int) -> None:
-    """N active passes of one account, each with its grant entry, all due at SWEEP_AT."""
+def seed(engine: Engine, ref: str, n: int, expires: dt.datetime = EXPIRES) -> None:
+    """N active passes of one account, each with its grant entry, all expiring at ``expires``
+    (due at SWEEP_AT by default)."""
     with engine.begin() as conn:
         account_id = inserted_id(
             conn.execute(sa.insert(ACCOUNTS).values(ref=ref, name=ref, created_at=GRANTED_AT))
@@ -95,7 +96,7 @@ def seed(engine: Engine, ref: str, n: int) -> None:
                         "remaining": QUANTITY - pass_id % 4,
                         "state": "active",
                         "starts_at": None,
-                        "expires_at": EXPIRES,
+                        "expires_at": expires,
                         "cost_basis_minor": COST,
                         "cost_currency": "USD",
                         "first_rate_minor": None,

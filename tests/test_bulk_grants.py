@@ -33,6 +33,7 @@ from sessionpacks import (
     UndoOutcome,
     allow_all,
     bulk_granting,
+    hookimpl,
 )
 from sessionpacks.models import GrantBatchItem, LedgerEntry, Pass
 from sessionpacks.testing import Recorder
@@ -243,6 +244,32 @@ def test_a_rerun_with_another_list_is_refused(
     with pytest.raises(IdempotencyConflict, match="another recipient at position 0"):
         _bulk(gym.studio, shuffled)
     assert _count(engine, Pass) == 2
+
+
+class HostAuthorization:
+    """A host's own authorization plugin: it answers before the policy, account by account."""
+
+    def __init__(self, refused: set[int]) -> None:
+        self.refused = refused
+
+    @hookimpl
+    def sessionpacks_authorize(self, actor: Actor, action: str, target: Target) -> bool | None:
+        if action == "grant" and target.account_id in self.refused:
+            return False
+        return None  # no answer: the policy decides
+
+
+def test_a_hosts_authorization_plugin_is_asked_for_each_account(
+    engine: Engine, clock: ManualClock
+) -> None:
+    studio = Studio(engine, settings=Settings(policy=allow_all), clock=clock)
+    accounts = [studio.add_account(f"h{n}", "H") for n in range(3)]
+    host = HostAuthorization({accounts[1].id})
+    studio = Studio(engine, settings=Settings(policy=allow_all), clock=clock, plugins=[host])
+    report = _bulk(studio, [Recipient(account_id=a.id) for a in accounts])
+    whys = [i.why for i in studio.grant_batch_items(report.batch_id)]
+    assert whys == [None, SkipReason.NOT_AUTHORIZED, None]
+    assert (report.granted, report.skipped) == (2, 1)
 
 
 def test_bad_terms_or_refusals_write_nothing(engine: Engine, clock: ManualClock) -> None:

@@ -16,6 +16,8 @@ from sessionpacks import (
     InvalidInput,
     ManualClock,
     PassState,
+    PassTerms,
+    Recipient,
     Settings,
     Studio,
     allow_all,
@@ -176,6 +178,22 @@ def test_credit_given_back_to_an_expired_pass_is_forfeited_with_it(
     reopened = s.reports.revenue(BEFORE, clock.now()).totals()[0]
     assert reopened.deferred_at_end == before.deferred_at_end + 15_000
     assert reopened.reconciles
+
+
+def test_paid_passes_of_a_bulk_grant_carry_their_value(shop: Shop) -> None:
+    s = shop.studio
+    families = [s.add_account(f"fam-{n}", f"Family {n}") for n in range(3)]
+    s.bulk_grant(
+        [Recipient(account_id=f.id) for f in families],
+        PassTerms(quantity=4, cost_basis_minor=4_000, cost_currency="GBP"),
+        reason="paid at the old desk",
+        batch_key="import-1",
+        actor=STAFF,
+        channel=Channel.OFFICE,
+    )
+    assert s.reports.liability().totals() == {"GBP": 12_000}
+    (gbp,) = s.reports.revenue(BEFORE, LATER).totals()
+    assert (gbp.sales, gbp.deferred_at_end) == (12_000, 12_000)
 
 
 def test_pass_lists_find_expiring_low_unused_and_suspended_passes(

@@ -11,6 +11,8 @@ applicability rows and items are inserted set-based, a few statements per chunk.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -159,31 +162,37 @@ def grant_chunk(
     if done >= end:
         return report_from_row(batch)
     fresh = chunk[done - start :]
-    terms = codec.loads(PassTerms, batch.terms)
+    terms = _terms(batch.terms)
     outcomes = _decide(ctx.conn, batch_id, fresh, may_grant)
     granted = [
         (r, account_id) for r, (account_id, why) in zip(fresh, outcomes, strict=True) if why is None
     ]
     pass_ids = _insert_passes(ctx, terms, batch.reason, granted) if granted else []
     new_passes = iter(pass_ids)
-    ctx.conn.execute(
-        insert(_items),
-        [
-            {
-                "batch_id": batch_id,
-                "position": done + offset,
-                "account_ref": _stored_ref(recipient),
-                "account_id": account_id,
-                "member_id": recipient.member_id,
-                "outcome": (ItemOutcome.SKIPPED if why else ItemOutcome.GRANTED).value,
-                "why": why.value if why else None,
-                "pass_id": None if why else next(new_passes),
-            }
-            for offset, (recipient, (account_id, why)) in enumerate(
-                zip(fresh, outcomes, strict=True)
-            )
-        ],
-    )
+    # One tuple per item, in _ITEM_COLUMNS' order.
+    items = [
+        (
+            batch_id,
+            done + offset,
+            _stored_ref(recipient),
+            account_id,
+            recipient.member_id,
+            _GRANTED if why is None else _SKIPPED,
+            None if why is None else why.value,
+            None if why else next(new_passes),
+        )
+        for offset, (recipient, (account_id, why)) in enumerate(zip(fresh, outcomes, strict=True))
+    ]
+    dialect = ctx.conn.dialect.name
+    if dialect in _HOLDERS:
+        # One statement with the rows as one value or an array per column (see _holders):
+        # psycopg would send an executemany's rows one by one, each a round of its pipeline,
+        # and SQLAlchemy would process each row's parameters.
+        ctx.conn.execute(_insert_items(dialect), _items_parameters(dialect, items))
+    else:
+        ctx.conn.execute(
+            insert(_items), [dict(zip(_ITEM_COLUMNS, item, strict=True)) for item in items]
+        )
     ctx.conn.execute(
         update(_batches)
         .where(_batches.c.id == batch_id)
@@ -257,26 +266,24 @@ def _decide(
     conn: Connection, batch_id: int, fresh: Sequence[Recipient], may_grant: MayGrant
 ) -> list[tuple[int | None, SkipReason | None]]:
     """For each recipient: its account id (None when unknown) and why it is skipped, if it is."""
+    dialect = conn.dialect.name
     refs = {r.account_ref for r in fresh if r.account_id is None and r.account_ref}
     by_ref: dict[str, int] = {}
     if refs:
-        rows = conn.execute(
-            select(_accounts.c.ref, _accounts.c.id).where(_accounts.c.ref.in_(refs))
-        )
-        by_ref = {row.ref: row.id for row in rows}
+        rows = conn.execute(_accounts_by_ref(dialect), {"values": _listed(dialect, refs)})
+        # Unpacked rather than read by name, which costs more; not dict(rows): a result has keys().
+        by_ref = {ref: account_id for ref, account_id in rows}  # noqa: C416
     ids = {r.account_id for r in fresh if r.account_id is not None}
     known_ids: set[int] = set()
     if ids:
         known_ids = set(
-            conn.execute(select(_accounts.c.id).where(_accounts.c.id.in_(ids))).scalars()
+            conn.execute(_known_accounts(dialect), {"values": _listed(dialect, ids)}).scalars()
         )
     member_ids = {r.member_id for r in fresh if r.member_id is not None}
     member_account: dict[int, int] = {}
     if member_ids:
-        rows = conn.execute(
-            select(_members.c.id, _members.c.account_id).where(_members.c.id.in_(member_ids))
-        )
-        member_account = {row.id: row.account_id for row in rows}
+        rows = conn.execute(_members_accounts(dialect), {"values": _listed(dialect, member_ids)})
+        member_account = {member_id: account_id for member_id, account_id in rows}  # noqa: C416
     resolved = [
         (r.account_id if r.account_id in known_ids else None)
         if r.account_id is not None
@@ -287,13 +294,9 @@ def _decide(
     seen: set[tuple[int, int | None]] = set()
     if accounts:
         rows = conn.execute(
-            select(_items.c.account_id, _items.c.member_id).where(
-                _items.c.batch_id == batch_id,
-                _items.c.outcome == ItemOutcome.GRANTED.value,
-                _items.c.account_id.in_(accounts),
-            )
+            _granted_in_batch(dialect), {"batch": batch_id, "values": _listed(dialect, accounts)}
         )
-        seen = {(row.account_id, row.member_id) for row in rows}
+        seen = {(account_id, member_id) for account_id, member_id in rows}
     allowed = {a: may_grant(a) for a in accounts}
     decided: list[tuple[int | None, SkipReason | None]] = []
     for recipient, account_id in zip(fresh, resolved, strict=True):
@@ -350,48 +353,33 @@ def _insert_passes(
         "created_at": ctx.now,
     }
     # Within a chunk no two passes have the same holder (duplicates were skipped), so the holder
-    # ties each returned id to its recipient, whatever order the database returns them in; asking
-    # for parameter order instead costs one statement per row on SQLite.
-    rows = [{**common, "account_id": a, "member_id": r.member_id} for r, a in granted]
-    if ctx.conn.dialect.name == "postgresql":
-        # Taking the ids from the sequence first lets the driver send the rows as one pipelined
-        # executemany, several times faster than parsing one INSERT of 500 rows.
-        pass_ids = list(
-            ctx.conn.execute(
-                sa.text(
-                    "SELECT nextval(pg_get_serial_sequence('sessionpacks_passes', 'id'))"
-                    " FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).scalars()
-        )
-        ctx.conn.execute(
-            insert(_passes), [{**row, "id": i} for row, i in zip(rows, pass_ids, strict=True)]
-        )
+    # ties each returned id to its recipient, whatever order the database returns them in.
+    holders = [(a, r.member_id) for r, a in granted]
+    dialect = ctx.conn.dialect.name
+    if dialect in _HOLDERS:
+        # One INSERT ... SELECT over the holders, passed as one value: the terms' columns are
+        # sent once, not once per row, and no row is parsed or converted one by one.
+        made = ctx.conn.execute(_insert_passes_from_holders(dialect), {
+            **common, **_holders_parameters(dialect, holders)
+        })  # fmt: skip
     else:
+        rows = [{**common, "account_id": a, "member_id": m} for a, m in holders]
         made = ctx.conn.execute(
             insert(_passes).returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id),
             rows,
         )
-        by_holder = {(row.account_id, row.member_id): row.id for row in made}
-        pass_ids = [by_holder[(a, r.member_id)] for r, a in granted]
+    by_holder = {(account_id, member_id): pass_id for pass_id, account_id, member_id in made}
+    pass_ids = [by_holder[holder] for holder in holders]
+    # The grant entries, computed by the database from the new passes in one statement.
     ctx.conn.execute(
-        insert(_entries),
-        [
-            {
-                "pass_id": pass_id,
-                "operation_id": ctx.operation_id,
-                "kind": EntryKind.GRANT.value,
-                "delta": terms.quantity,
-                "balance_after": terms.quantity,
-                "redemption_id": None,
-                "member_id": r.member_id,
-                "reason": reason,
-                "value_change_minor": terms.cost_basis_minor,
-                "created_at": ctx.now,
-            }
-            for pass_id, (r, _) in zip(pass_ids, granted, strict=True)
-        ],
+        _insert_entries(dialect),
+        {
+            "operation": ctx.operation_id,
+            "quantity": terms.quantity,
+            "reason": reason,
+            "now": ctx.now,
+            "values": _listed(dialect, pass_ids),
+        },
     )
     scope: list[dict[str, object]] = [{"service_id": s, "category": None} for s in terms.services]
     scope += [{"service_id": None, "category": c} for c in terms.categories]
@@ -400,6 +388,160 @@ def _insert_passes(
             insert(_applicability), [{"pass_id": p, **s} for p in pass_ids for s in scope]
         )
     return pass_ids
+
+
+# -- the set-based statements of a chunk ------------------------------------------------------
+
+# The columns a chunk's passes share, each a parameter sent once per chunk.
+_COMMON_COLUMNS = (
+    "template_id", "label", "source", "metric", "currency", "initial_quantity", "remaining",
+    "state", "starts_at", "expires_at", "cost_basis_minor", "cost_currency", "value_left_minor",
+    "first_rate_minor", "subsequent_rate_minor", "all_services", "member_cap", "priority",
+    "redeemed_count", "last_entry_at", "created_at",
+)  # fmt: skip
+
+# The databases whose chunk of holders goes as one parameter: PostgreSQL as two arrays
+# (unnest), SQLite as one JSON array of [account, member] pairs (json_each). MariaDB and MySQL
+# take a row each (an executemany).
+_HOLDERS = ("postgresql", "sqlite")
+
+
+def _holders(dialect: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any], Any]:
+    """The account and member columns of the holders' rows, and what they are selected from."""
+    if dialect == "postgresql":
+        ids = postgresql.ARRAY(sa.BigInteger)
+        found = (
+            sa.func.unnest(bindparam("accounts", type_=ids), bindparam("members", type_=ids))
+            .table_valued("account_id", "member_id")
+            .render_derived()
+        )
+        return found.c.account_id, found.c.member_id, found
+    pairs = sa.func.json_each(bindparam("holders", type_=sa.String)).table_valued("value")
+    return (
+        sa.func.json_extract(pairs.c.value, "$[0]"),
+        sa.func.json_extract(pairs.c.value, "$[1]"),
+        pairs,
+    )
+
+
+def _holders_parameters(
+    dialect: str, holders: Sequence[tuple[int | None, int | None]]
+) -> dict[str, object]:
+    if dialect == "postgresql":
+        return {"accounts": [a for a, _ in holders], "members": [m for _, m in holders]}
+    return {"holders": json.dumps(holders)}
+
+
+@functools.cache
+def _insert_passes_from_holders(dialect: str) -> sa.Insert:
+    account_id, member_id, source = _holders(dialect)
+    shared = [bindparam(name, type_=_passes.c[name].type) for name in _COMMON_COLUMNS]
+    return (
+        insert(_passes)
+        .from_select(
+            ["account_id", "member_id", *_COMMON_COLUMNS],
+            select(account_id, member_id, *shared).select_from(source),
+        )
+        .returning(_passes.c.id, _passes.c.account_id, _passes.c.member_id)
+    )
+
+
+_GRANTED, _SKIPPED = ItemOutcome.GRANTED.value, ItemOutcome.SKIPPED.value
+_ITEM_COLUMNS = (
+    "batch_id", "position", "account_ref", "account_id", "member_id", "outcome", "why", "pass_id",
+)  # fmt: skip
+
+
+@functools.cache
+def _insert_items(dialect: str) -> sa.Insert:
+    """A chunk's items from one array per column (PostgreSQL, unnest reads them in step) or
+    from one JSON array of rows (SQLite)."""
+    columns: list[sa.ColumnElement[Any]]
+    if dialect == "postgresql":
+        arrays = [
+            bindparam(name, type_=postgresql.ARRAY(_items.c[name].type)) for name in _ITEM_COLUMNS
+        ]
+        rows = sa.func.unnest(*arrays).table_valued(*_ITEM_COLUMNS).render_derived()
+        columns = [rows.c[name] for name in _ITEM_COLUMNS]
+    else:
+        listed = sa.func.json_each(bindparam("rows", type_=sa.String)).table_valued("value")
+        columns = [
+            sa.func.json_extract(listed.c.value, f"$[{index}]")
+            for index in range(len(_ITEM_COLUMNS))
+        ]
+    return insert(_items).from_select(list(_ITEM_COLUMNS), select(*columns))
+
+
+def _items_parameters(dialect: str, items: Sequence[tuple[object, ...]]) -> dict[str, object]:
+    if dialect == "postgresql":
+        return {
+            name: list(column)
+            for name, column in zip(_ITEM_COLUMNS, zip(*items, strict=True), strict=True)
+        }
+    return {"rows": json.dumps(items)}
+
+
+def _one_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` is one of the values of the ``values`` parameter, a whole list sent as one
+    value where the database takes one (see :func:`_listed`): expanding 500 parameters into
+    the SQL costs more than the statement takes to run."""
+    if dialect == "postgresql":
+        return column == sa.any_(bindparam("values", type_=postgresql.ARRAY(column.type)))
+    if dialect == "sqlite":
+        listed = sa.func.json_each(bindparam("values", type_=sa.String)).table_valued("value")
+        return column.in_(select(listed.c.value))
+    return column.in_(bindparam("values", expanding=True))
+
+
+def _listed(dialect: str, values: Iterable[object]) -> object:
+    """The ``values`` parameter of :func:`_one_of`."""
+    return json.dumps(list(values)) if dialect == "sqlite" else list(values)
+
+
+@functools.cache
+def _accounts_by_ref(dialect: str) -> sa.Select[Any]:
+    return select(_accounts.c.ref, _accounts.c.id).where(_one_of(_accounts.c.ref, dialect))
+
+
+@functools.cache
+def _known_accounts(dialect: str) -> sa.Select[Any]:
+    return select(_accounts.c.id).where(_one_of(_accounts.c.id, dialect))
+
+
+@functools.cache
+def _members_accounts(dialect: str) -> sa.Select[Any]:
+    return select(_members.c.id, _members.c.account_id).where(_one_of(_members.c.id, dialect))
+
+
+@functools.cache
+def _granted_in_batch(dialect: str) -> sa.Select[Any]:
+    """Who the batch granted to already, among the ``values`` accounts."""
+    return select(_items.c.account_id, _items.c.member_id).where(
+        _items.c.batch_id == bindparam("batch"),
+        _items.c.outcome == ItemOutcome.GRANTED.value,
+        _one_of(_items.c.account_id, dialect),
+    )
+
+
+@functools.cache
+def _insert_entries(dialect: str) -> sa.Insert:
+    """One grant entry per listed pass, of all it holds."""
+    quantity = bindparam("quantity", type_=_entries.c.delta.type)
+    return insert(_entries).from_select(
+        ["pass_id", "operation_id", "kind", "delta", "balance_after", "member_id", "reason",
+         "value_change_minor", "created_at"],
+        select(
+            _passes.c.id,
+            bindparam("operation", type_=_entries.c.operation_id.type),
+            sa.literal(EntryKind.GRANT.value, _entries.c.kind.type),
+            quantity,
+            quantity,
+            _passes.c.member_id,
+            bindparam("reason", type_=_entries.c.reason.type),
+            _passes.c.cost_basis_minor,  # a paid pass's value arrives with its grant
+            bindparam("now", type_=_entries.c.created_at.type),
+        ).where(_one_of(_passes.c.id, dialect)),
+    )  # fmt: skip
 
 
 # -- undoing ---------------------------------------------------------------------------------
@@ -414,7 +556,7 @@ def open_undo(
 ) -> Opened:
     batch = _lock_batch(ctx.conn, batch_id)
     authorize(ctx, "undo_bulk_grant", batch_target(batch_id))
-    terms = codec.loads(PassTerms, batch.terms)
+    terms = _terms(batch.terms)
     if terms.source is Source.GRANT and not allow_removing_manual_credits:
         raise ManualCreditsProtected(
             f"bulk grant {batch_id} gave manual credits, and this studio's settings forbid"
@@ -535,7 +677,7 @@ def report_from_row(row: Row[Any]) -> BulkGrantReport:
         batch_id=row.id,
         batch_key=row.key,
         state=BatchState(row.state),
-        terms=codec.loads(PassTerms, row.terms),
+        terms=_terms(row.terms),
         reason=row.reason,
         actor_kind=row.actor_kind,
         actor_id=row.actor_id,
@@ -583,6 +725,13 @@ def item_from_row(row: Row[Any]) -> BatchItem:
         undo=UndoOutcome(row.undo) if row.undo is not None else None,
         taken_back=row.taken_back,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _terms(text: str) -> PassTerms:
+    """A batch's terms, decoded once: each chunk and each report reads them again, and they
+    are frozen, so one copy serves every reader."""
+    return codec.loads(PassTerms, text)
 
 
 def _lock_batch(conn: Connection, batch_id: int) -> Row[Any]:

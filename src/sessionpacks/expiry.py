@@ -27,7 +27,10 @@ from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput
 from sessionpacks.ledger import entries, passes
 from sessionpacks.messages import TaskRequest
+from sessionpacks.models import StaffTask, table
 from sessionpacks.transactions import WriteContext
+
+staff_tasks = table(StaffTask)
 
 # The states a sweep expires. A suspended pass keeps its units until it is unsuspended (issue 3
 # pushes its expiry out); an exhausted pass is expired too, with a zero entry, so that every pass
@@ -197,6 +200,48 @@ def _insert_entries(dialect: str) -> sa.Insert:
     )
 
 
+def _formatted_moment(dialect: str, moment: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """``f"{moment:%Y-%m-%d %H:%M}"`` by the database. Moments are stored as naive UTC, so no
+    session time zone can shift them."""
+    if dialect == "postgresql":
+        return sa.func.to_char(moment, "YYYY-MM-DD HH24:MI")
+    if dialect in ("mysql", "mariadb"):
+        return sa.func.date_format(moment, "%Y-%m-%d %H:%i")
+    return sa.func.strftime("%Y-%m-%d %H:%M", moment)
+
+
+@functools.cache
+def _insert_tasks(dialect: str) -> sa.Insert:
+    """:func:`expiry_task`'s task for every listed pass with units left, as the default task
+    store keeps it, written by the database (tests hold the two to the same words)."""
+
+    def text(value: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+        return sa.cast(value, sa.String)
+
+    label = case(
+        (sa.func.coalesce(passes.c.label, "") == "", "pass " + text(passes.c.id)),
+        else_=passes.c.label,
+    )
+    title = label + " expired with " + text(passes.c.remaining) + " unused"
+    body = (
+        "Pass " + text(passes.c.id) + " (" + label + ") of account " + text(passes.c.account_id)
+        + " expired on " + _formatted_moment(dialect, _NEWEST) + " UTC; "
+        + text(passes.c.remaining) + " units were forfeited. Follow up with the client: offer"
+        " a new pack, or extend this one."
+    )  # fmt: skip
+    return insert(staff_tasks).from_select(
+        ["title", "body", "account_id", "pass_id", "state", "created_at"],
+        select(
+            title,
+            body,
+            passes.c.account_id,
+            passes.c.id,
+            sa.literal("open", staff_tasks.c.state.type),
+            bindparam("created", type_=staff_tasks.c.created_at.type),
+        ).where(_listed(dialect), passes.c.remaining > 0),
+    )
+
+
 def expire_batch(
     ctx: WriteContext, now: dt.datetime, batch_size: int, *, after: int = 0, tasks: bool
 ) -> ExpiryBatch:
@@ -211,6 +256,13 @@ def expire_batch(
     dialect = ctx.conn.dialect.name
     batch = _batch(dialect, ids, now)
     ctx.conn.execute(_insert_entries(dialect), {**batch, "operation": ctx.operation_id})
+    if tasks and ctx.outbox.keeps_tasks_alone():
+        # Nobody but the default task store hears of tasks: the database writes the batch's
+        # tasks itself, from the locked rows (before they are emptied), in the same
+        # transaction, so they are kept exactly when the sweep commits and nothing is left to
+        # deliver. A host's own task plugin makes them side effects again (below).
+        ctx.conn.execute(_insert_tasks(dialect), {**batch, "created": ctx.now})
+        tasks = False
     # Positional: building 500 results per batch is a visible part of the sweep's time.
     expired = [
         ExpiredPass(pass_id, account_id, member_id, units, value, currency, at)
@@ -220,9 +272,16 @@ def expire_batch(
     if changed.rowcount != len(rows):  # cannot happen while the rows are locked
         raise RuntimeError(f"expected to expire {len(rows)} passes, changed {changed.rowcount}")
     if tasks:
-        for row, done in zip(rows, expired, strict=True):
-            if done.units > 0:
-                ctx.enqueue("sessionpacks_create_task", expiry_task(row, done))
+        # All of the batch's tasks in one statement (the default task store's rows, or the
+        # outbox's when a host's plugin hears of tasks too), delivered together after commit.
+        ctx.enqueue_many(
+            "sessionpacks_create_task",
+            [
+                expiry_task(row, done)
+                for row, done in zip(rows, expired, strict=True)
+                if done.units > 0
+            ],
+        )
     return ExpiryBatch(expired=tuple(expired))
 
 

@@ -14,9 +14,9 @@ import datetime as dt
 import inspect
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Protocol, cast
 
 import attrs
 import pluggy
@@ -67,6 +67,8 @@ DEFERRED_HOOKS: dict[str, tuple[str, type[Any]]] = {
     "sessionpacks_auto_renewed": ("result", AutoRenewResult),
 }
 
+TASK_HOOK = "sessionpacks_create_task"
+
 # A delivery that has not finished after this long is taken to have died with its process.
 CLAIM_LEASE = dt.timedelta(minutes=5)
 # How many side effects a retry claims, delivers and records at a time.
@@ -75,6 +77,8 @@ RETRY_CHUNK = 500
 _table = table(SideEffect)
 _tasks = table(StaffTask)
 _INSERT = insert(_table)
+# The ids in the order of the rows, so that each claim gets its own row's id.
+_INSERT_RETURNING = insert(_table).returning(_table.c.id, sort_by_parameter_order=True)
 
 
 @attrs.frozen
@@ -93,6 +97,14 @@ class RetryReport:
     failed: int
 
 
+class TaskStore(Protocol):
+    """The default plugin's keeping of staff tasks, as the outbox uses it."""
+
+    def collecting_tasks(self) -> AbstractContextManager[list[dict[str, object]]]: ...
+
+    def keep_tasks(self, conn: Connection, tasks: Sequence[TaskRequest]) -> None: ...
+
+
 class Outbox:
     def __init__(
         self,
@@ -100,16 +112,17 @@ class Outbox:
         hooks: pluggy.PluginManager,
         clock: Clock,
         max_attempts: int,
-        collecting_tasks: Callable[[], AbstractContextManager[list[dict[str, object]]]],
+        task_store: TaskStore,
     ) -> None:
         self._session_factory = session_factory
         self._hooks = hooks
         self._clock = clock
         self._max_attempts = max_attempts
-        self._collecting_tasks = collecting_tasks
+        self._task_store = task_store
 
     def enqueue(self, conn: Connection, hook: str, value: object) -> Claimed | None:
-        """Write a side effect in the caller's transaction; None when nobody listens to it.
+        """Write a side effect in the caller's transaction; None when nobody listens to it, or
+        when it is a task that only the default task store hears of (see :meth:`enqueue_many`).
 
         It is written already claimed by this process, which delivers it right after commit;
         should the process die first, the claim lapses and :meth:`retry` delivers it.
@@ -117,6 +130,9 @@ class Outbox:
         if hook not in DEFERRED_HOOKS:
             raise ValueError(f"{hook} is not a hook that goes through the outbox")
         if not self.listened(hook):
+            return None
+        if hook == TASK_HOOK and self.keeps_tasks_alone():
+            self._task_store.keep_tasks(conn, [cast(TaskRequest, value)])
             return None
         now = self._clock.now()
         inserted = conn.execute(
@@ -132,6 +148,45 @@ class Outbox:
         )
         return Claimed(id=inserted_id(inserted), hook=hook, value=value)
 
+    def enqueue_many(self, conn: Connection, hook: str, values: Sequence[object]) -> list[Claimed]:
+        """:meth:`enqueue` for many values of one hook, in one statement.
+
+        Staff tasks that only the default task store listens to are not side effects at all: the
+        store's rows are written here, in the caller's transaction, so they are kept exactly
+        when the write commits, with nothing to deliver afterwards.
+        """
+        if hook not in DEFERRED_HOOKS:
+            raise ValueError(f"{hook} is not a hook that goes through the outbox")
+        if not values or not self.listened(hook):
+            return []
+        if hook == TASK_HOOK and self.keeps_tasks_alone():
+            self._task_store.keep_tasks(conn, cast(Sequence[TaskRequest], values))
+            return []
+        now = self._clock.now()
+        rows = [
+            {
+                "hook": hook,
+                "payload": codec.dumps(value),
+                "state": SideEffectState.PENDING.value,
+                "attempts": 1,
+                "claimed_at": now,
+                "created_at": now,
+            }
+            for value in values
+        ]
+        if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+            ids = conn.execute(_INSERT_RETURNING, rows).scalars().all()
+        else:  # MySQL has no RETURNING: one insert each, for its id
+            ids = [inserted_id(conn.execute(_INSERT, row)) for row in rows]
+        return [Claimed(id=i, hook=hook, value=v) for i, v in zip(ids, values, strict=True)]
+
+    def keeps_tasks_alone(self) -> bool:
+        """Whether the default task store is the only plugin that hears of staff tasks: then a
+        task is a row of its table, written in the transaction that makes it, not a side
+        effect to deliver."""
+        impls = getattr(self._hooks.hook, TASK_HOOK).get_hookimpls()
+        return all(impl.plugin is self._task_store for impl in impls)
+
     def listened(self, hook: str) -> bool:
         """Whether a plugin implements ``hook``: only then does enqueueing it write a row."""
         return bool(getattr(self._hooks.hook, hook).get_hookimpls())
@@ -145,7 +200,7 @@ class Outbox:
         failed: list[tuple[int, str, frozenset[str] | None]] = [
             (side_effect_id, problem, None) for side_effect_id, problem in failures
         ]
-        with self._collecting_tasks() as tasks:
+        with self._task_store.collecting_tasks() as tasks:
             for item in claimed:
                 told, problem = self._call(item)
                 if problem is None:

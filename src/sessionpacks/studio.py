@@ -217,7 +217,7 @@ class Studio:
             self.hooks,
             self.clock,
             self.settings.side_effect_attempts,
-            defaults.collecting_tasks,
+            defaults,
         )
         self._writer = Writer(
             bind,
@@ -806,12 +806,20 @@ class Studio:
             # Finished or undone: a replay gets the report, and the list is not even read.
             return current
 
-        def may_grant(account_id: int) -> bool:
-            return bool(
-                self.hooks.hook.sessionpacks_authorize(
-                    actor=actor, action="grant", target=Target("account", account_id, account_id)
-                )
-            )
+        ask = self.hooks.hook.sessionpacks_authorize
+        policy = self.settings.policy
+        if all(impl.plugin_name == "sessionpacks.defaults" for impl in ask.get_hookimpls()):
+            # No plugin of the host's answers, so the answer is the policy's, as the default
+            # plugin gives it: asked directly, without a pluggy call for each account.
+            def may_grant(account_id: int) -> bool:
+                target = Target("account", account_id, account_id)
+                return policy is not None and bool(policy(actor, "grant", target))
+
+        else:
+
+            def may_grant(account_id: int) -> bool:
+                target = Target("account", account_id, account_id)
+                return bool(ask(actor=actor, action="grant", target=target))
 
         start = 0
         for chunk in bulk_granting.chunks(recipients):
@@ -1294,9 +1302,16 @@ class Studio:
         return self._read(lambda conn: renewing.listing(conn, wanted))
 
     @_on_its_own
-    def renew_due(self, now: dt.datetime | None = None) -> renewing.RenewalReport:
+    def renew_due(
+        self,
+        now: dt.datetime | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> renewing.RenewalReport:
         """Renew every studio-billed plan whose period has ended (charging the new period) and
         sell again every auto-renewing pass that is used up or past its expiry.
+        ``on_progress`` hears how many plans and passes were handled so far (renewed or not)
+        after each.
 
         Safe to run from several processes at once and to run again after a crash: each charge
         has an idempotency key made from the subscription and period, or from the old pass, so it
@@ -1307,6 +1322,7 @@ class Studio:
         done: list[PlanPeriodResult] = []
         sold: list[AutoRenewResult] = []
         failures: list[renewing.RenewalFailure] = []
+        handled = 0
         for subscription_id in self._read(lambda conn: plans.due(conn, moment, Billing.STUDIO)):
             try:
                 renewed = self._renew_studio_plan(subscription_id, moment, system)
@@ -1315,6 +1331,9 @@ class Studio:
             else:
                 if renewed is not None:
                     done.append(renewed)
+            handled += 1
+            if on_progress is not None:
+                on_progress(handled)
         for pass_id in self._read(lambda conn: renewing.due_passes(conn, moment)):
             try:
                 sold.append(
@@ -1324,6 +1343,9 @@ class Studio:
                 )
             except SessionPacksError as error:
                 failures.append(renewing.RenewalFailure("pass", pass_id, str(error)))
+            handled += 1
+            if on_progress is not None:
+                on_progress(handled)
         return renewing.RenewalReport(tuple(done), tuple(sold), tuple(failures))
 
     def _renew_exhausted(self, pass_id: int) -> None:

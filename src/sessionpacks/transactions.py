@@ -13,7 +13,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -68,6 +68,12 @@ class WriteContext:
         claimed = self.outbox.enqueue(self.conn, hook, value)
         if claimed is not None:
             self.side_effects.append(claimed)
+
+    def enqueue_many(self, hook: str, values: Sequence[object]) -> None:
+        """:meth:`enqueue` for many values of one hook, written in one statement."""
+        if self.ended and self.outbox.listened(hook):
+            raise RuntimeError(f"{hook} enqueued after the statement that ended the transaction")
+        self.side_effects.extend(self.outbox.enqueue_many(self.conn, hook, values))
 
 
 # Built once: the hot path should not rebuild statements on every write.

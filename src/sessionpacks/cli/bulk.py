@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from sessionpacks import codec, validation
-from sessionpacks.cli import output
+from sessionpacks.cli import output, progress
 from sessionpacks.cli.state import (
     CHANNEL,
     Failure,
@@ -109,16 +108,14 @@ def run(
     if as_json:
         _print_json(state, grant())
         return
-    # The bar goes to stderr, so that stdout keeps only the report.
-    with click.progressbar(length=rows, label="granting", file=sys.stderr) as bar:
-        shown = 0
+    count = progress.running_count("granted", rows)
 
-        def advance(progress: BulkGrantReport) -> None:
-            nonlocal shown
-            bar.update(max(progress.processed - shown, 0))
-            shown = max(shown, progress.processed)
+    def advance(report: BulkGrantReport) -> None:
+        if count is not None:
+            count(report.processed)
 
-        report = grant(advance)
+    report = grant(advance)
+    progress.finish(count)
     _show(state, report)
 
 

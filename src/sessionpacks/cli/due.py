@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable
 
 import attrs
 import click
 
-from sessionpacks.cli import output
+from sessionpacks.cli import output, progress
 from sessionpacks.cli.bookings import reminders
 from sessionpacks.cli.moments import moment_option
 from sessionpacks.cli.state import CHANNEL, Failure, State, json_option, pass_state, print_json
@@ -66,13 +64,15 @@ def expire(
 
     Safe to run as often as you like, and to run again after a run that was killed.
     """
+    count = None if as_json else progress.running_count("expired")
     report = state.studio.expire_due(
         now,
         batch_size=batch_size,
         max_batches=max_batches,
         idempotency_key=key,
-        on_progress=None if as_json else progress("expired"),
+        on_progress=count,
     )
+    progress.finish(count)
     if as_json:
         print_json(ExpiryOutput(report.expired, report.batches, report.units, report.value))
         return
@@ -98,18 +98,6 @@ def expire(
         right={0, 1, 2, 3},
         empty="nothing was due",
     )
-
-
-def progress(done: str) -> Callable[[int], None] | None:
-    """A running count on stderr (``expired 1500``), on a terminal only: pipes and cron logs
-    get the summary alone."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(count: int) -> None:
-        click.echo(f"\r{done} {count}", nl=False, err=True)
-
-    return show
 
 
 @reminders.command("passes")
@@ -138,7 +126,9 @@ def run_due(state: State, now: dt.datetime | None, as_json: bool) -> None:
 
     Exits 1 when some side effects still fail, so that a scheduled run gets noticed.
     """
-    report = state.studio.run_due_work(now, on_progress=None if as_json else progress("expired"))
+    count = None if as_json else progress.running_count("expired")
+    report = state.studio.run_due_work(now, on_progress=count)
+    progress.finish(count)
     if as_json:
         print_json(report)
     else:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from sessionpacks.cli import output
+from sessionpacks.cli import output, progress
 from sessionpacks.cli.state import Failure, State, json_option, pass_state, print_json
 from sessionpacks.client_import import ClientImportReport, ClientRow, read_csv
 from sessionpacks.errors import InvalidInput
@@ -29,18 +28,16 @@ def import_clients(state: State, csv_file: Path, chunk_size: int, as_json: bool)
     if as_json:
         print_json(state.studio.import_clients(_rows(csv_file), chunk_size=chunk_size))
         return
-    # The bar goes to stderr, so that stdout keeps only the report.
-    with click.progressbar(length=rows, label="importing", file=sys.stderr) as bar:
-        shown = 0
+    count = progress.running_count("imported", rows)
 
-        def advance(progress: ClientImportReport) -> None:
-            nonlocal shown
-            bar.update(progress.processed - shown)
-            shown = progress.processed
+    def advance(report: ClientImportReport) -> None:
+        if count is not None:
+            count(report.processed)
 
-        report = state.studio.import_clients(
-            _rows(csv_file), chunk_size=chunk_size, on_progress=advance
-        )
+    report = state.studio.import_clients(
+        _rows(csv_file), chunk_size=chunk_size, on_progress=advance
+    )
+    progress.finish(count)
     click.echo(
         f"{report.accounts_added} accounts and {report.members_added} members added,"
         f" {report.already_present} already there, {len(report.refused)} refused"

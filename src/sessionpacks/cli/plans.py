@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from sessionpacks.cli import output
+from sessionpacks.cli import output, progress
 from sessionpacks.cli.moments import moment_option
 from sessionpacks.cli.state import (
     CHANNEL,
@@ -172,7 +172,9 @@ def renewals(state: State, wanted: str | None, as_json: bool) -> None:
 def renew_due(state: State, as_json: bool) -> None:
     """Renew every studio-billed plan whose period ended, and sell again every auto-renewing
     pass used up or expired. Safe to run often and from several machines."""
-    report = state.studio.renew_due()
+    count = None if as_json else progress.running_count("renewals tried")
+    report = state.studio.renew_due(on_progress=count)
+    progress.finish(count)
     if as_json:
         print_json(report)
         return
