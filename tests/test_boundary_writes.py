@@ -530,3 +530,35 @@ def test_the_column_sizes_bound_the_arguments(
     with pytest.raises(errors.InvalidInput, match=field):
         getattr(studio, method)(**arguments)
     assert studio.find_accounts() == ()
+
+
+def test_an_adjustment_cannot_push_a_balance_past_what_a_pass_holds(studio: Studio) -> None:
+    account = studio.add_account("a", "Ann")
+    held = studio.grant(
+        account.id,
+        PassTerms(quantity=10),
+        reason="gift",
+        idempotency_key="g",
+        actor=OWNER,
+        channel=Channel.OFFICE,
+    )
+    biggest = 2**63 - 1
+    with pytest.raises(errors.InvalidInput, match="delta"):
+        studio.adjust(
+            held.pass_id,
+            biggest - 5,
+            reason="typo",
+            idempotency_key="a",
+            actor=OWNER,
+            channel=Channel.OFFICE,
+        )
+    assert studio.pass_balance(held.pass_id).remaining == 10
+    done = studio.adjust(
+        held.pass_id,
+        biggest - 10,
+        reason="all of it",
+        idempotency_key="b",
+        actor=OWNER,
+        channel=Channel.OFFICE,
+    )
+    assert done.balances_after == (biggest,)
