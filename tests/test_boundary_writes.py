@@ -31,7 +31,6 @@ from sessionpacks.client_import import ClientRow
 from sessionpacks.columns import metadata
 from sessionpacks.enums import Billing, CreditTaken, Metric, Scope, StartRule, TemplateKind
 from sessionpacks.testing import Recorder, empty_tables
-
 from tests.conftest import START
 
 # The calls that change something. Reads and plumbing are listed apart, so that a new public
@@ -351,9 +350,7 @@ def plausible(name: str) -> st.SearchStrategy[object]:
     if name in BOOLEANS:
         return st.booleans()
     if name in MOMENTS:
-        return st.integers(min_value=-30, max_value=400).map(
-            lambda d: START + dt.timedelta(days=d)
-        )
+        return st.integers(min_value=-30, max_value=400).map(lambda d: START + dt.timedelta(days=d))
     if name in ("on_progress", "host"):
         return st.none()
     if name in ("name", "ref", "member_name", "member_ref", "code", "text"):
@@ -458,15 +455,19 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 def _refused_or_done(engine: Engine, call: Callable[[], object]) -> None:
     before = _snapshot(engine)
+    refusal: errors.SessionPacksError | None = None
     try:
         call()
-    except DOMAIN_ERRORS as refusal:
-        assert str(refusal), f"{type(refusal).__name__} without a message"
-        # A declined payment is recorded on purpose; no other refusal leaves a trace.
-        if not isinstance(refusal, errors.PaymentError):
-            after = _snapshot(engine)
-            changed = [name for name in before if before[name] != after[name]]
-            assert not changed, f"refused ({refusal}) but wrote to {changed}"
+    except DOMAIN_ERRORS as error:
+        refusal = error
+    if refusal is None:
+        return
+    assert str(refusal), f"{type(refusal).__name__} without a message"
+    # A declined payment is recorded on purpose; no other refusal leaves a trace.
+    if not isinstance(refusal, errors.PaymentError):
+        after = _snapshot(engine)
+        changed = [name for name in before if before[name] != after[name]]
+        assert not changed, f"refused ({refusal}) but wrote to {changed}"
 
 
 # -- the tests --------------------------------------------------------------------------------
