@@ -30,6 +30,9 @@ MAX_AMOUNT = min(limits.AMOUNT.maximum, JSON_SAFE)
 FIRST_YEAR, LAST_YEAR = limits.FIRST_YEAR, limits.LAST_YEAR
 # The years, as the document states them: 1970 to 2999, as written.
 YEARS = r"^(19[7-9][0-9]|2[0-9]{3})-"
+# Text that is not blank, by JSON Schema's (ECMAScript's) idea of white space, which the
+# document states and the reading uses alike (Python's also counts \x85 and \x1c-\x1f).
+NOT_BLANK = r"[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 MISSING = object()
 
 
@@ -90,7 +93,7 @@ class Text:
     def read(self, value: object, where: str, text: bool) -> str:
         if not isinstance(value, str):
             raise BadRequest(f"the {where} must be text, got {_shown(value)}")
-        if len(value) < self.min_length or (self.min_length and not value.strip()):
+        if len(value) < self.min_length or (self.min_length and not re.search(NOT_BLANK, value)):
             raise BadRequest(f"the {where} must not be empty")
         if len(value) > self.max_length:
             raise BadRequest(f"the {where} is longer than {self.max_length} characters")
@@ -105,9 +108,11 @@ class Text:
         if self.min_length:
             found["minLength"] = self.min_length
             # Blank text is refused as empty: say so, so generated requests are valid ones.
-            found["pattern"] = self.pattern or r"\S"
+            found["pattern"] = self.pattern or NOT_BLANK
         elif self.pattern:
             found["pattern"] = self.pattern
+        # No database keeps a NUL character: refused, as the document says.
+        found["not"] = {"pattern": "\\u0000"}
         return found
 
 
