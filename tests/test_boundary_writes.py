@@ -432,14 +432,12 @@ def _resolved(value: object, world: Mapping[str, int]) -> object:
     if isinstance(value, tuple):
         return tuple(_resolved(item, world) for item in value)
     if isinstance(value, (PassTerms, Recipient)):
-        return attrs.evolve(
-            value,
-            **{
-                field.name: _resolved(getattr(value, field.name), world)
-                for field in attrs.fields(type(value))
-                if field.name in ("services", "template_id", "account_id", "member_id")
-            },
-        )
+        changes: dict[str, Any] = {
+            field.name: _resolved(getattr(value, field.name), world)
+            for field in attrs.fields(type(value))
+            if field.name in ("services", "template_id", "account_id", "member_id")
+        }
+        return attrs.evolve(value, **changes)
     return value
 
 

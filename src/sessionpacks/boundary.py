@@ -50,7 +50,7 @@ def chars(field: str, length: int) -> Check:
 
 
 def moment(field: str) -> Check:
-    return functools.partial(validation.moment, field)  # type: ignore[arg-type]
+    return functools.partial(validation.moment, field)
 
 
 def span(field: str) -> Check:

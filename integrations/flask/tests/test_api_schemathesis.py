@@ -34,7 +34,7 @@ FIELD_REFUSAL = re.compile(r"^(the (field|query parameter|path parameter|body)|u
 
 @schemathesis.check
 def fields_take_what_the_document_allows(
-    ctx: CheckContext, response: Response, case: Case
+    ctx: CheckContext, response: Response, case: Case[Any]
 ) -> bool | None:
     """A request the document allows is never refused for the form of its fields: the API
     reads exactly what its document states (the issue's 596.0, the zero adjustment)."""
