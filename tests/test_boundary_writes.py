@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from sessionpacks import (
     Actor,
+    BulkGrantReport,
     Channel,
     ManualClock,
     PassTerms,
@@ -26,6 +27,7 @@ from sessionpacks import (
     Studio,
     allow_all,
     errors,
+    limits,
 )
 from sessionpacks.client_import import ClientRow
 from sessionpacks.columns import metadata
@@ -561,3 +563,72 @@ def test_an_adjustment_cannot_push_a_balance_past_what_a_pass_holds(studio: Stud
         channel=Channel.OFFICE,
     )
     assert done.balances_after == (biggest,)
+
+
+def test_an_expiry_extended_again_and_again_stays_inside_the_supported_years(
+    studio: Studio,
+) -> None:
+    account = studio.add_account("a", "Ann")
+    held = studio.grant(
+        account.id,
+        PassTerms(quantity=1, expires_at=dt.datetime(2990, 1, 1, tzinfo=dt.timezone.utc)),
+        reason="gift",
+        idempotency_key="g",
+        actor=OWNER,
+        channel=Channel.OFFICE,
+    )
+    keyed = {"reason": "r", "actor": OWNER, "channel": Channel.OFFICE}
+    century = dt.timedelta(days=36_600)
+    with pytest.raises(errors.InvalidInput, match="by"):
+        studio.extend(held.pass_id, by=century, idempotency_key="e1", **keyed)  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidInput, match="by"):
+        studio.extend(held.pass_id, by=dt.timedelta(days=36_601), idempotency_key="e2", **keyed)  # type: ignore[arg-type]
+    studio.extend(held.pass_id, by=dt.timedelta(days=365), idempotency_key="e3", **keyed)  # type: ignore[arg-type]
+    expected = dt.datetime(2991, 1, 1, tzinfo=dt.timezone.utc)
+    assert studio.pass_balance(held.pass_id).expires_at == expected
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800", "x" * 1000])
+def test_text_no_column_keeps_is_refused_by_reads_and_streams_too(studio: Studio, bad: str) -> None:
+    for read in (
+        studio.account_by_ref,
+        studio.member_by_ref,
+        studio.member_for_user,
+        studio.member_at_kiosk,
+        studio.grant_batch_by_key,
+    ):
+        with pytest.raises((errors.InvalidInput, errors.NotFound)):
+            read(bad)
+    # A stream's bad row is refused on its own line; the others go in.
+    report = studio.import_clients(
+        [
+            ClientRow(line=1, account_ref=bad, name="Ann"),
+            ClientRow(line=2, account_ref="b", name=bad),
+        ]
+    )
+    assert (report.accounts_added, len(report.refused)) == (0, 2)
+    assert studio.find_accounts() == ()
+    account = studio.add_account("c", "Cy")
+
+    def bulk() -> object:
+        return studio.bulk_grant(
+            [Recipient(account_ref=bad), Recipient(account_id=account.id)],
+            PassTerms(quantity=1),
+            reason="gift",
+            batch_key="b",
+            actor=OWNER,
+            channel=Channel.OFFICE,
+        )
+
+    if len(bad) > limits.REF_LENGTH:
+        # Too long a ref names nobody: that recipient is skipped, saying why.
+        granted = bulk()
+        assert isinstance(granted, BulkGrantReport)
+        assert (granted.granted, granted.skipped) == (1, 1)
+    else:
+        # A character no database keeps is refused before the batch opens.
+        with pytest.raises(errors.InvalidInput, match="account_ref"):
+            bulk()
+        with pytest.raises(errors.NotFound):
+            studio.grant_batch_by_key("b")
+        assert studio.passes(account.id) == ()
