@@ -10,6 +10,7 @@ these are the bounds only, so they apply the same to every method by the argumen
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +18,16 @@ from typing import Any, TypeVar
 
 from sessionpacks import limits, validation
 from sessionpacks.client_import import ClientRow
-from sessionpacks.enums import Metric, Source
+from sessionpacks.enums import (
+    Billing,
+    Channel,
+    CreditTaken,
+    Metric,
+    Scope,
+    Source,
+    StartRule,
+    TemplateKind,
+)
 from sessionpacks.errors import InvalidInput
 from sessionpacks.limits import Range
 from sessionpacks.values import Actor, PassTerms, Recipient
@@ -81,13 +91,13 @@ def actor(value: object) -> object:
     return value
 
 
-def _choice(field: str, kind: type[Metric] | type[Source]) -> Check:
+def _choice(field: str, kind: type[enum.Enum]) -> Check:
     def check(value: object) -> object:
         try:
             return kind(value)
         except ValueError:
-            choices = ", ".join(member.value for member in kind)
-            raise InvalidInput(f"unknown {field} {value!r}; use one of {choices}") from None
+            choices = ", ".join(str(member.value) for member in kind)
+            raise InvalidInput(f"unknown {field} {value!r:.60}; use one of {choices}") from None
 
     return check
 
@@ -164,6 +174,19 @@ def _recipient(value: Recipient) -> None:
         validation.text("a recipient's account_ref", value.account_ref)
 
 
+_FLAGS = (
+    "private",
+    "attended",
+    "keep_credit",
+    "late_cancel_forfeits",
+    "no_show_forfeits",
+    "extend_on_unsuspend",
+    "refundable",
+    "rollover",
+    "auto_renew",
+    "include_archived",
+    "include_voided",
+)
 _ref = chars("ref", limits.REF_LENGTH)
 _moments = (
     "starts_at",
@@ -222,6 +245,14 @@ ARGUMENTS: Mapping[str, Check] = {
     "batch_size": number("batch_size", limits.COUNT),
     "max_batches": number("max_batches", limits.COUNT),
     "chunk_size": number("chunk_size", limits.COUNT),
+    # Choices and flags are recorded with the write's key before the modules behind read them.
+    "channel": _choice("channel", Channel),
+    "metric": _choice("metric", Metric),
+    "start_rule": _choice("start_rule", StartRule),
+    "scope": _choice("scope", Scope),
+    "billing": _choice("billing", Billing),
+    "credit_taken": _choice("credit_taken", CreditTaken),
+    **{flag: _flag(flag) for flag in _FLAGS},
     "by": span("by"),
     "within": span("within"),
     **{field: moment(field) for field in _moments},
@@ -246,7 +277,10 @@ OVERRIDES: Mapping[str, Mapping[str, Check]] = {
         "name": chars("service name", limits.SERVICE_NAME_LENGTH),
         "category": chars("service category", limits.CATEGORY_LENGTH),
     },
-    "create_template": {"name": chars("template name", limits.TEMPLATE_NAME_LENGTH)},
+    "create_template": {
+        "name": chars("template name", limits.TEMPLATE_NAME_LENGTH),
+        "kind": _choice("kind", TemplateKind),
+    },
     "find_accounts": {
         "text": chars("a search text", limits.EMAIL_LENGTH),
         "limit": number("a search limit", limits.COUNT),
