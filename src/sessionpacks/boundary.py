@@ -22,14 +22,20 @@ from sessionpacks.enums import (
     Billing,
     Channel,
     CreditTaken,
+    ItemOutcome,
     Metric,
+    PaymentState,
+    RefundState,
+    RenewalState,
     Scope,
     Source,
     StartRule,
+    SubscriptionState,
     TemplateKind,
 )
 from sessionpacks.errors import InvalidInput
 from sessionpacks.limits import Range
+from sessionpacks.staff_tasks import TaskState
 from sessionpacks.values import Actor, PassTerms, Recipient
 
 R = TypeVar("R")
@@ -115,14 +121,14 @@ def _flag(field: str) -> Check:
 _TERMS: Mapping[str, Check] = {
     "quantity": number("quantity", limits.QUANTITY),
     "metric": _choice("metric", Metric),
-    "currency": chars("currency", 3),
+    "currency": chars("currency", limits.CURRENCY_LENGTH),
     "label": chars("label", limits.LABEL_LENGTH),
     "services": each(functools.partial(validation.ident, "service id"), "services"),
     "categories": each(chars("category", limits.CATEGORY_LENGTH), "categories"),
     "starts_at": moment("starts_at"),
     "expires_at": moment("expires_at"),
     "cost_basis_minor": number("cost_basis_minor", limits.AMOUNT),
-    "cost_currency": chars("cost_currency", 3),
+    "cost_currency": chars("cost_currency", limits.CURRENCY_LENGTH),
     "first_rate_minor": number("first_rate_minor", limits.RATE),
     "subsequent_rate_minor": number("subsequent_rate_minor", limits.RATE),
     "member_cap": number("member_cap", limits.MEMBER_CAP),
@@ -224,7 +230,9 @@ ARGUMENTS: Mapping[str, Check] = {
     "category": chars("category", limits.CATEGORY_LENGTH),
     "categories": each(chars("category", limits.CATEGORY_LENGTH), "categories"),
     "services": each(functools.partial(validation.ident, "service id"), "services"),
-    "currency": chars("currency", 3),
+    "occurrence_ids": each(functools.partial(validation.ident, "occurrence id"), "occurrence_ids"),
+    "outcome": _choice("outcome", ItemOutcome),
+    "currency": chars("currency", limits.CURRENCY_LENGTH),
     "quantity": number("quantity", limits.QUANTITY),
     "price_minor": number("price_minor", limits.AMOUNT),
     "first_rate_minor": number("first_rate_minor", limits.RATE),
@@ -281,6 +289,11 @@ OVERRIDES: Mapping[str, Mapping[str, Check]] = {
         "name": chars("template name", limits.TEMPLATE_NAME_LENGTH),
         "kind": _choice("kind", TemplateKind),
     },
+    "payments": {"state": _choice("state", PaymentState)},
+    "refunds": {"state": _choice("state", RefundState)},
+    "renewals": {"state": _choice("state", RenewalState)},
+    "subscriptions": {"state": _choice("state", SubscriptionState)},
+    "tasks": {"state": _choice("state", TaskState)},
     "find_accounts": {
         "text": chars("a search text", limits.EMAIL_LENGTH),
         "limit": number("a search limit", limits.COUNT),

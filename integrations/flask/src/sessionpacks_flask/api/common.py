@@ -12,7 +12,7 @@ from sessionpacks_flask.api.fields import Field, Int, Text
 # Every write through the API is recorded as coming through it.
 API = Channel.API
 
-CURRENCY = Text(max_length=3, pattern=r"^[A-Z]{3}$")
+CURRENCY = Text(max_length=limits.CURRENCY_LENGTH, pattern=r"^[A-Z]{3}$")
 # What the core keeps in a ref column, and at most in a reason: the core's limits, read from
 # its columns, so the document, the API and the tables agree.
 REF = Text(max_length=limits.REF_LENGTH)
