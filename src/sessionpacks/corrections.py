@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 
+from sessionpacks import limits
 from sessionpacks.enums import EntryKind, Metric, PassState, Source
 from sessionpacks.errors import InvalidInput, InvalidState, ManualCreditsProtected, NotFound
 from sessionpacks.ledger import (
@@ -133,6 +134,12 @@ def adjust(
         raise InvalidInput(
             f"adjusting pass {pass_id} by {delta} would leave {row.remaining + delta};"
             f" it holds {row.remaining}"
+        )
+    # Each delta fits its column, but the balance they add up to must fit one too.
+    if row.remaining + delta > limits.QUANTITY.maximum:
+        raise InvalidInput(
+            f"delta: adjusting pass {pass_id} by {delta} would leave more than a pass holds"
+            f" ({limits.QUANTITY.maximum}); it holds {row.remaining}"
         )
     entry_id, balance_after, _ = append_entry(
         ctx,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 
+from sessionpacks import limits
 from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.errors import InvalidInput, InvalidState
 from sessionpacks.ledger import append_entry, entries, lock_pass, passes
@@ -98,6 +99,12 @@ def extend(
             )
         new_expires_at = row.expires_at + by
     assert new_expires_at is not None  # the studio checks one of the two is given
+    # Extended again and again by a century, an expiry would leave what datetime holds: an
+    # extension ends inside the supported years, as a given moment must.
+    if new_expires_at.year > limits.LAST_YEAR:
+        raise InvalidInput(
+            f"by: the new expiry ({new_expires_at}) would be after the year {limits.LAST_YEAR}"
+        )
     if new_expires_at <= ctx.now:
         raise InvalidInput(
             f"the new expiry ({new_expires_at}) is already past; extending must leave the pass"

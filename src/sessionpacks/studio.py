@@ -6,7 +6,6 @@ import copy
 import datetime as dt
 import enum
 import functools
-import inspect
 import itertools
 import logging
 import uuid
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sessionpacks import bookings as booking_rules
 from sessionpacks import (
+    boundary,
     bulk_granting,
     client_import,
     corrections,
@@ -122,7 +122,6 @@ _members = table(Member)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-S = TypeVar("S")
 
 
 def _on_its_own(
@@ -144,37 +143,7 @@ def _on_its_own(
     return guarded
 
 
-def _ids_checked(cls: type[S]) -> type[S]:
-    """Check every id argument (a parameter named ``..._id``) of the public methods before
-    anything reads or writes: an id out of range or of the wrong type is an ``InvalidInput``
-    naming the argument, on every database, rather than a driver's overflow error."""
-    for name, method in list(vars(cls).items()):
-        if name.startswith("_") or not inspect.isfunction(method):
-            continue
-        parameters = list(inspect.signature(method).parameters.values())[1:]
-        ids = tuple(
-            (position, parameter.name)
-            for position, parameter in enumerate(parameters)
-            if parameter.name.endswith("_id")
-        )
-        if ids:
-            setattr(cls, name, _checking(method, ids))
-    return cls
-
-
-def _checking(method: Callable[..., R], ids: tuple[tuple[int, str], ...]) -> Callable[..., R]:
-    @functools.wraps(method)
-    def checked(self: object, *args: object, **kwargs: object) -> R:
-        for position, name in ids:
-            value = args[position] if position < len(args) else kwargs.get(name)
-            if value is not None:
-                validation.ident(name, value)
-        return method(self, *args, **kwargs)
-
-    return checked
-
-
-@_ids_checked
+@boundary.checked
 class Studio:
     """sessionpacks for one studio's database.
 

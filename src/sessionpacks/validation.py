@@ -5,37 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sessionpacks import limits
 from sessionpacks.clock import require_aware
 from sessionpacks.errors import InvalidInput
+from sessionpacks.limits import MAX_DAYS, MAX_MONTHS, Range
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
-MAX_REASON = 500
+MAX_REASON = limits.REASON_LENGTH
+# A BIGINT column's range: what a number with no narrower column may take.
+BIG = limits.DELTA
+SMALL = limits.PRIORITY
 
-# The widths of the integer columns every supported database shares (BIGINT and INTEGER).
-BIG = 64
-SMALL = 32
-
-# Validity and renewal periods stay within a century, so every date derived from them stays
-# inside the years the databases and Python's datetime can hold.
-MAX_DAYS = 36_600
-MAX_MONTHS = 1_200
+__all__ = ["MAX_DAYS", "MAX_MONTHS"]
 
 
-def whole_number(name: str, value: object, bits: int = BIG) -> int:
+def whole_number(name: str, value: object, allowed: Range = BIG) -> int:
     # bool is an int in Python, but True credits is a mistake, not a quantity.
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{name} must be a whole number, got {value!r}")
-    limit = 2 ** (bits - 1)
-    if not -limit <= value < limit:
-        raise InvalidInput(f"{name} must be between {-limit} and {limit - 1}, got {value}")
+    if not allowed.minimum <= value <= allowed.maximum:
+        raise InvalidInput(
+            f"{name} must be between {allowed.minimum} and {allowed.maximum}, got {value}"
+        )
     return value
 
 
 def ident(name: str, value: object) -> int:
     """A row id: a whole number from 1 up to what a 64-bit column holds."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2 ** (BIG - 1):
+    if isinstance(value, bool) or not isinstance(value, int) or not _inside(value, limits.ID):
         raise InvalidInput(
-            f"{name} must be an id, a whole number from 1 to {2 ** (BIG - 1) - 1}, got {value!r}"
+            f"{name} must be an id, a whole number from 1 to {limits.ID.maximum}, got {value!r}"
         )
     return value
 
@@ -54,6 +53,10 @@ def months(name: str, value: object) -> int:
     return number
 
 
+def _inside(value: int, allowed: Range) -> bool:
+    return allowed.minimum <= value <= allowed.maximum
+
+
 def text(field: str, value: str) -> str:
     """Refuse characters no database stores faithfully: NUL and lone surrogates."""
     if "\x00" in value:
@@ -65,8 +68,8 @@ def text(field: str, value: str) -> str:
     return value
 
 
-def positive(name: str, value: object, bits: int = BIG) -> int:
-    number = whole_number(name, value, bits)
+def positive(name: str, value: object, allowed: Range = BIG) -> int:
+    number = whole_number(name, value, allowed)
     if number <= 0:
         raise InvalidInput(f"{name} must be greater than zero, got {number}")
     return number
@@ -99,10 +102,27 @@ def moment(name: str, value: dt.datetime | None) -> dt.datetime | None:
         return None
     if not isinstance(value, dt.datetime):
         raise InvalidInput(f"{name} must be a datetime, got {value!r}")
-    return require_aware(value, name)
+    aware = require_aware(value, name)
+    # The year as written (the JSON API's schema states the same); a century either side of
+    # these years is still far inside what every database holds.
+    if not limits.FIRST_YEAR <= value.year <= limits.LAST_YEAR:
+        raise InvalidInput(
+            f"{name} must be in the years {limits.FIRST_YEAR} to {limits.LAST_YEAR}, got {value}"
+        )
+    return aware
 
 
-def name(field: str, value: object, limit: int = 200) -> str:
+def span(name: str, value: object) -> dt.timedelta:
+    """A length of time added to a moment: positive and at most MAX_DAYS, so a date derived
+    from a supported moment stays supported."""
+    if not isinstance(value, dt.timedelta):
+        raise InvalidInput(f"{name} must be a timedelta, got {value!r}")
+    if not dt.timedelta(0) < value <= dt.timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"{name} must be longer than nothing and at most {MAX_DAYS} days")
+    return value
+
+
+def name(field: str, value: object, limit: int = limits.NAME_LENGTH) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field} must be a non-empty string")
     text(field, value)

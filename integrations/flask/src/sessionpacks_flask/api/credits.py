@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sessionpacks import limits
 from sessionpacks.enums import Metric, PaymentState, RefundState
 from sessionpacks.refunds import RefundInfo
 from sessionpacks.selling import PaymentInfo
@@ -26,7 +27,9 @@ from sessionpacks.values import (
 from sessionpacks_flask.api.common import (
     AMOUNT,
     API,
+    CATEGORY,
     CURRENCY,
+    QUANTITY,
     REASON,
     REF,
     by_account,
@@ -42,12 +45,12 @@ COUNT = Int(maximum=1000)
 
 # What describes a pass being given, as the CLI's grant and bulk-grant take it.
 _TERMS = (
-    Field("quantity", Int(maximum=10**9), required=True, description="Credits in the pass."),
+    Field("quantity", QUANTITY, required=True, description="Credits in the pass."),
     Field("metric", Choice(Metric), default=Metric.SESSIONS.value),
     Field("currency", CURRENCY, description="The currency of a money pass."),
     Field("services", Array(Int()), description="Service ids it is valid for; none: all."),
-    Field("categories", Array(REF), description="Service categories it is valid for."),
-    Field("label", Text(min_length=0), default=""),
+    Field("categories", Array(CATEGORY), description="Service categories it is valid for."),
+    Field("label", Text(max_length=limits.LABEL_LENGTH, min_length=0), default=""),
     Field("starts_at", Moment()),
     Field("expires_at", Moment()),
     Field("paid_minor", AMOUNT, default=0, description="What was paid for it, in minor units."),
@@ -401,7 +404,7 @@ ENDPOINTS = (
         "Correct a pass by hand, up or down",
         _adjust,
         EntryResult,
-        Field("delta", Int(minimum=-(10**9), maximum=10**9), required=True),
+        Field("delta", Int.within(limits.DELTA, nonzero=True), required=True),
     ),
     _pass_write("suspend", "Freeze a pass", _suspend, LifecycleResult),
     _pass_write("unsuspend", "End a freeze", _unsuspend, LifecycleResult),
@@ -411,7 +414,7 @@ ENDPOINTS = (
         _extend,
         LifecycleResult,
         Field("expires_at", Moment()),
-        Field("by_days", Int(maximum=36_500)),
+        Field("by_days", Int.within(limits.DAYS)),
     ),
     _pass_write("refund", "End a sold pass, refunding its unused part", _refund, PassRefundResult),
     Endpoint(

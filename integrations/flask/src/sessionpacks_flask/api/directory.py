@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from sessionpacks import validation
+from sessionpacks import limits, pins
 from sessionpacks.directory import AccountInfo, MemberInfo, NewClient, ServiceInfo
 from sessionpacks.enums import CreditTaken, Metric, Scope, StartRule, TemplateKind
 from sessionpacks.schedule import BookingPolicy
 from sessionpacks.templates import TemplateInfo
-from sessionpacks_flask.api.common import AMOUNT, CURRENCY, REF, by_account, by_member, ident
+from sessionpacks_flask.api.common import (
+    AMOUNT,
+    CATEGORY,
+    CURRENCY,
+    EMAIL,
+    QUANTITY,
+    REF,
+    by_account,
+    by_member,
+    ident,
+)
 from sessionpacks_flask.api.endpoints import Call, Endpoint
 from sessionpacks_flask.api.fields import Array, Bool, Choice, Field, Int, Moment, Text
 
 # Validity and period lengths: the core's own limits, so the schema states what it accepts.
-DAYS = Int(minimum=1, maximum=validation.MAX_DAYS)
-MONTHS = Int(minimum=1, maximum=validation.MAX_MONTHS)
+DAYS = Int.within(limits.DAYS)
+MONTHS = Int.within(limits.MONTHS)
 
 
 def _add_account(call: Call) -> AccountInfo:
@@ -81,7 +91,7 @@ def _set_default_pass(call: Call) -> None:
 
 _TEMPLATE_FIELDS = (
     Field("name", Text(), required=True),
-    Field("quantity", Int(maximum=10**9), required=True, description="Credits per pass."),
+    Field("quantity", QUANTITY, required=True, description="Credits per pass."),
     Field("kind", Choice(TemplateKind), default=TemplateKind.PACK.value),
     Field("metric", Choice(Metric), default=Metric.SESSIONS.value),
     Field("price_minor", AMOUNT, description="The price in minor units of currency."),
@@ -94,16 +104,18 @@ _TEMPLATE_FIELDS = (
     Field("start_rule", Choice(StartRule), default=StartRule.ON_PURCHASE.value),
     Field("start_date", Moment()),
     Field("services", Array(Int()), description="Service ids the passes are valid for."),
-    Field("categories", Array(REF), description="Service categories the passes are valid for."),
+    Field(
+        "categories", Array(CATEGORY), description="Service categories the passes are valid for."
+    ),
     Field("scope", Choice(Scope), default=Scope.ACCOUNT.value),
-    Field("member_cap", Int(maximum=10**9)),
-    Field("priority", Int(minimum=-1000, maximum=1000)),
+    Field("member_cap", Int.within(limits.MEMBER_CAP)),
+    Field("priority", Int.within(limits.PRIORITY)),
     Field("extend_on_unsuspend", Bool()),
     Field("refundable", Bool()),
     Field("period_days", DAYS),
     Field("period_months", MONTHS),
     Field("rollover", Bool()),
-    Field("rollover_cap", Int(minimum=0, maximum=10**9)),
+    Field("rollover_cap", Int.within(limits.MEMBER_CAP)),
     Field("auto_renew", Bool()),
 )
 
@@ -134,7 +146,7 @@ ENDPOINTS = (
                 "member_name", Text(), description="The member's name; the account's if left out."
             ),
             Field("member_ref", REF, description="The host's own id, or a kiosk member code."),
-            Field("email", Text(max_length=254), description="Where booking emails go."),
+            Field("email", EMAIL, description="Where booking emails go."),
         ),
         status=201,
     ),
@@ -187,7 +199,7 @@ ENDPOINTS = (
         body=(
             Field("name", Text(), required=True),
             Field("ref", REF, description="The host's own id, or a kiosk member code."),
-            Field("email", Text(max_length=254), description="Where booking emails go."),
+            Field("email", EMAIL, description="Where booking emails go."),
         ),
         status=201,
     ),
@@ -222,7 +234,7 @@ ENDPOINTS = (
         _set_member_email,
         MemberInfo,
         path_fields=(ident("member_id"),),
-        body=(Field("email", Text(max_length=254)),),
+        body=(Field("email", EMAIL),),
     ),
     Endpoint(
         "POST",
@@ -255,7 +267,7 @@ ENDPOINTS = (
         _set_kiosk_pin,
         MemberInfo,
         path_fields=(ident("member_id"),),
-        body=(Field("pin", Text(max_length=12), description="4 to 12 digits."),),
+        body=(Field("pin", Text(max_length=pins.MAX_DIGITS), description="4 to 12 digits."),),
     ),
     Endpoint(
         "POST",
@@ -280,8 +292,8 @@ ENDPOINTS = (
         _add_service,
         ServiceInfo,
         body=(
-            Field("name", Text(max_length=191), required=True),
-            Field("category", REF, required=True),
+            Field("name", Text(max_length=limits.SERVICE_NAME_LENGTH), required=True),
+            Field("category", CATEGORY, required=True),
             Field("duration_minutes", Int(maximum=24 * 60 * 7), required=True),
             Field("price_minor", AMOUNT),
             Field("currency", CURRENCY),

@@ -15,14 +15,24 @@ from typing import Any
 
 import attrs
 
+from sessionpacks import limits
+from sessionpacks.limits import Range
 from sessionpacks_flask.problems import BadRequest
 
-# Ids and counts fit a 32-bit column everywhere; money and quantities stay far below 2**53.
-MAX_ID = 2**31 - 1
-MAX_AMOUNT = 10**9
+# The bounds come from the core's (sessionpacks.limits, read from the columns), so that the API,
+# its document and the tables agree. JSON integers past 2**53 lose digits in JavaScript clients,
+# so the API's stop there even where a column holds more.
+JSON_SAFE = 2**53 - 1
+MAX_ID = min(limits.ID.maximum, JSON_SAFE)
+MAX_AMOUNT = min(limits.AMOUNT.maximum, JSON_SAFE)
 # Moments outside these years are mistakes, and their arithmetic (an expiry 30 days on) must not
 # overflow what Python and the databases hold.
-FIRST_YEAR, LAST_YEAR = 1970, 2999
+FIRST_YEAR, LAST_YEAR = limits.FIRST_YEAR, limits.LAST_YEAR
+# The years, as the document states them: 1970 to 2999, as written.
+YEARS = r"^(19[7-9][0-9]|2[0-9]{3})-"
+# Text that is not blank, by JSON Schema's (ECMAScript's) idea of white space, which the
+# document states and the reading uses alike (Python's also counts \x85 and \x1c-\x1f).
+NOT_BLANK = r"[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 MISSING = object()
 
 
@@ -36,35 +46,54 @@ def _where(location: str, name: str) -> str:
 class Int:
     minimum: int = 1
     maximum: int = MAX_ID
+    # A change by nothing (an adjustment of 0) is no change: refused, and the schema says so.
+    nonzero: bool = False
+
+    @classmethod
+    def within(cls, allowed: Range, *, nonzero: bool = False) -> Int:
+        """What one of the core's limits allows, inside what JSON carries safely."""
+        return cls(max(allowed.minimum, -JSON_SAFE), min(allowed.maximum, JSON_SAFE), nonzero)
 
     def read(self, value: object, where: str, text: bool) -> int:
         if text and isinstance(value, str):
             stripped = value.strip()
             # \d is what int() reads (isdigit() also passes "²", which int() refuses).
-            if re.fullmatch(r"-?\d+", stripped) and len(stripped) <= 20:
-                value = int(stripped)
+            if re.fullmatch(r"-?\d+(\.0+)?", stripped) and len(stripped) <= 40:
+                value = int(stripped.split(".")[0])
+        # JSON Schema counts 596.0 as an integer, so the API does too.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise BadRequest(f"the {where} must be a whole number, got {_shown(value)}")
         if not self.minimum <= value <= self.maximum:
             raise BadRequest(
                 f"the {where} must be between {self.minimum} and {self.maximum}, got {value}"
             )
+        if self.nonzero and value == 0:
+            raise BadRequest(f"the {where} must not be 0")
         return value
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        found: dict[str, Any] = {
+            "type": "integer",
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+        if self.nonzero:
+            found["not"] = {"const": 0}
+        return found
 
 
 @attrs.frozen
 class Text:
-    max_length: int = 200
+    max_length: int = limits.NAME_LENGTH
     min_length: int = 1
     pattern: str | None = None
 
     def read(self, value: object, where: str, text: bool) -> str:
         if not isinstance(value, str):
             raise BadRequest(f"the {where} must be text, got {_shown(value)}")
-        if len(value) < self.min_length or (self.min_length and not value.strip()):
+        if len(value) < self.min_length or (self.min_length and not re.search(NOT_BLANK, value)):
             raise BadRequest(f"the {where} must not be empty")
         if len(value) > self.max_length:
             raise BadRequest(f"the {where} is longer than {self.max_length} characters")
@@ -79,9 +108,11 @@ class Text:
         if self.min_length:
             found["minLength"] = self.min_length
             # Blank text is refused as empty: say so, so generated requests are valid ones.
-            found["pattern"] = self.pattern or r"\S"
+            found["pattern"] = self.pattern or NOT_BLANK
         elif self.pattern:
             found["pattern"] = self.pattern
+        # No database keeps a NUL character: refused, as the document says.
+        found["not"] = {"pattern": "\\u0000"}
         return found
 
 
@@ -110,15 +141,16 @@ class Moment:
             found = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             if found.tzinfo is None:
                 raise ValueError
-            in_utc = found.astimezone(dt.timezone.utc)
+            found.astimezone(dt.timezone.utc)  # a moment that has no UTC is refused too
         except (ValueError, OverflowError):
             raise BadRequest(f"the {where} must be {example}, got {value[:60]!r}") from None
-        if not FIRST_YEAR <= in_utc.year <= LAST_YEAR:
+        # The year as written, as the document's pattern states it (the core checks the same).
+        if not FIRST_YEAR <= found.year <= LAST_YEAR or not re.match(YEARS, value):
             raise BadRequest(f"the {where} must be between the years {FIRST_YEAR} and {LAST_YEAR}")
         return found
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "format": "date-time"}
+        return {"type": "string", "format": "date-time", "pattern": YEARS}
 
 
 @attrs.frozen
@@ -225,7 +257,11 @@ def read_parameters(
     found: dict[str, Any] = {}
     for field in fields:
         given = values.get(field.name)
-        if given is None or given == "":
+        # An empty value is refused like any other the field does not take (``?state=`` is no
+        # state), unless the field takes empty text; only a parameter left out is not given.
+        if given == "" and not (isinstance(field.kind, Text) and field.kind.min_length == 0):
+            raise BadRequest(f"the {_where(location, field.name)} must not be empty")
+        if given is None:
             if field.required:
                 raise BadRequest(f"the {_where(location, field.name)} is required")
             found[field.name] = None if field.default is MISSING else field.default

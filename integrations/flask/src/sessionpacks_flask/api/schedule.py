@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sessionpacks import limits
 from sessionpacks.bookings import BookingRecord, BookingResult, OccurrenceCancelled
 from sessionpacks.enums import Billing, RenewalState, SubscriptionState
 from sessionpacks.plans import SubscriptionInfo
@@ -287,7 +288,11 @@ ENDPOINTS = (
                 default=False,
                 description="Cancel without giving the credit back, whatever the cut-off.",
             ),
-            Field("reason", Text(max_length=500), description="Why, when keeping the credit."),
+            Field(
+                "reason",
+                Text(max_length=limits.REASON_LENGTH),
+                description="Why, when keeping the credit.",
+            ),
         ),
         members=True,
     ),
