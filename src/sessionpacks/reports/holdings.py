@@ -21,6 +21,7 @@ from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Account, Member, PassApplicability, Service, Template, table
 from sessionpacks.reading import _last_entry_id
+from sessionpacks.reports.periods import selective
 from sessionpacks.reports.tables import Table, day, money, rows
 from sessionpacks.selection import state_at
 from sessionpacks.units import format_units
@@ -177,7 +178,9 @@ def pass_list(
         .where(passes.c.created_at <= moment, *_criteria(which, given, balance, moment, past))
         # Now, the stored state narrows the passes through its index; a past state is worked
         # out from the entries, so a past list reads every pass made by then.
-        .where(passes.c.state.in_(_stored(which, given)) if not past else sa.true())
+        .where(
+            selective(passes.c.state.in_(_stored(which, given)), conn) if not past else sa.true()
+        )
         .order_by(accounts.c.name, passes.c.id)
     )
     found = []

@@ -29,6 +29,7 @@ from sessionpacks.enums import EntryKind, PassState
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Template, table
 from sessionpacks.reports import periods
+from sessionpacks.reports.periods import selective
 from sessionpacks.reports.tables import Table, moment, money, rows
 
 templates = table(Template)
@@ -195,13 +196,13 @@ def _current(conn: Connection) -> dict[Group, tuple[int, int]]:
         )
         .select_from(passes)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(passes.c.cost_currency.is_not(None), passes.c.state.in_(HOLDING))
+        .where(passes.c.cost_currency.is_not(None), selective(passes.c.state.in_(HOLDING), conn))
         .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
     )
     return {(t, n, c): (int(units), int(value)) for t, n, c, units, value in conn.execute(query)}
 
 
-def _since(since: dt.datetime, *columns: Any) -> sa.Select[Any]:
+def _since(conn: Connection, since: dt.datetime, *columns: Any) -> sa.Select[Any]:
     """Sums over the entries after ``since``, by template and currency. A report reads back
     from now to the moment it asks about, through the entries' time index, so its cost follows
     the ledger written since then, not the whole ledger."""
@@ -210,7 +211,7 @@ def _since(since: dt.datetime, *columns: Any) -> sa.Select[Any]:
         .select_from(entries)
         .join(passes, passes.c.id == entries.c.pass_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
-        .where(entries.c.created_at > since, passes.c.cost_currency.is_not(None))
+        .where(selective(entries.c.created_at > since, conn), passes.c.cost_currency.is_not(None))
         .group_by(passes.c.template_id, templates.c.name, passes.c.cost_currency)
     )
 
@@ -224,7 +225,7 @@ def liability(conn: Connection, as_of: dt.datetime) -> LiabilityReport:
     carry now, less the value changes of the entries made after ``as_of``."""
     held = _current(conn)
     later = conn.execute(
-        _since(as_of, func.sum(entries.c.delta), func.sum(entries.c.value_change_minor))
+        _since(conn, as_of, func.sum(entries.c.delta), func.sum(entries.c.value_change_minor))
     )
     for template_id, name, currency, units, value in later:
         group = (template_id, name, currency)
@@ -259,6 +260,7 @@ def revenue(conn: Connection, start: dt.datetime, end: dt.datetime) -> RevenueRe
         return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
     query = _since(
+        conn,
         start,
         summed(in_period & (kind == EntryKind.GRANT.value), change),
         summed(in_period & kind.in_(_USED) & valued, recognised),

@@ -1,4 +1,4 @@
-"""Grouping moments by week or month in the database: each dialect says it its own way."""
+"""What each database says its own way: moments grouped by week or month, a selective condition."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 
 
 def week_start(column: sa.ColumnElement[dt.datetime], dialect: str) -> sa.ColumnElement[str]:
@@ -33,3 +34,12 @@ def bucket(column: sa.ColumnElement[dt.datetime], dialect: str, step: str) -> sa
 
 def week_of(moment: dt.datetime) -> dt.date:
     return (moment - dt.timedelta(days=moment.weekday())).date()
+
+
+def selective(condition: sa.ColumnElement[bool], conn: Connection) -> sa.ColumnElement[bool]:
+    """A condition few rows meet, such as a pass being usable when most have ended. SQLite's
+    statistics know only how many rows share a value on average, and would read every pass
+    rather than use the index; ``likelihood`` tells it the truth."""
+    if conn.dialect.name == "sqlite":
+        return func.likelihood(condition, sa.literal_column("0.01"))
+    return condition
