@@ -24,17 +24,14 @@ database the URL names. Give it a database of its own.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 from bench_expiry import BATCH, SWEEP_AT, seed
-from support import add_database_options, fresh_library, log, settle_databases
+from support import fresh_library, log, main_with_n
 
 from sessionpacks import ManualClock, Settings, Studio, allow_all, create_engine
 from sessionpacks.models import SideEffect, StaffTask, table
@@ -121,28 +118,8 @@ def bench(name: str, url: str, n: int) -> None:
     )
 
 
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    add_database_options(parser)
-    parser.add_argument("--n", type=int, default=100_000, help="due passes per side (100,000)")
-    args = parser.parse_args(argv)
-    settle_databases(parser, args)
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_arguments(argv)
-    log(f"sessionpacks expire command benchmark: N={args.n}, Python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory(prefix="sessionpacks-bench-expire-cli-") as scratch:
-        if args.sqlite:
-            bench("sqlite", f"sqlite:///{Path(scratch, 'expire.db')}", args.n)
-        if args.postgresql:
-            bench("postgresql", args.postgresql, args.n)
-        if args.mariadb:
-            bench("mariadb", args.mariadb, args.n)
-    return 0
+    return main_with_n(argv, "sessionpacks expire command benchmark", "expire-cli", bench, __doc__)
 
 
 if __name__ == "__main__":

@@ -20,19 +20,16 @@ database the URL names. Give it a database of its own.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from support import add_database_options, fresh_library, log, settle_databases
+from support import fresh_library, log, main_with_n
 
 from sessionpacks import ManualClock, Settings, Studio, allow_all
 from sessionpacks.database import inserted_id
@@ -293,28 +290,8 @@ def bench(name: str, url: str, n: int) -> None:
     log(f"  {name}: done in {time.perf_counter() - started:.0f} s")
 
 
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    add_database_options(parser)
-    parser.add_argument("--n", type=int, default=100_000, help="due passes per side (100,000)")
-    args = parser.parse_args(argv)
-    settle_databases(parser, args)
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_arguments(argv)
-    log(f"sessionpacks expiry benchmark: N={args.n}, Python {sys.version.split()[0]}")
-    with tempfile.TemporaryDirectory(prefix="sessionpacks-bench-expiry-") as scratch:
-        if args.sqlite:
-            bench("sqlite", f"sqlite:///{Path(scratch, 'expiry.db')}", args.n)
-        if args.postgresql:
-            bench("postgresql", args.postgresql, args.n)
-        if args.mariadb:
-            bench("mariadb", args.mariadb, args.n)
-    return 0
+    return main_with_n(argv, "sessionpacks expiry benchmark", "expiry", bench, __doc__)
 
 
 if __name__ == "__main__":

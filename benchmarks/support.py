@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -58,3 +61,24 @@ def settle_databases(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     for name, variable in ENV_URLS.items():
         if getattr(args, name) == "":
             parser.error(f"--{name} needs a URL, or ${variable}")
+
+
+def main_with_n(argv: list[str] | None, title: str, name: str, bench: Any, doc: str | None) -> int:
+    """A benchmark's entry point: ``--n`` (due passes per side) and the database options, then
+    ``bench(database, url, n)`` on each database asked for, SQLite in a scratch folder."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    add_database_options(parser)
+    parser.add_argument("--n", type=int, default=100_000, help="due passes per side (100,000)")
+    args = parser.parse_args(argv)
+    settle_databases(parser, args)
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    log(f"{title}: N={args.n}, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix=f"sessionpacks-{name}-") as scratch:
+        if args.sqlite:
+            bench("sqlite", f"sqlite:///{Path(scratch, name + '.db')}", args.n)
+        if args.postgresql:
+            bench("postgresql", args.postgresql, args.n)
+        if args.mariadb:
+            bench("mariadb", args.mariadb, args.n)
+    return 0

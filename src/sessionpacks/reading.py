@@ -27,14 +27,14 @@ _operations = table(Operation)
 _redemptions = table(Redemption)
 
 # What the last entry as of a moment says about the pass's state then.
-_STATE_AFTER = {
+STATE_AFTER = {
     EntryKind.VOID.value: PassState.VOIDED,
     EntryKind.EXPIRE.value: PassState.EXPIRED,
     EntryKind.REFUND.value: PassState.REFUNDED,
 }
 
 
-def _last_entry_id(as_of: dt.datetime) -> sa.ScalarSelect[int]:
+def last_entry_id(as_of: dt.datetime) -> sa.ScalarSelect[int]:
     inner = entries.alias("last_entry")
     return (
         select(inner.c.id)
@@ -68,7 +68,7 @@ def pass_balances(
         rows = conn.execute(
             select(passes, last.c.balance_after, last.c.kind.label("last_kind"))
             .select_from(passes)
-            .join(last, last.c.id == _last_entry_id(as_of))
+            .join(last, last.c.id == last_entry_id(as_of))
             .where(criteria)
             .order_by(passes.c.id)
         ).all()
@@ -77,7 +77,7 @@ def pass_balances(
 
 
 def _balance_then(row: Row[Any], as_of: dt.datetime) -> PassBalance:
-    state = _STATE_AFTER.get(row.last_kind)
+    state = STATE_AFTER.get(row.last_kind)
     if state is None:
         open_state = PassState.ACTIVE if row.balance_after else PassState.EXHAUSTED
         state = state_at(open_state, row.starts_at, row.expires_at, as_of)

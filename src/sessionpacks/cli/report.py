@@ -5,6 +5,7 @@ office shows."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -82,10 +83,19 @@ def _is_amount(cell: object) -> bool:
     return isinstance(cell, str) and cell.lstrip("-").replace(".", "", 1).isdigit()
 
 
-def _period(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
-    if start is None or end is None:
-        raise click.UsageError("give the period with --from and --to")
-    return start, end
+Period = tuple[dt.datetime, dt.datetime]
+
+
+def _over_a_period(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A report over the period of ``--from`` and ``--to``, given to it as ``period``."""
+
+    @functools.wraps(command)
+    def run(state: State, start: dt.datetime | None, end: dt.datetime | None, **given: Any) -> None:
+        if start is None or end is None:
+            raise click.UsageError("give the period with --from and --to")
+        command(state, (start, end), **given)
+
+    return from_option(to_option(_formats(pass_state(run))))
 
 
 @click.group()
@@ -175,71 +185,32 @@ def liability(state: State, as_of: dt.datetime | None, as_json: bool, as_csv: bo
 
 
 @report.command()
-@from_option
-@to_option
-@_formats
-@pass_state
-def revenue(
-    state: State,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    as_json: bool,
-    as_csv: bool,
-) -> None:
+@_over_a_period
+def revenue(state: State, period: Period, as_json: bool, as_csv: bool) -> None:
     """Sales, revenue recognised, refunds and deferred revenue over a period; the last lines,
     one per currency, reconcile: deferred at start + sales - recognised - refunded = at end."""
-    _show(state.studio.reports.revenue(*_period(start, end)), as_json, as_csv)
+    _show(state.studio.reports.revenue(*period), as_json, as_csv)
 
 
 @report.command()
-@from_option
-@to_option
 @step_option
-@_formats
-@pass_state
-def money(
-    state: State,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    step: str,
-    as_json: bool,
-    as_csv: bool,
-) -> None:
+@_over_a_period
+def money(state: State, period: Period, step: str, as_json: bool, as_csv: bool) -> None:
     """Sales, revenue and liability by week or month."""
-    found = state.studio.reports.money_over_time(*_period(start, end), step=step)
-    _show(found, as_json, as_csv)
+    _show(state.studio.reports.money_over_time(*period, step=step), as_json, as_csv)
 
 
 @report.command()
-@from_option
-@to_option
-@_formats
-@pass_state
-def attendance(
-    state: State,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    as_json: bool,
-    as_csv: bool,
-) -> None:
+@_over_a_period
+def attendance(state: State, period: Period, as_json: bool, as_csv: bool) -> None:
     """Redemptions by service, channel and week; no-shows and late cancellations."""
-    found = state.studio.reports.attendance(*_period(start, end))
+    found = state.studio.reports.attendance(*period)
     _show(found, as_json, as_csv, found.channel_table(), found.week_table())
 
 
 @report.command()
-@from_option
-@to_option
 @step_option
-@_formats
-@pass_state
-def sales(
-    state: State,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    step: str,
-    as_json: bool,
-    as_csv: bool,
-) -> None:
+@_over_a_period
+def sales(state: State, period: Period, step: str, as_json: bool, as_csv: bool) -> None:
     """Packs sold and refunded, by template and week or month."""
-    _show(state.studio.reports.sales(*_period(start, end), step=step), as_json, as_csv)
+    _show(state.studio.reports.sales(*period, step=step), as_json, as_csv)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sessionpacks.enums import EntryKind, Metric, PassState
 from sessionpacks.ledger import entries, passes
 from sessionpacks.models import Account, Member, PassApplicability, Service, Template, table
-from sessionpacks.reading import _last_entry_id
+from sessionpacks.reading import STATE_AFTER, last_entry_id
 from sessionpacks.reports.periods import selective
 from sessionpacks.reports.tables import Table, day, money, rows
 from sessionpacks.selection import state_at
@@ -31,13 +31,6 @@ members = table(Member)
 services = table(Service)
 templates = table(Template)
 applicability = table(PassApplicability)
-
-# What the last entry as of a moment says about the pass's state then.
-_ENDED_BY = {
-    EntryKind.VOID.value: PassState.VOIDED,
-    EntryKind.EXPIRE.value: PassState.EXPIRED,
-    EntryKind.REFUND.value: PassState.REFUNDED,
-}
 
 
 class PassList(str, enum.Enum):
@@ -171,7 +164,7 @@ def pass_list(
             members.c.name.label("member_name"),
             templates.c.name.label("template_name"),
         )
-        .select_from(passes.join(last, last.c.id == _last_entry_id(moment)) if past else passes)
+        .select_from(passes.join(last, last.c.id == last_entry_id(moment)) if past else passes)
         .join(accounts, accounts.c.id == passes.c.account_id)
         .outerjoin(members, members.c.id == passes.c.member_id)
         .outerjoin(templates, templates.c.id == passes.c.template_id)
@@ -238,7 +231,7 @@ def _stored(which: PassList, given: ListFilter) -> list[str]:
 def _state_then(row: Any, moment: dt.datetime, past: bool) -> PassState:
     if not past:
         return state_at(PassState(row.state), row.starts_at, row.expires_at, moment)
-    ended = _ENDED_BY.get(row.last_kind)
+    ended = STATE_AFTER.get(row.last_kind)
     if ended is not None:
         return ended
     if row.state == PassState.SUSPENDED.value and row.suspended_at <= moment:
