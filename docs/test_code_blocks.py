@@ -9,7 +9,9 @@
 
 A block that cannot run here (an installer, a server's URL, another framework) says so in the
 Markdown, on the line before it: ``<!-- docs-test: skip: the reason -->``. Few may say so, each
-with its reason (see ``test_few_blocks_are_skipped_and_each_says_why``).
+with its reason (see ``test_few_blocks_are_skipped_and_each_says_why``), and such a block is
+still checked, not run (:func:`check_unrunnable`): its Python parses and imports what exists;
+its commands name our commands, tox environments, packages, extras and scripts as they are.
 
 Run by the ``docs`` tox environment, which has the Flask integration installed.
 """
@@ -215,7 +217,8 @@ def test_python_block(
     block: Block, namespaces: dict[Path, dict[str, Any]], in_folder: Path
 ) -> None:
     if block.skip is not None:
-        pytest.skip(block.skip)
+        check_unrunnable(block)
+        return
     namespace = namespaces.get(block.page)
     if namespace is None:
         namespace = namespaces[block.page] = page_namespace(block.page, in_folder)
@@ -266,7 +269,8 @@ COMMAND_SETUP = {
 )
 def test_command_block(block: Block, in_folder: Path) -> None:
     if block.skip is not None:
-        pytest.skip(block.skip)
+        check_unrunnable(block)
+        return
     from sessionpacks.cli import cli
 
     runner = CliRunner()
@@ -292,6 +296,91 @@ def test_command_block(block: Block, in_folder: Path) -> None:
         printed = {" ".join(line.split()) for line in result.stdout.splitlines()}
         for shown in output:
             assert " ".join(shown.split()) in printed, (command, shown, result.stdout)
+
+
+# -- blocks that cannot run here ------------------------------------------------------------------
+
+
+def check_unrunnable(block: Block) -> None:
+    """What can be checked of a block that cannot run: Python parses, its imports from
+    sessionpacks exist and so do the Studio methods it calls; each command names what exists."""
+    if block.language == "python":
+        _check_python(block)
+        return
+    for command, _ in commands(block):
+        for part in command.split("&&"):
+            _check_command(block, shlex.split(part, comments=True))
+
+
+def _check_python(block: Block) -> None:
+    import ast
+    import importlib
+
+    import sessionpacks
+
+    tree = ast.parse(block.text, block.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sessionpacks"):
+            module = importlib.import_module(node.module or "")
+            missing = [a.name for a in node.names if not hasattr(module, a.name)]
+            assert missing == [], f"{block.name}: {node.module} has no {missing}"
+    for method in re.findall(r"\bstudio(?:\.joined\([^)]*\))?\.(\w+)\(", block.text):
+        assert hasattr(sessionpacks.Studio, method), f"{block.name}: Studio has no {method}"
+
+
+def _check_command(block: Block, words: list[str]) -> None:
+    # A crontab line's schedule, variables set for the command, and redirections go first.
+    if len(words) > 5 and all(re.fullmatch(r"[\d*/,-]+", w) for w in words[:5]):
+        words = words[5:]
+    if words[:1] == ["export"]:
+        words = words[1:]
+    while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
+        words = words[1:]
+    if not words:
+        return  # only variables set
+    words = [w for w in words if not re.fullmatch(r"\d?>>?|\d?>&\d|/\S+\.log", w)]
+    program = Path(words[0]).name if words else ""
+    scripts = {"sessionpacks-demo"}
+    if program == "sessionpacks":
+        from sessionpacks.cli import cli
+
+        sub = [w for w in words[1:] if not w.startswith("-")][:1]
+        result = CliRunner().invoke(cli, [*sub, "--help"])
+        assert result.exit_code == 0, f"{block.name}: no command {sub}"
+    elif program == "tox":
+        tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+        named = words[words.index("-e") + 1].split(",") if "-e" in words else []
+        for env in named:
+            assert f"[testenv:{env}]" in tox or re.search(rf"env_list = .*\b{env}\b", tox), (
+                f"{block.name}: tox has no environment {env}"
+            )
+    elif program == "pip":
+        # The extras pyproject offers: the keys of its optional-dependencies table.
+        project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        table = project.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+        offered = set(re.findall(r"^([\w-]+) =", table, re.M))
+        for spec in (w for w in words[2:] if not w.startswith("-")):
+            name, _, extra = spec.rstrip("]").partition("[")
+            if name in (".", "integrations/flask"):
+                assert (ROOT / name / "pyproject.toml").exists(), f"{block.name}: {name}"
+            elif name == "sessionpacks":
+                assert extra == "" or extra in offered, f"{block.name}: no extra {extra!r}"
+            else:
+                assert name in {"sessionpacks-flask", "tox", "tox-uv"}, f"{block.name}: {spec}"
+    elif program == "alembic":
+        from sessionpacks.migrate import BRANCH
+
+        targets = [w for w in words[2:] if "@" in w]
+        assert all(t.split("@")[0] == BRANCH for t in targets), f"{block.name}: {targets}"
+    elif program in ("python", "python3"):
+        known = (["-m", "venv"], ["manage.py", "migrate"], ["manage.py", "sessionpacks"])
+        assert any(words[1:3] == k for k in known), f"{block.name}: cannot check {words}"
+        if words[1:3] == ["manage.py", "sessionpacks"]:
+            django = ROOT / "integrations/django/src/sessionpacks_django/management/commands"
+            assert (django / "sessionpacks.py").exists()
+            _check_command(block, ["sessionpacks", *words[3:]])
+    else:
+        assert program in scripts, f"{block.name}: cannot check the command {words}"
 
 
 # -- configuration and templates ---------------------------------------------------------------
