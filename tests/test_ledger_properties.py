@@ -169,8 +169,17 @@ class LedgerMachine(RuleBasedStateMachine):
             ended = self.voided | self.refunded
             assert any(p in ended for p in self._passes_of(redemption))
             return
-        for pass_id, delta in zip(result.pass_ids, result.deltas, strict=True):
-            self.balance[pass_id] += delta
+        for pass_id, delta, after in zip(
+            result.pass_ids, result.deltas, result.balances_after, strict=True
+        ):
+            if pass_id in self.forfeited:
+                # Given back to an expired pass, the credits expire with it at once; reopening
+                # it gives them back with the rest.
+                event("a redemption from an expired pass was reversed")
+                self.forfeited[pass_id] += delta
+            else:
+                self.balance[pass_id] += delta
+            assert after == self.balance[pass_id]
 
     def _passes_of(self, redemption: int) -> set[int]:
         return {

@@ -99,3 +99,20 @@ def test_moments_outside_the_stated_years_are_refused(
         problem(write(client, "/grants", {**body, "expires_at": moment}), 422, "years")
     late = "2999-12-31T23:00:00-05:00"  # in 3000 in UTC, in 2999 as written and stated
     assert write(client, "/grants", {**body, "expires_at": late}).status_code == 201
+
+
+def test_moments_are_read_as_the_documents_date_time_on_every_python(
+    client: FlaskClient, studio: Studio, who: Who
+) -> None:
+    """RFC 3339 as the document's format states it: a fraction of any length, t and z in lower
+    case; Python 3.10's own reader takes only what isoformat writes."""
+    ids = seed(studio)
+    who.current = OWNER
+    body = {"account_id": ids.account, "quantity": 1, "reason": "gift"}
+    for n, moment in enumerate(
+        ("2999-01-01T00:00:00.0Z", "2999-01-01t09:30:00.1234567+02:00", "2999-06-01T00:00:00z")
+    ):
+        made = write(client, "/grants", {**body, "expires_at": moment}, key=f"m-{n}")
+        assert made.status_code == 201, made.json
+    for moment in ("2999-01-01", "2999-01-01T00:00:00", "2999-01-01T00:00+00:00"):
+        problem(write(client, "/grants", {**body, "expires_at": moment}), 422, "offset")

@@ -129,6 +129,28 @@ class Bool:
         return {"type": "boolean"}
 
 
+# RFC 3339's date-time, as the document's format says: any number of second fractions, T or t,
+# Z or z or an offset. Python 3.10's fromisoformat takes only what isoformat writes.
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+
+
+def _rfc3339(text: str) -> dt.datetime:
+    found = _DATE_TIME.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second = (int(found[n]) for n in range(1, 7))
+    micro = int((found[7] or "0")[:6].ljust(6, "0"))
+    offset = dt.timedelta(0)
+    if found[8] is None:
+        offset = dt.timedelta(hours=int(found[10]), minutes=int(found[11]))
+        offset = -offset if found[9] == "-" else offset
+    zone = dt.timezone(offset)
+    return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+
+
 @attrs.frozen
 class Moment:
     """An RFC 3339 date and time with its UTC offset, such as 2026-03-31T18:00:00+02:00."""
@@ -138,9 +160,7 @@ class Moment:
         if not isinstance(value, str):
             raise BadRequest(f"the {where} must be {example}, got {_shown(value)}")
         try:
-            found = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            if found.tzinfo is None:
-                raise ValueError
+            found = _rfc3339(value.strip())
             found.astimezone(dt.timezone.utc)  # a moment that has no UTC is refused too
         except (ValueError, OverflowError):
             raise BadRequest(f"the {where} must be {example}, got {value[:60]!r}") from None
