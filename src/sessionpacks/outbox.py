@@ -134,18 +134,7 @@ class Outbox:
         if hook == TASK_HOOK and self.keeps_tasks_alone():
             self._task_store.keep_tasks(conn, [cast(TaskRequest, value)])
             return None
-        now = self._clock.now()
-        inserted = conn.execute(
-            _INSERT,
-            {
-                "hook": hook,
-                "payload": codec.dumps(value),
-                "state": SideEffectState.PENDING.value,
-                "attempts": 1,
-                "claimed_at": now,
-                "created_at": now,
-            },
-        )
+        inserted = conn.execute(_INSERT, _claimed_row(hook, value, self._clock.now()))
         return Claimed(id=inserted_id(inserted), hook=hook, value=value)
 
     def enqueue_many(self, conn: Connection, hook: str, values: Sequence[object]) -> list[Claimed]:
@@ -163,17 +152,7 @@ class Outbox:
             self._task_store.keep_tasks(conn, cast(Sequence[TaskRequest], values))
             return []
         now = self._clock.now()
-        rows = [
-            {
-                "hook": hook,
-                "payload": codec.dumps(value),
-                "state": SideEffectState.PENDING.value,
-                "attempts": 1,
-                "claimed_at": now,
-                "created_at": now,
-            }
-            for value in values
-        ]
+        rows = [_claimed_row(hook, value, now) for value in values]
         if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
             ids = conn.execute(_INSERT_RETURNING, rows).scalars().all()
         else:  # MySQL has no RETURNING: one insert each, for its id
@@ -344,3 +323,15 @@ def listener_name(impl: Any) -> str:
     if inspect.ismodule(plugin):
         return plugin.__name__
     return f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+
+
+def _claimed_row(hook: str, value: object, now: dt.datetime) -> dict[str, object]:
+    """A side effect's row, written already claimed by the process that writes it."""
+    return {
+        "hook": hook,
+        "payload": codec.dumps(value),
+        "state": SideEffectState.PENDING.value,
+        "attempts": 1,
+        "claimed_at": now,
+        "created_at": now,
+    }

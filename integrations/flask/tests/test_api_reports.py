@@ -84,8 +84,10 @@ def test_money_attendance_and_sales(
     money = read(client, "/reports/money", step="week", **MARCH).json
     assert money is not None
     assert money["step"] == "week"
+    # Every week of the period, the liability carried through the weeks without entries.
     assert [(p["period_start"], p["deferred_at_end"]) for p in money["points"]] == [
-        ("2026-03-02", 13000)
+        ("2026-02-23", 0),
+        *((f"2026-03-{day:02d}", 13000) for day in (2, 9, 16, 23, 30)),
     ]
     attendance = read(client, "/reports/attendance", **MARCH).json
     assert attendance is not None

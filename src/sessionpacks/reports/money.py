@@ -336,9 +336,9 @@ class MoneyOverTime:
 
 
 def over_time(conn: Connection, start: dt.datetime, end: dt.datetime, step: str) -> MoneyOverTime:
-    """Sales, revenue and liability per week or month: the period's entries grouped by their
-    week or month in the database, the liability carried forward from what was deferred at
-    ``start``."""
+    """Sales, revenue and liability for every week or month of the period: its entries grouped
+    by their week or month in the database, the liability carried forward from what was
+    deferred at ``start``."""
     period = periods.bucket(entries.c.created_at, conn.dialect.name, step).label("period")
     change = entries.c.value_change_minor
     recognised = entries.c.value_minor
@@ -364,18 +364,28 @@ def over_time(conn: Connection, start: dt.datetime, end: dt.datetime, step: str)
         .group_by(period, passes.c.cost_currency)
         .order_by(period, passes.c.cost_currency)
     )
-    opening: dict[str, int] = defaultdict(int, liability(conn, start).totals())
+    found = {
+        (str(label), currency): (int(sales), int(earned), int(refunded), int(net))
+        for label, currency, sales, earned, refunded, net in conn.execute(query)
+    }
+    # Every week or month of the period, for every currency owed or moved in it: a period
+    # without entries sold and earned nothing, and the liability carries on.
+    level = {c: v for c, v in liability(conn, start).totals().items() if v}
+    for _, currency in found:
+        level.setdefault(currency, 0)
     points = []
-    for label, currency, sales, earned, refunded, net in conn.execute(query):
-        opening[currency] += int(net)
-        points.append(
-            MoneyPoint(
-                period_start=str(label),
-                currency=currency,
-                sales=int(sales),
-                recognised=int(earned),
-                refunded=int(refunded),
-                deferred_at_end=opening[currency],
+    for label in periods.starts(start, end, step):
+        for currency in sorted(level):
+            sales, earned, refunded, net = found.get((label, currency), (0, 0, 0, 0))
+            level[currency] += net
+            points.append(
+                MoneyPoint(
+                    period_start=label,
+                    currency=currency,
+                    sales=sales,
+                    recognised=earned,
+                    refunded=refunded,
+                    deferred_at_end=level[currency],
+                )
             )
-        )
     return MoneyOverTime(start=start, end=end, step=step, points=tuple(points))

@@ -32,8 +32,23 @@ def bucket(column: sa.ColumnElement[dt.datetime], dialect: str, step: str) -> sa
     return month_start(column, dialect) if step == "month" else week_start(column, dialect)
 
 
-def week_of(moment: dt.datetime) -> dt.date:
-    return (moment - dt.timedelta(days=moment.weekday())).date()
+def starts(start: dt.datetime, end: dt.datetime, step: str) -> list[str]:
+    """Every week (its Monday) or month (its first day) that moments of (start, end] fall in,
+    in UTC and written as the database writes them."""
+    first = start.astimezone(dt.timezone.utc).date()
+    last = end.astimezone(dt.timezone.utc).date()
+    found = []
+    if step == "week":
+        day = first - dt.timedelta(days=first.weekday())
+        while day <= last:
+            found.append(f"{day:%Y-%m-%d}")
+            day += dt.timedelta(weeks=1)
+        return found
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        found.append(f"{year:04d}-{month:02d}-01")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
 
 
 def selective(condition: sa.ColumnElement[bool], conn: Connection) -> sa.ColumnElement[bool]:

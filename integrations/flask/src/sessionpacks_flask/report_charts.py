@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 
 import attrs
 
-from sessionpacks.reports import AttendanceReport, MoneyOverTime, PassListReport
+from sessionpacks.reports import AttendanceReport, MoneyOverTime, MoneyPoint, PassListReport
 from sessionpacks.reports.tables import money
 from sessionpacks_flask.charts import Bar, Series, bar_chart, line_chart
 
@@ -65,32 +64,20 @@ def attendance_by_service(report: AttendanceReport) -> Chart:
     return Chart(title, svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
 
 
-def money_charts(
-    report: MoneyOverTime, opening: Mapping[str, int], *, liability_only: bool = False
-) -> list[Chart]:
+def money_charts(report: MoneyOverTime, *, liability_only: bool = False) -> list[Chart]:
     """Per currency: the unused paid credits (liability) at the end of each week or month and,
-    unless ``liability_only``, the sales and revenue recognised in it. Weeks or months without
-    any entry are filled in: nothing sold or earned, the liability carried forward from
-    ``opening`` (the liability at the report's start)."""
-    labels = _periods(report.start, report.end, report.step)
-    found: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    unless ``liability_only``, the sales and revenue recognised in it."""
+    by_currency: dict[str, list[MoneyPoint]] = defaultdict(list)
     for point in report.points:
-        found[point.currency][point.period_start] = (
-            point.sales,
-            point.recognised,
-            point.deferred_at_end,
-        )
+        by_currency[point.currency].append(point)
     charts = []
-    for currency in sorted(set(found) | {c for c, v in opening.items() if v}):
-        held, sold, earned = [], [], []
-        level = opening.get(currency, 0)
-        for label in labels:
-            sales, recognised, level = found[currency].get(label, (0, 0, level))
-            held.append(level)
-            sold.append(sales)
-            earned.append(recognised)
-        charts.append(_liability_chart(currency, report.step, labels, held))
+    for currency, points in sorted(by_currency.items()):
+        labels = [p.period_start for p in points]
+        charts.append(
+            _liability_chart(currency, report.step, labels, [p.deferred_at_end for p in points])
+        )
         if not liability_only:
+            sold, earned = [p.sales for p in points], [p.recognised for p in points]
             charts.append(_revenue_chart(currency, report.step, labels, sold, earned))
     return charts
 
@@ -128,25 +115,6 @@ def _revenue_chart(
     )
     columns = (f"{step} from", f"sales ({currency})", f"recognised ({currency})")
     return Chart(title, svg, columns, rows)
-
-
-def _periods(start: dt.datetime, end: dt.datetime, step: str) -> list[str]:
-    """Every week (Monday) or month the core groups entries of (start, end] by, in UTC as the
-    core does."""
-    first = start.astimezone(dt.timezone.utc).date()
-    last = end.astimezone(dt.timezone.utc).date()
-    found = []
-    if step == "week":
-        day = _monday(first)
-        while day <= last:
-            found.append(f"{day:%Y-%m-%d}")
-            day += dt.timedelta(weeks=1)
-        return found
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        found.append(f"{year:04d}-{month:02d}-01")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
 
 
 def _monday(day: dt.date) -> dt.date:

@@ -168,12 +168,11 @@ def _liability(args: Mapping[str, str]) -> Shown:
     found = reports.liability(as_of=as_of)
     since = found.as_of - LOOK_BACK
     history = reports.money_over_time(since, found.as_of, step="month")
-    opening = reports.liability(as_of=since).totals()
     return Shown(
         "Liability",
         found.table(),
         f"liability-{_dated(found.as_of)}.csv",
-        {"report": found, "charts": money_charts(history, opening, liability_only=True)},
+        {"report": found, "charts": money_charts(history, liability_only=True)},
     )
 
 
@@ -183,12 +182,11 @@ def _revenue(args: Mapping[str, str]) -> Shown:
     reports = studio().reports
     found = reports.revenue(start, end)
     history = reports.money_over_time(start, end, step=step)
-    opening = {line.currency: line.deferred_at_start for line in found.totals()}
     return Shown(
         "Revenue",
         found.table(),
         f"revenue-{_days(start, end)}.csv",
-        {"report": found, "totals": found.totals(), "charts": money_charts(history, opening)},
+        {"report": found, "totals": found.totals(), "charts": money_charts(history)},
     )
 
 
