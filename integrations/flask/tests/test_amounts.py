@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sessionpacks.enums import Metric
-from sessionpacks_flask.office.shared import money, units
-from sessionpacks_flask.wording import amount
+from sessionpacks.web.helpers import money, units
+from sessionpacks.web.wording import amount
 
 
 def test_the_office_shows_minor_units_as_amounts() -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from conftest import OWNER, Who
 from sessionpacks import Studio, limits
-from sessionpacks_flask.api.fields import JSON_SAFE
+from sessionpacks.web.api.fields import JSON_SAFE
 
 
 def _document(client: FlaskClient) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def test_problem_types_are_described(client: FlaskClient, who: Who) -> None:
 
 
 def test_the_openapi_document_is_valid_and_describes_every_endpoint(client: FlaskClient) -> None:
-    from sessionpacks_flask.api import ENDPOINTS
+    from sessionpacks.web.api import ENDPOINTS
 
     document = client.get(API + "/openapi.json").json
     assert document is not None

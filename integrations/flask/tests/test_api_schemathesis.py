@@ -26,7 +26,7 @@ from schemathesis.core.result import Ok
 from conftest import OWNER, Who
 from sessionpacks import Studio
 
-# A field's refusal, as the web layer words it (sessionpacks_flask.api.fields), unlike the
+# A field's refusal, as the web layer words it (sessionpacks.web.api.fields), unlike the
 # core's refusals, which a request the document allows may still meet (an unknown id, a money
 # pack without its currency).
 FIELD_REFUSAL = re.compile(r"^(the (field|query parameter|path parameter|body)|unknown query)")

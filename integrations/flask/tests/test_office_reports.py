@@ -19,8 +19,8 @@ from conftest import FRONT_DESK, OWNER, START, Who
 from sessionpacks import ManualClock, Studio
 from sessionpacks.testing import Recorder
 from sessionpacks_flask import Identity
-from sessionpacks_flask.charts import Bar, Series, bar_chart, line_chart
-from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
+from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 REPORTS = f"{OFFICE}/reports"
 # A name a spreadsheet would run as a formula.

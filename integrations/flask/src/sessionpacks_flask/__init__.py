@@ -6,9 +6,9 @@ no business rule lives here.
 """
 
 from sessionpacks.web import Identity
+from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 from sessionpacks_flask.config import Config
 from sessionpacks_flask.extension import EXTENSION_KEY, Mounted, SessionPacks, mounted
-from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
 
 __all__ = [
     "DEFAULT_SECURITY_HEADERS",

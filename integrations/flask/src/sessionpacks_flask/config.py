@@ -11,7 +11,8 @@ import attrs
 import sqlalchemy as sa
 
 from sessionpacks.errors import ConfigurationError
-from sessionpacks_flask.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks.web.config import WebConfig
+from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 PREFIX = "SESSIONPACKS_"
 
@@ -116,6 +117,18 @@ class Config:
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
+
+    @property
+    def web(self) -> WebConfig:
+        """What the pages need of these settings."""
+        return WebConfig(
+            studio_name=self.studio_name,
+            base_template=self.base_template,
+            login_url=self.login_url,
+            logout_url=self.logout_url,
+            home_url=self.home_url,
+            security_headers=self.security_headers,
+        )
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Config:

@@ -1,0 +1,54 @@
+"""What the templates use to show times and amounts, in the studio's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from sessionpacks.enums import Metric
+from sessionpacks.units import format_money
+
+
+def money(minor: int | None, currency: str | None) -> str:
+    """Integer minor units as an amount: 2500 EUR is "25.00 EUR"."""
+    if minor is None:
+        return "—"
+    return format_money(minor, currency or "").strip()
+
+
+def units(quantity: int, metric: Metric | str, currency: str | None = None) -> str:
+    """A quantity in its metric: "10 sessions", "90 minutes", "25.00 EUR"."""
+    kind = Metric(metric)
+    if kind is Metric.MONEY:
+        return money(quantity, currency)
+    return f"{quantity} {kind.value}"
+
+
+def when(value: dt.datetime | None, zone: dt.tzinfo, *, with_time: bool = True) -> str:
+    """A moment in the studio's zone, or an em dash."""
+    if value is None:
+        return "—"
+    local = value.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def time_of_day(value: dt.datetime, zone: dt.tzinfo) -> str:
+    """The hour and minute of a moment in the studio's zone: "18:30"."""
+    return value.astimezone(zone).strftime("%H:%M")
+
+
+def local_input(value: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """A moment as a ``datetime-local`` field's value, in the studio's zone."""
+    return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def template_helpers(zone: dt.tzinfo) -> dict[str, Any]:
+    """The helpers, the zone given: templates call ``when(moment)``."""
+    return {
+        "when": functools.partial(when, zone=zone),
+        "money": money,
+        "units": units,
+        "local_input": functools.partial(local_input, zone=zone),
+        "time_of_day": functools.partial(time_of_day, zone=zone),
+    }

@@ -1,0 +1,124 @@
+"""Finding a client, adding one, and the client card with everything about the account."""
+
+from __future__ import annotations
+
+import io
+
+from sessionpacks.client_import import read_csv as read_client_csv
+from sessionpacks.enums import PassState
+from sessionpacks.web import forms
+from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.office import routes
+from sessionpacks.web.office.shared import actor, keyed, optional_id, to_client
+from sessionpacks.web.problems import BadRequest
+
+# Passes that can still be used (or will be); the rest are the card's past passes.
+CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
+
+
+@routes.get("/")
+def clients(request: Request) -> Page:
+    """Find a client by name, account ref, member code or email; add one."""
+    query = (request.query.get("q") or "").strip()
+    found = request.studio.find_accounts(query)
+    return request.page("sessionpacks/office/clients.html", query=query, accounts=found)
+
+
+@routes.post("/clients")
+def add_client(request: Request) -> Redirect:
+    data = request.form
+    account = request.studio.add_client(
+        forms.required_text(data, "ref"),
+        forms.required_text(data, "name"),
+        member_name=forms.text(data, "member_name", required=False),
+        member_ref=forms.text(data, "member_ref", required=False),
+        email=forms.text(data, "email", required=False),
+        **keyed(request),
+    ).account
+    return to_client(request, account.id, f"Client {account.name} added.")
+
+
+@routes.get("/clients/<int:account_id>")
+def client(request: Request, account_id: int) -> Page:
+    """The client card: members, passes, credit and appointment history, plans and tasks."""
+    core = request.studio
+    account = core.account(account_id)
+    members = core.members(account_id)
+    passes = core.passes(account_id, include_voided=True)
+    current = [p for p in passes if p.state in CURRENT]
+    return request.page(
+        "sessionpacks/office/client.html",
+        account=account,
+        members=members,
+        member_names={member.id: member.name for member in members},
+        current=current,
+        past=[p for p in passes if p.state not in CURRENT],
+        usable=current,
+        balance=core.account_balance(account_id),
+        history=core.history(account_id=account_id, limit=100),
+        bookings=core.bookings(account_id=account_id),
+        services={service.id: service.name for service in core.services()},
+        subscriptions=core.subscriptions(account_id=account_id),
+        tasks=core.tasks(state="open", account_id=account_id),
+    )
+
+
+@routes.post("/clients/<int:account_id>/members")
+def add_member(request: Request, account_id: int) -> Redirect:
+    data = request.form
+    member = request.studio.add_member(
+        account_id,
+        forms.required_text(data, "name"),
+        ref=forms.text(data, "ref", required=False),
+        email=forms.text(data, "email", required=False),
+        **keyed(request),
+    )
+    return to_client(request, account_id, f"Member {member.name} added.")
+
+
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/default-pass")
+def set_default_pass(request: Request, account_id: int, member_id: int) -> Redirect:
+    """Choose the pack a member's redemptions use first; "none" clears the choice."""
+    pass_id = optional_id(request, "pass_id")
+    request.studio.set_default_pass(member_id, pass_id, actor=actor(request))
+    message = "Default pack cleared." if pass_id is None else f"Pass {pass_id} is now the default."
+    return request.done(message, "office.client", account_id=account_id)
+
+
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/user")
+def link_user(request: Request, account_id: int, member_id: int) -> Redirect:
+    """Link a member to the site's user who signs in as them; empty unlinks."""
+    data = request.form
+    user_key = forms.text(data, "user_key", required=False)
+    member = request.studio.link_user(member_id, user_key, **keyed(request))
+    if member.user_key is None:
+        return to_client(request, account_id, f"{member.name} is no longer linked to a site login.")
+    return to_client(request, account_id, f"{member.name} now signs in as {member.user_key}.")
+
+
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/kiosk-pin")
+def set_kiosk_pin(request: Request, account_id: int, member_id: int) -> Redirect:
+    """Set the PIN asked at the kiosk; the Clear button stops asking for one."""
+    data = request.form
+    pin = None if "clear" in data else forms.required_text(data, "pin")
+    member = request.studio.set_kiosk_pin(member_id, pin, **keyed(request))
+    asked = "asks for a PIN" if member.has_kiosk_pin else "no longer asks for a PIN"
+    return to_client(request, account_id, f"The kiosk {asked} from {member.name}.")
+
+
+@routes.post("/clients/import")
+def import_clients(request: Request) -> Page:
+    """Add a client list from an uploaded CSV file: checked whole first, then written in chunks;
+    the page says what was added, what was there already and which lines were refused, why."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest("the field 'file' is required: choose a CSV file of clients")
+    try:
+        # Read whole: the host's MAX_CONTENT_LENGTH bounds an upload, and Python 3.10's spooled
+        # upload file cannot be wrapped as text.
+        text = upload.content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{upload.filename} is not a UTF-8 CSV file") from None
+    rows = list(read_client_csv(io.StringIO(text, newline=""), upload.filename))
+    report = request.studio.import_clients(rows, actor=actor(request))
+    return request.page("sessionpacks/office/import_report.html", report=report)

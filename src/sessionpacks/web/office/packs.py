@@ -1,0 +1,261 @@
+"""Packs on one client: selling or assigning a template, adding credits, and a pass's own page
+with suspend, unsuspend, extend, delete (void) and refund; plans (subscribe, cancel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sessionpacks.enums import Metric
+from sessionpacks.values import LifecycleResult, PassTerms
+from sessionpacks.web import forms
+from sessionpacks.web.helpers import money, units, when
+from sessionpacks.web.http import Page, Redirect, Request, not_found
+from sessionpacks.web.office import routes
+from sessionpacks.web.office.shared import (
+    choice,
+    ids,
+    keyed,
+    moment,
+    optional_id,
+    to_client,
+    words,
+)
+from sessionpacks.web.problems import BadRequest
+
+METRICS = tuple(metric.value for metric in Metric)
+
+
+def read_terms(request: Request) -> PassTerms:
+    """The pass an "add credits" form describes; the core checks the terms themselves."""
+    data = request.form
+    metric = Metric(choice(request, "metric", METRICS, Metric.SESSIONS.value))
+    return PassTerms(
+        quantity=forms.required_int(data, "quantity"),
+        metric=metric,
+        currency=forms.text(data, "currency", required=False),
+        label=forms.text(data, "label", required=False) or "",
+        services=ids(request, "services"),
+        categories=words(request, "categories"),
+        expires_at=moment(request, "expires_at"),
+    )
+
+
+@routes.get("/clients/<int:account_id>/sell")
+def sell_page(request: Request, account_id: int) -> Page:
+    core = request.studio
+    return request.page(
+        "sessionpacks/office/sell.html",
+        account=core.account(account_id),
+        members=core.members(account_id),
+        templates=core.templates(),
+    )
+
+
+@routes.post("/clients/<int:account_id>/sell")
+def sell(request: Request, account_id: int) -> Redirect:
+    """Charge through the host's payment hook and make the pass; with no payment provider the
+    core refuses and the page says so (503)."""
+    data = request.form
+    sale = request.studio.sell(
+        forms.required_int(data, "template_id"),
+        account_id,
+        **keyed(request),
+        member_id=optional_id(request, "member_id"),
+        starts_at=moment(request, "starts_at"),
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Sold: {units(sale.quantity, sale.metric, sale.currency)} for"
+        f" {money(sale.amount_minor, sale.currency)} (pass {sale.pass_id}).",
+    )
+
+
+@routes.post("/clients/<int:account_id>/assign")
+def assign(request: Request, account_id: int) -> Redirect:
+    """A template's pass without charging: complimentary, or paid outside sessionpacks."""
+    data = request.form
+    granted = request.studio.assign(
+        forms.required_int(data, "template_id"),
+        account_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+        member_id=optional_id(request, "member_id"),
+        starts_at=moment(request, "starts_at"),
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Assigned: {units(granted.quantity, granted.metric, granted.currency)}"
+        f" (pass {granted.pass_id}).",
+    )
+
+
+@routes.get("/clients/<int:account_id>/grant")
+def grant_page(request: Request, account_id: int) -> Page:
+    core = request.studio
+    return request.page(
+        "sessionpacks/office/grant.html",
+        account=core.account(account_id),
+        members=core.members(account_id),
+        services=core.services(),
+        metrics=METRICS,
+    )
+
+
+@routes.post("/clients/<int:account_id>/grant")
+def grant(request: Request, account_id: int) -> Redirect:
+    data = request.form
+    terms = read_terms(request)
+    granted = request.studio.grant(
+        account_id,
+        terms,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+        member_id=optional_id(request, "member_id"),
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Added {units(granted.quantity, granted.metric, granted.currency)}"
+        f" (pass {granted.pass_id}).",
+    )
+
+
+# -- one pass ------------------------------------------------------------------------------------
+
+
+@routes.get("/clients/<int:account_id>/passes/<int:pass_id>")
+def pass_page(request: Request, account_id: int, pass_id: int) -> Page:
+    core = request.studio
+    held = core.pass_balance(pass_id)
+    if held.account_id != account_id:
+        raise not_found(f"there is no pass {pass_id} on this account")
+    members = core.members(account_id)
+    return request.page(
+        "sessionpacks/office/pass.html",
+        account=core.account(account_id),
+        held=held,
+        member_names={member.id: member.name for member in members},
+        services={service.id: service.name for service in core.services()},
+        history=core.history(pass_id=pass_id),
+    )
+
+
+def _lifecycle(
+    request: Request, account_id: int, pass_id: int, change: Callable[..., LifecycleResult]
+) -> Redirect:
+    """Suspend or unsuspend: ``change`` is the studio's method."""
+    data = request.form
+    result = change(
+        pass_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+    )
+    return _to_pass(request, account_id, pass_id, f"Pass {pass_id} is now {result.state.value}.")
+
+
+def _to_pass(request: Request, account_id: int, pass_id: int, message: str) -> Redirect:
+    return request.done(message, "office.pass_page", account_id=account_id, pass_id=pass_id)
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/suspend")
+def suspend(request: Request, account_id: int, pass_id: int) -> Redirect:
+    return _lifecycle(request, account_id, pass_id, request.studio.suspend)
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/unsuspend")
+def unsuspend(request: Request, account_id: int, pass_id: int) -> Redirect:
+    return _lifecycle(request, account_id, pass_id, request.studio.unsuspend)
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/extend")
+def extend(request: Request, account_id: int, pass_id: int) -> Redirect:
+    """To a new expiry, or out by a number of days: one of the two."""
+    data = request.form
+    days = forms.integer(data, "days", required=False)
+    result = request.studio.extend(
+        pass_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+        expires_at=moment(request, "expires_at"),
+        by=None if days is None else _days(days),
+    )
+    return _to_pass(
+        request,
+        account_id,
+        pass_id,
+        f"Pass {pass_id} now expires {when(result.expires_at, request.zone)}.",
+    )
+
+
+def _days(days: int) -> dt.timedelta:
+    if days <= 0:
+        raise BadRequest(f"the field 'days' must be a positive number of days, got {days}")
+    return dt.timedelta(days=days)
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/adjust")
+def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
+    """Correct a pass by hand, up or down (a signed number of units)."""
+    data = request.form
+    result = request.studio.adjust(
+        pass_id,
+        forms.required_int(data, "delta"),
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+    )
+    return _to_pass(
+        account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
+    )
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/void")
+def void(request: Request, account_id: int, pass_id: int) -> Redirect:
+    """Delete a pass: what remains is voided; its history stays."""
+    data = request.form
+    request.studio.void(
+        pass_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+    )
+    return to_client(request, account_id, f"Pass {pass_id} deleted.")
+
+
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/refund")
+def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
+    data = request.form
+    result = request.studio.refund(
+        pass_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Pass {pass_id} refunded: {money(result.amount_minor, result.currency)}"
+        f" for {result.units} unused.",
+    )
+
+
+# -- plans ---------------------------------------------------------------------------------------
+
+
+@routes.post("/clients/<int:account_id>/subscribe")
+def subscribe(request: Request, account_id: int) -> Redirect:
+    data = request.form
+    result = request.studio.subscribe(
+        forms.required_int(data, "template_id"),
+        account_id,
+        **keyed(request),
+        member_id=optional_id(request, "member_id"),
+        billing=choice(request, "billing", ("studio", "external"), "studio"),
+    )
+    return to_client(request, account_id, f"Plan started (subscription {result.subscription_id}).")
+
+
+@routes.post("/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel")
+def cancel_subscription(request: Request, account_id: int, subscription_id: int) -> Redirect:
+    request.studio.cancel_subscription(subscription_id, **keyed(request))
+    return to_client(request, account_id, f"Subscription {subscription_id} cancelled.")

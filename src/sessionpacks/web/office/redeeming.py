@@ -1,0 +1,109 @@
+"""Using credits from the office: redeeming (after a dry run that shows which passes would
+pay), reversing a redemption, and a private session booked in one step."""
+
+from __future__ import annotations
+
+from sessionpacks.values import RedemptionPlan
+from sessionpacks.web import forms
+from sessionpacks.web.helpers import units, when
+from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.office import routes
+from sessionpacks.web.office.clients import CURRENT
+from sessionpacks.web.office.shared import flag, keyed, moment, optional_id, to_client
+
+
+def _choices(request: Request, account_id: int) -> dict[str, object]:
+    """What the redeem and private-session forms offer: the account's members, the services,
+    and its passes still in use."""
+    core = request.studio
+    return {
+        "account": core.account(account_id),
+        "members": core.members(account_id),
+        "services": core.services(),
+        "passes": [p for p in core.passes(account_id) if p.state in CURRENT],
+    }
+
+
+@routes.get("/clients/<int:account_id>/redeem")
+def redeem_page(request: Request, account_id: int) -> Page:
+    """Pick member and service (and a pass, if one must pay first); with both picked, the page
+    shows the dry run and a button that redeems exactly that."""
+    args = request.query
+    member_id = forms.integer(args, "member_id", required=False)
+    service_id = forms.integer(args, "service_id", required=False)
+    pass_id = forms.integer(args, "pass_id", required=False)
+    plan: RedemptionPlan | None = None
+    if member_id is not None and service_id is not None:
+        plan = request.studio.plan_redemption(member_id, service_id, pass_id=pass_id)
+    return request.page(
+        "sessionpacks/office/redeem.html",
+        plan=plan,
+        # Every pass of the account, past ones too: the dry run says why each cannot pay.
+        labels={
+            held.pass_id: held.label or "Pass"
+            for held in request.studio.passes(account_id, include_voided=True)
+        },
+        picked={"member_id": member_id, "service_id": service_id, "pass_id": pass_id},
+        **_choices(request, account_id),
+    )
+
+
+@routes.post("/clients/<int:account_id>/redeem")
+def redeem(request: Request, account_id: int) -> Redirect:
+    data = request.form
+    result = request.studio.redeem(
+        forms.required_int(data, "member_id"),
+        forms.required_int(data, "service_id"),
+        **keyed(request),
+        pass_id=optional_id(request, "pass_id"),
+    )
+    counted = "; ".join(
+        f"pass {part.pass_id}: session {part.number}" + (f" of {part.of}" if part.of else "")
+        for part in result.parts
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Redeemed {units(result.units, result.metric, result.currency)} ({counted}).",
+    )
+
+
+@routes.post("/clients/<int:account_id>/redemptions/<int:redemption_id>/reverse")
+def reverse(request: Request, account_id: int, redemption_id: int) -> Redirect:
+    """Give a redemption's units back to the passes it took them from."""
+    data = request.form
+    request.studio.reverse(
+        redemption_id,
+        reason=forms.required_text(data, "reason"),
+        **keyed(request),
+    )
+    return to_client(request, account_id, f"Redemption {redemption_id} reversed.")
+
+
+@routes.get("/clients/<int:account_id>/private-session")
+def private_session_page(request: Request, account_id: int) -> Page:
+    return request.page("sessionpacks/office/private_session.html", **_choices(request, account_id))
+
+
+@routes.post("/clients/<int:account_id>/private-session")
+def private_session(request: Request, account_id: int) -> Redirect:
+    """Book (or, ticked "attended", record after the fact) a one-off private session."""
+    data = request.form
+    starts_at = moment(request, "starts_at", required=True)
+    assert starts_at is not None
+    result = request.studio.book_private_session(
+        forms.required_int(data, "member_id"),
+        forms.required_int(data, "service_id"),
+        starts_at,
+        **keyed(request),
+        instructor_ref=forms.text(data, "instructor_ref", required=False),
+        ends_at=moment(request, "ends_at"),
+        pass_id=optional_id(request, "pass_id"),
+        attended=flag(request, "attended"),
+    )
+    return to_client(
+        request,
+        account_id,
+        f"Private session {result.state.value} for {when(starts_at, request.zone)}"
+        f" (booking {result.booking_id}).",
+    )

@@ -1,0 +1,154 @@
+"""The customer portal: a member's passes, history and classes, enrolling and cancelling.
+
+Every page is scoped to the signed-in member's account: reads go through the account (a pass of
+another account is "not found"), and writes name an account the core's authorization hook checks
+(``OwnAccountOnly``), so another account's member, pass or booking id is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sessionpacks.enums import BookingState, Channel
+from sessionpacks.errors import NotFound
+from sessionpacks.values import PassBalance
+from sessionpacks.web import forms
+from sessionpacks.web.guards import require_member
+from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.routes import Routes
+from sessionpacks.web.wording import amount, booking_change, taken, when
+
+routes = Routes("/my", "portal.")
+
+# How far ahead the class schedule reaches.
+SCHEDULE_DAYS = 14
+
+
+@routes.get("/")
+def home(request: Request) -> Page:
+    """My passes and what is left on them."""
+    _, member_id = require_member(request)
+    member = request.studio.member(member_id)
+    return _page(
+        request,
+        "sessionpacks/portal/home.html",
+        member=member,
+        passes=request.studio.passes(member.account_id),
+    )
+
+
+@routes.get("/passes/<int:pass_id>")
+def pass_history(request: Request, pass_id: int) -> Page:
+    """One of my passes and every entry on it."""
+    _, member_id = require_member(request)
+    member = request.studio.member(member_id)
+    held = _own_pass(request, pass_id, member.account_id)
+    return _page(
+        request,
+        "sessionpacks/portal/pass.html",
+        member=member,
+        held=held,
+        entries=request.studio.history(pass_id=pass_id),
+    )
+
+
+@routes.get("/history")
+def history(request: Request) -> Page:
+    """My account's credit history and my bookings."""
+    _, member_id = require_member(request)
+    member = request.studio.member(member_id)
+    return _page(
+        request,
+        "sessionpacks/portal/history.html",
+        member=member,
+        entries=request.studio.history(account_id=member.account_id, limit=200),
+        bookings=request.studio.bookings(member_id=member_id),
+        now=request.studio.clock.now(),
+    )
+
+
+@routes.get("/classes")
+def classes(request: Request) -> Page:
+    """Upcoming classes to enroll in, with a credit."""
+    _, member_id = require_member(request)
+    member = request.studio.member(member_id)
+    now = request.studio.clock.now()
+    enrolled = {
+        booking.occurrence_id: booking
+        for booking in request.studio.bookings(member_id=member_id)
+        if booking.state in (BookingState.RESERVED, BookingState.ATTENDED)
+    }
+    return _page(
+        request,
+        "sessionpacks/portal/classes.html",
+        member=member,
+        members=request.studio.members(member.account_id),
+        occurrences=request.studio.schedule(now, now + dt.timedelta(days=SCHEDULE_DAYS)),
+        services={service.id: service for service in request.studio.services()},
+        passes=request.studio.passes(member.account_id),
+        enrolled=enrolled,
+    )
+
+
+@routes.post("/classes/<int:occurrence_id>/enroll")
+def enroll(request: Request, occurrence_id: int) -> Redirect:
+    """Enroll me (or, on a family account, one of its members) in a class, using a credit."""
+    signed_in, member_id = require_member(request)
+    # Another member of the same account may be named; the core refuses any other account's.
+    who = forms.integer(request.form, "member_id", required=False) or member_id
+    pass_id = forms.integer(request.form, "pass_id", required=False)
+    if pass_id is not None:
+        # The core would refuse another account's pass too, but saying why would tell a
+        # stranger that the pass exists.
+        _own_pass(request, pass_id, request.studio.member(member_id).account_id)
+    result = request.studio.enroll(
+        who,
+        occurrence_id,
+        idempotency_key=forms.key(request.form),
+        actor=signed_in.actor,
+        channel=Channel.PORTAL,
+        pass_id=pass_id,
+    )
+    at = when(result.starts_at, request.zone)
+    if result.created:
+        request.flash(f"Enrolled for {at}. {taken(result.redeemed)}".strip())
+    else:
+        request.flash(f"Already enrolled for {at}; nothing more was taken.")
+    return Redirect(request.link("portal.classes"), 303)
+
+
+@routes.post("/bookings/<int:booking_id>/cancel")
+def cancel(request: Request, booking_id: int) -> Redirect:
+    """Cancel one of my bookings; the service's policy says whether the credit comes back."""
+    signed_in, _ = require_member(request)
+    result = request.studio.cancel_booking(
+        booking_id,
+        idempotency_key=forms.key(request.form),
+        actor=signed_in.actor,
+        channel=Channel.PORTAL,
+    )
+    request.flash(booking_change(result))
+    return Redirect(_back(request, request.link("portal.history")), 303)
+
+
+def _own_pass(request: Request, pass_id: int, account_id: int) -> PassBalance:
+    """A pass of the member's account; another account's is as good as unknown here."""
+    held = request.studio.pass_balance(pass_id)
+    if held.account_id != account_id:
+        raise NotFound("pass", pass_id)
+    return held
+
+
+def _page(request: Request, template: str, **values: Any) -> Page:
+    return request.page(template, zone=request.zone, when=when, amount=amount, **values)
+
+
+def _back(request: Request, default: str) -> str:
+    """Where a form asked to return to, if it is one of the portal's own pages."""
+    target = request.form.get("next", "")
+    prefix = request.link("portal.home")
+    # Only a path under the portal: never a redirect to another site.
+    if target.startswith(prefix) and "//" not in target and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,129 @@
+"""The office's report charts: what each one plots, made from the core's reports and drawn by
+:mod:`sessionpacks.web.charts`. Nothing here imports Flask, so another integration can show
+the same charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import attrs
+
+from sessionpacks.reports import AttendanceReport, MoneyOverTime, MoneyPoint, PassListReport
+from sessionpacks.reports.tables import money
+from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
+
+# More weeks than this are too many bars to read; the chart then shows only weeks with passes.
+_MOST_WEEKS = 26
+
+
+@attrs.frozen
+class Chart:
+    """An SVG chart, its title, and the table of the figures it draws, shown beside it."""
+
+    title: str
+    svg: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def expiring_by_week(report: PassListReport, zone: dt.tzinfo) -> Chart:
+    """Passes expiring in each week (from Monday, in the studio's zone)."""
+    weeks: Counter[dt.date] = Counter()
+    for held in report.passes:
+        if held.expires_at is not None:
+            weeks[_monday(held.expires_at.astimezone(zone).date())] += 1
+    if weeks:
+        first, last = min(weeks), max(weeks)
+        span = (last - first).days // 7 + 1
+        if span <= _MOST_WEEKS:
+            for n in range(span):
+                weeks[first + dt.timedelta(weeks=n)] += 0
+    ordered = sorted(weeks.items())
+    bars = [Bar(f"week of {week:%Y-%m-%d}", count, _passes(count)) for week, count in ordered]
+    title = "Passes expiring by week"
+    svg = bar_chart(
+        title,
+        "Horizontal bars, one per week starting on Monday, each labelled with the number of"
+        " passes that expire in it.",
+        bars,
+    )
+    rows = tuple((f"{week:%Y-%m-%d}", str(count)) for week, count in ordered)
+    return Chart(title, svg, ("week of", "passes expiring"), rows)
+
+
+def attendance_by_service(report: AttendanceReport) -> Chart:
+    bars = [Bar(s.service, s.redemptions, str(s.redemptions)) for s in report.by_service]
+    title = "Attendance by service"
+    svg = bar_chart(
+        title,
+        "Horizontal bars, one per service, each labelled with the number of visits paid with"
+        " credits in the period.",
+        bars,
+    )
+    return Chart(title, svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
+
+
+def money_charts(report: MoneyOverTime, *, liability_only: bool = False) -> list[Chart]:
+    """Per currency: the unused paid credits (liability) at the end of each week or month and,
+    unless ``liability_only``, the sales and revenue recognised in it."""
+    by_currency: dict[str, list[MoneyPoint]] = defaultdict(list)
+    for point in report.points:
+        by_currency[point.currency].append(point)
+    charts = []
+    for currency, points in sorted(by_currency.items()):
+        labels = [p.period_start for p in points]
+        charts.append(
+            _liability_chart(currency, report.step, labels, [p.deferred_at_end for p in points])
+        )
+        if not liability_only:
+            sold, earned = [p.sales for p in points], [p.recognised for p in points]
+            charts.append(_revenue_chart(currency, report.step, labels, sold, earned))
+    return charts
+
+
+def _liability_chart(currency: str, step: str, labels: list[str], held: list[int]) -> Chart:
+    title = f"Unused paid credits (liability) in {currency}"
+    svg = line_chart(
+        title,
+        f"A line of the value of paid credits not yet used, in {currency}, at the end of each"
+        f" {step}.",
+        labels,
+        [Series("liability", tuple(_major(v, currency) for v in held))],
+    )
+    rows = tuple((label, money(v, currency)) for label, v in zip(labels, held, strict=True))
+    return Chart(title, svg, (f"{step} from", f"liability at its end ({currency})"), rows)
+
+
+def _revenue_chart(
+    currency: str, step: str, labels: list[str], sold: list[int], earned: list[int]
+) -> Chart:
+    title = f"Sales and revenue recognised in {currency}"
+    svg = line_chart(
+        title,
+        f"Two lines per {step}: sales (solid, round markers) and revenue recognised (dashed,"
+        f" square markers), in {currency}.",
+        labels,
+        [
+            Series("sales", tuple(_major(v, currency) for v in sold)),
+            Series("recognised", tuple(_major(v, currency) for v in earned)),
+        ],
+    )
+    rows = tuple(
+        (label, money(s, currency), money(e, currency))
+        for label, s, e in zip(labels, sold, earned, strict=True)
+    )
+    columns = (f"{step} from", f"sales ({currency})", f"recognised ({currency})")
+    return Chart(title, svg, columns, rows)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _major(minor: int, currency: str) -> float:
+    return float(money(minor, currency))
+
+
+def _passes(count: int) -> str:
+    return f"{count} pass" if count == 1 else f"{count} passes"

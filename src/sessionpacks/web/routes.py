@@ -1,0 +1,104 @@
+"""The routes of the pages and the API as data: a rule, a method, a name and a handler.
+
+Rules use the syntax Flask and Django share (``/clients/<int:account_id>``), so each adapter
+registers them with its own router; the names are the same on both.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from sessionpacks.web.http import Outcome, Request
+
+Handler = Callable[..., Outcome]
+Guard = Callable[[Request], object]
+
+# The method of a route that answers any method (the API's unknown paths).
+ANY = "*"
+
+_VALUE = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+class Surface(enum.Enum):
+    """Pages answer errors with a page and take forms with a CSRF token; the API answers with
+    problem documents and takes JSON only, which a cross-site form cannot send."""
+
+    PAGE = "page"
+    API = "api"
+
+
+@attrs.frozen
+class Route:
+    rule: str
+    method: str
+    name: str
+    handler: Handler
+    surface: Surface = Surface.PAGE
+    guard: Guard | None = None
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        return tuple(match.group(2) for match in _VALUE.finditer(self.rule))
+
+    def path(self, values: dict[str, Any]) -> str:
+        """The rule with ``values`` put in (percent-encoded); KeyError names a missing one."""
+        from urllib.parse import quote
+
+        def put(match: re.Match[str]) -> str:
+            safe = "/" if match.group(1) == "path" else ""
+            return quote(str(values[match.group(2)]), safe=safe)
+
+        return _VALUE.sub(put, self.rule)
+
+
+class Routes:
+    """A surface's routes, added by decorating handlers: ``@routes.get("/tasks")``.
+
+    :param prefix: put before every rule (``/office``).
+    :param name_prefix: put before every name (``office.``).
+    :param guard: run before every handler (the office's staff check).
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        name_prefix: str = "",
+        *,
+        guard: Guard | None = None,
+        surface: Surface = Surface.PAGE,
+    ) -> None:
+        self.prefix = prefix
+        self.name_prefix = name_prefix
+        self.guard = guard
+        self.surface = surface
+        self.routes: list[Route] = []
+
+    def add(self, rule: str, method: str, handler: Handler, name: str | None = None) -> None:
+        self.routes.append(
+            Route(
+                self.prefix + rule,
+                method,
+                self.name_prefix + (name or handler.__name__),
+                handler,
+                self.surface,
+                self.guard,
+            )
+        )
+
+    def get(self, rule: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        return self._adding(rule, "GET", name)
+
+    def post(self, rule: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        return self._adding(rule, "POST", name)
+
+    def _adding(self, rule: str, method: str, name: str | None) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self.add(rule, method, handler, name)
+            return handler
+
+        return decorate

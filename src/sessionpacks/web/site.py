@@ -1,0 +1,200 @@
+"""Every route of the office, portal, kiosk and API, and :func:`respond`, which runs one.
+
+An adapter registers :data:`ROUTES` with its router, grouped by rule (:func:`by_rule`), and for
+each request calls :func:`respond`, then turns the outcome into its framework's response.
+"""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from sessionpacks.errors import SessionPacksError
+from sessionpacks.web import api, forms, kiosk, office, portal
+from sessionpacks.web.api.endpoints import KeyMissing, Unreadable, json_body
+from sessionpacks.web.helpers import template_helpers
+from sessionpacks.web.http import (
+    Body,
+    HttpError,
+    Outcome,
+    Page,
+    Request,
+    SignIn,
+    SignInRequired,
+    not_found,
+)
+from sessionpacks.web.openapi import PROBLEM_JSON
+from sessionpacks.web.problems import Problem, problem_for
+from sessionpacks.web.routes import ANY, Route, Routes, Surface
+
+root = Routes()
+
+
+@root.get("/")
+def index(request: Request) -> Page:
+    """Where to go: the office for staff, the portal for members, and the kiosk."""
+    return request.page("sessionpacks/index.html")
+
+
+STATIC = resources.files("sessionpacks.web") / "static"
+
+
+@root.get("/static/<path:filename>")
+def static(request: Request, filename: str) -> Body:
+    """The pages' stylesheet and icon, served by us so a strict CSP holds."""
+    found = STATIC
+    for part in filename.split("/"):
+        if part in ("", ".", "..") or "\\" in part:
+            raise not_found(f"there is no file {filename!r}")
+        found = found / part
+    if not found.is_file():
+        raise not_found(f"there is no file {filename!r}")
+    media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return Body(found.read_bytes(), media, headers={"Cache-Control": "no-cache"})
+
+
+ROUTES: tuple[Route, ...] = tuple(
+    root.routes
+    + office.routes.routes
+    + portal.routes.routes
+    + kiosk.routes.routes
+    + api.routes.routes
+)
+
+
+@functools.cache
+def _named() -> dict[str, Route]:
+    return {route.name: route for route in ROUTES}
+
+
+def path_of(name: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The path of the route ``name`` with ``values``, and the values its rule does not take."""
+    route = _named().get(name)
+    if route is None:
+        raise KeyError(f"there is no sessionpacks route named {name!r}")
+    taken = route.value_names
+    return route.path(values), {k: v for k, v in values.items() if k not in taken}
+
+
+def by_rule() -> dict[str, dict[str, Route]]:
+    """The routes by rule, then by method, in the order they were added (the API's catch-all
+    paths last, as a router that tries rules in order needs)."""
+    found: dict[str, dict[str, Route]] = {}
+    for route in ROUTES:
+        found.setdefault(route.rule, {})[route.method] = route
+    return found
+
+
+def respond(routes: dict[str, Route], request: Request, values: dict[str, Any]) -> Outcome:
+    """Run the route of ``routes`` (one rule's, by method) that the request's method names."""
+    method = "GET" if request.method == "HEAD" else request.method
+    route = routes.get(method) or routes.get(ANY)
+    if route is None:
+        any_route = next(iter(routes.values()))
+        allowed = tuple(sorted(routes))
+        return problem(
+            any_route.surface,
+            request,
+            HttpError(
+                405, "Method Not Allowed", "The method is not allowed for the requested URL."
+            ),
+            allow=allowed,
+        )
+    request.route_name = route.name
+    try:
+        if route.guard is not None:
+            route.guard(request)
+        outcome = route.handler(request, **values)
+    except SignInRequired:
+        return SignIn(request.full_path)
+    except HttpError as error:
+        return problem(route.surface, request, error, allow=error.allow)
+    except SessionPacksError as error:
+        return problem(route.surface, request, error)
+    if isinstance(outcome, Page):
+        return render_ready(request, outcome)
+    return outcome
+
+
+def problem(
+    surface: Surface,
+    request: Request,
+    error: HttpError | SessionPacksError | Problem,
+    *,
+    allow: tuple[str, ...] = (),
+) -> Page | Body:
+    """The page, or the API's problem document, for an error; a configuration error (the host's
+    to fix) is raised again, to be a 500."""
+    found = _problem(surface, error)
+    if surface is Surface.API:
+        # The instance is a URI reference: the path as sent, percent-encoded.
+        body = found.as_json(quote(request.path, safe="/", errors="replace"))
+        body["type"] = request.link("api.problem_type", slug=found.slug)
+        answer = json_body(body, found.status, PROBLEM_JSON)
+        if allow:
+            answer = Body(
+                answer.content, answer.media_type, answer.status, {"Allow": ", ".join(allow)}
+            )
+        return answer
+    page = Page("sessionpacks/problem.html", {"problem": found}, found.status)
+    return render_ready(request, page)
+
+
+def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -> Problem:
+    if isinstance(error, Problem):
+        return error
+    if isinstance(error, HttpError):
+        slug = (
+            error.title.lower().replace(" ", "-") if surface is Surface.API else str(error.status)
+        )
+        return Problem(error.status, slug, error.title, error.detail)
+    if surface is Surface.API and isinstance(error, Unreadable):
+        return Problem(400, "malformed-json", "Malformed JSON", str(error))
+    if surface is Surface.API and isinstance(error, KeyMissing):
+        return Problem(400, "idempotency-key-required", "Idempotency-Key required", str(error))
+    found = problem_for(error)
+    if found is None:
+        raise error
+    return found
+
+
+def form_expired(request: Request, why: str) -> Page:
+    """The page for a form whose CSRF token is missing or stale."""
+    found = Problem(400, "csrf", "Form expired", f"{why} Reload the page and try again.")
+    return render_ready(request, Page("sessionpacks/problem.html", {"problem": found}, 400))
+
+
+def render_ready(request: Request, page: Page) -> Page:
+    """The page with what every template may use; the adapter adds only its CSRF field."""
+    context: dict[str, Any] = {
+        "link": request.link,
+        "messages": request.messages(),
+        "new_key": forms.new_key,
+        "studio_name": request.config.studio_name,
+        "signed_in": request.identity,
+        "signed_in_name": _shown_name(request),
+        "sessionpacks_base_template": request.config.base_template,
+        "host_home_url": request.config.home_url,
+        "host_logout_url": request.config.logout_url,
+        "here": request.route_name,
+        "path": request.path,
+        "referrer": request.header("Referer"),
+        **template_helpers(request.zone),
+    }
+    context.update(page.context)
+    return Page(page.template, context, page.status)
+
+
+def _shown_name(request: Request) -> Callable[[], str]:
+    # Called by the template only when someone is signed in, so anonymous pages read nothing.
+    def shown() -> str:
+        found = request.identity
+        return "" if found is None else found.shown_name(request.studio)
+
+    return shown
