@@ -27,7 +27,8 @@ for _endpoint in ENDPOINTS:
 def openapi_document(request: Request) -> Body:
     """The OpenAPI 3.1 document, for client generators and API explorers."""
     server = request.link("api.openapi_document").removesuffix("/openapi.json")
-    return json_body(openapi.document(ENDPOINTS, server, request.config.studio_name))
+    config = request.config
+    return json_body(openapi.document(ENDPOINTS, server, config.studio_name, config.session_cookie))
 
 
 @routes.get("/problems/<slug>")
