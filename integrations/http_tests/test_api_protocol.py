@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from api_support import API, problem, read, seed, write
 from openapi_spec_validator import validate
-from support import FRONT_DESK, OWNER, Client, Who
+from support import FRONT_DESK, OWNER, Client, InlineFinder, Who
 
 from sessionpacks import Studio
 from sessionpacks.web import Identity
@@ -253,3 +253,25 @@ def test_the_document_says_how_a_request_is_signed_in(client: Client, host: Any)
     assert document["security"] == [{"hostSignIn": []}]
     problems = document["components"]["schemas"]["Problem"]["properties"]
     assert problems["errors"]["items"]["required"] == ["field", "detail"]
+
+
+def test_the_reference_page_describes_every_operation_without_a_script(client: Client) -> None:
+    from sessionpacks.web.api import ENDPOINTS
+
+    response = client.get(API + "/docs")
+    assert response.status_code == 200, response.text
+    page = response.text
+    for endpoint in ENDPOINTS:
+        assert f'id="{endpoint.name}"' in page
+        assert f"<code>{endpoint.method} {endpoint.path}</code>" in page
+    # A grant's body in words, its answer linked to the schema that describes it.
+    assert "<code>quantity</code></td><td>whole number from 1" in page
+    assert "one of sessions, minutes, money (default sessions)" in page
+    assert 'href="#schema-GrantResult"' in page
+    assert 'id="schema-GrantResult"' in page
+    # Drawn on the server: the strict Content-Security-Policy needs nothing relaxed for it.
+    finder = InlineFinder()
+    finder.feed(page)
+    assert finder.blocked == []
+    assert "<script" not in page
+    assert f'href="{API}/openapi.json"' in page
