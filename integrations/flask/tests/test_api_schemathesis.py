@@ -94,6 +94,10 @@ def test_the_api_keeps_to_its_document(app: Flask, studio: Studio, who: Who) -> 
     who.current = OWNER
     document = app.test_client().get(API + "/openapi.json").json
     assert isinstance(document, dict)
+    # Here every request is made by the owner, whatever cookie it carries, so a case generated
+    # without the document's session cookie would be "accepted". That a request nobody signed
+    # in sends is refused is the shared HTTP suite's test (test_api_protocol).
+    document.pop("security")
     for mode, examples in EXAMPLES.items():
         # Valid requests near the seeded rows; invalid ones against the real document (an id
         # above the narrowed 4 is no invalid request).
