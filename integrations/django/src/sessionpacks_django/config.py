@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.policies import RolePolicy
+from sessionpacks.web.config import WebConfig
+from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 SETTING = "SESSIONPACKS"
 
@@ -117,6 +119,23 @@ def _roles(value: object) -> Mapping[str, frozenset[str]] | None:
     return MappingProxyType(dict(value))
 
 
+def _security_headers(value: object) -> Mapping[str, str]:
+    key = f"{SETTING}['SECURITY_HEADERS']"
+    if not isinstance(value, Mapping):
+        raise ImproperlyConfigured(
+            f"{key} must map header names to values, such as {{'X-Frame-Options': 'DENY'}},"
+            f" got {value!r}"
+        )
+    for name, text in value.items():
+        if not isinstance(name, str) or not name.strip() or not isinstance(text, str):
+            raise ImproperlyConfigured(
+                f"{key} must map header names to string values, got {name!r}: {text!r}"
+            )
+        if any(character in name + text for character in "\r\n"):
+            raise ImproperlyConfigured(f"{key}: header {name!r} holds a line break")
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class Config:
     """What sessionpacks reads from ``settings.SESSIONPACKS``; every key is optional.
@@ -135,10 +154,15 @@ class Config:
     :param member_attribute: the user attribute (a value or a method) holding the user's
         sessionpacks member id, for the customer portal.
     :param studio_name: the studio's name in page titles.
-    :param base_template: the host's template the pages go inside.
-    :param login_url: where anonymous visitors go; unset, Django's ``LOGIN_URL``.
+    :param base_template: the host's Jinja2 template the pages go inside, providing the blocks
+        ``title``, ``head`` and ``body``; unset, the pages are whole documents of their own.
+    :param login_url: where anonymous visitors go, with ``next=``; unset, Django's
+        ``LOGIN_URL``. When both are None, anonymous visitors get a 401 page.
     :param logout_url: the host's sign-out page, linked from every page.
     :param home_url: the host site, linked from every page.
+    :param security_headers: headers put on every sessionpacks response that does not carry them
+        yet (:data:`sessionpacks.web.headers.DEFAULT_SECURITY_HEADERS` unless set); ``{}`` turns
+        them off. A header the host's own middleware sets wins.
     """
 
     database: str = attrs.field(default="default", validator=_text)
@@ -159,6 +183,21 @@ class Config:
     login_url: str | None = attrs.field(default=None, validator=_link)
     logout_url: str | None = attrs.field(default=None, validator=_link)
     home_url: str = attrs.field(default="/", validator=_link)
+    security_headers: Mapping[str, str] = attrs.field(
+        default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
+    )
+
+    @property
+    def web(self) -> WebConfig:
+        """What the pages need of these settings."""
+        return WebConfig(
+            studio_name=self.studio_name,
+            base_template=self.base_template,
+            login_url=self.login_url,
+            logout_url=self.logout_url,
+            home_url=self.home_url,
+            security_headers=self.security_headers,
+        )
 
     @classmethod
     def from_setting(cls, value: object) -> Config:

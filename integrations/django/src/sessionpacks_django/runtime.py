@@ -1,4 +1,5 @@
-"""The one :class:`~sessionpacks.Studio` of this process, built on first use from settings."""
+"""The one :class:`~sessionpacks.Studio` of this process, built on first use from settings, or
+handed over by :func:`install` (tests with their own clock and policy)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,34 @@ def reset() -> None:
         _runtime = None
 
 
+def install(studio: Studio) -> None:
+    """Use ``studio`` instead of building one from settings, until :func:`reset`.
+
+    For tests that need their own clock, policy or plugins: the studio is used as it is, with
+    the identity hook and the own-account rule added as :func:`studio` adds them; the rest of
+    ``settings.SESSIONPACKS`` (names, links, roles of groups) still applies. :func:`reset`
+    disposes of its engine.
+    """
+    global _runtime
+    _prepare(studio)
+    made = Runtime(
+        config(),
+        studio.session_factory.kw["bind"],
+        (),
+        studio,
+        studio.settings.studio_timezone,
+    )
+    with _lock:
+        if _runtime is not None:
+            _runtime.engine.dispose()
+        _runtime = made
+
+
+def _prepare(made: Studio) -> None:
+    made.hooks.add_hookspecs(IdentitySpec)
+    made.hooks.register(OwnAccountOnly(made), name="sessionpacks_django.own_account_only")
+
+
 def _build() -> Runtime:
     found = config()
     engine = create_engine(database_url(found))
@@ -80,8 +109,7 @@ def _build() -> Runtime:
         settings=Settings(policy=policy, studio_timezone=timezone),
         plugins=plugins,
     )
-    made.hooks.add_hookspecs(IdentitySpec)
-    made.hooks.register(OwnAccountOnly(made), name="sessionpacks_django.own_account_only")
+    _prepare(made)
     return Runtime(found, engine, plugins, made, timezone)
 
 
