@@ -8,7 +8,6 @@ form cannot send, so it is exempt.
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 from collections.abc import Callable, Mapping, MutableMapping
@@ -40,7 +39,7 @@ View = Callable[..., HttpResponseBase]
 
 # Routing ------------------------------------------------------------------------------------
 
-_VALUE = re.compile(r"<(?:(\w+)(\([^)]*\))?:)?(\w+)>")
+_VALUE = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
 def _pattern(rule: str) -> tuple[str, frozenset[str]]:
@@ -50,7 +49,7 @@ def _pattern(rule: str) -> tuple[str, frozenset[str]]:
     relative = rule.removeprefix("/")
     for match in _VALUE.finditer(relative):
         parts.append(re.escape(relative[at : match.start()]))
-        converter, arguments, name = match.groups()
+        converter, name = match.groups()
         if converter in (None, "string"):
             parts.append(f"(?P<{name}>[^/]+)")
         elif converter == "int":
@@ -58,10 +57,6 @@ def _pattern(rule: str) -> tuple[str, frozenset[str]]:
             integers.add(name)
         elif converter == "path":
             parts.append(f"(?P<{name}>[^/].*)")
-        elif converter == "any" and arguments:
-            choices = ast.literal_eval(arguments + (",)" if "," not in arguments else ""))
-            words = (choices,) if isinstance(choices, str) else tuple(choices)
-            parts.append(f"(?P<{name}>{'|'.join(re.escape(str(w)) for w in words)})")
         else:
             raise ImproperlyConfigured(f"sessionpacks rule {rule!r}: unknown converter {converter}")
         at = match.end()
