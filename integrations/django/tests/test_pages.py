@@ -86,7 +86,12 @@ def test_staff_add_a_client_through_the_office_form_with_djangos_csrf_token() ->
     assert token
     answer = client.post(
         STUDIO + "/office/clients",
-        {"csrfmiddlewaretoken": token.group(1), "name": "The Okafors", "ref": "crm-5", "idempotency_key": "k1"},
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "name": "The Okafors",
+            "ref": "crm-5",
+            "idempotency_key": "k1",
+        },
     )
     assert answer.status_code == 302, answer.content
     card = client.get(answer["Location"])
@@ -98,7 +103,9 @@ def test_staff_add_a_client_through_the_office_form_with_djangos_csrf_token() ->
 
 def test_a_form_without_the_token_gets_the_form_expired_page() -> None:
     client = _desk(Client(enforce_csrf_checks=True))
-    answer = client.post(STUDIO + "/office/clients", {"name": "Forged", "ref": "crm-6", "idempotency_key": "k2"})
+    answer = client.post(
+        STUDIO + "/office/clients", {"name": "Forged", "ref": "crm-6", "idempotency_key": "k2"}
+    )
     assert answer.status_code == 400
     assert "Form expired" in answer.text
     assert "CSRF" in answer.text
@@ -185,7 +192,7 @@ def test_the_openapi_document_lists_every_operation_of_the_flask_integration(
 ) -> None:
     from flask import Flask  # noqa: TID251  (the parity being proven is with Flask's)
 
-    from sessionpacks_flask import SessionPacks  # noqa: TID251
+    from sessionpacks_flask import SessionPacks
 
     answer = _desk().get(STUDIO + "/api/openapi.json")
     assert answer.status_code == 200

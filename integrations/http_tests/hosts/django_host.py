@@ -10,6 +10,7 @@ no ``SESSIONPACKS["LOGIN_URL"]``, so an anonymous visitor gets the 401 page, as 
 that has no sign-in page.
 """
 
+# ruff: noqa: TID251  (a Django host: the one place in the shared tests that imports Django)
 from __future__ import annotations
 
 import contextlib
@@ -138,7 +139,9 @@ class Response:
     @property
     def json(self) -> Any:
         kind = self.mimetype
-        if kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json")):
+        if kind == "application/json" or (
+            kind.startswith("application/") and kind.endswith("+json")
+        ):
             return json_module.loads(self.data)
         return None
 
