@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.policies import RolePolicy
+from sessionpacks.web.config import WebConfig
+from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 SETTING = "SESSIONPACKS"
 
@@ -38,11 +40,6 @@ def _link(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise ImproperlyConfigured(
             f"{_name(attribute)} must be a URL or path such as '/login', got {value!r}"
         )
-
-
-def _flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise ImproperlyConfigured(f"{_name(attribute)} must be True or False, got {value!r}")
 
 
 def _database_url(value: object) -> str | None:
@@ -117,6 +114,21 @@ def _roles(value: object) -> Mapping[str, frozenset[str]] | None:
     return MappingProxyType(dict(value))
 
 
+def _security_headers(value: object) -> Mapping[str, str]:
+    given: dict[Any, Any] = dict(value) if isinstance(value, Mapping) else {None: None}
+    for name, text in given.items():
+        if not isinstance(name, str) or not name.strip() or not isinstance(text, str):
+            raise ImproperlyConfigured(
+                f"{SETTING}['SECURITY_HEADERS'] must map header names to string values, such as"
+                f" {{'X-Frame-Options': 'DENY'}}, got {value!r}"
+            )
+        if any(character in name + text for character in "\r\n"):
+            raise ImproperlyConfigured(
+                f"{SETTING}['SECURITY_HEADERS']: {name!r} holds a line break"
+            )
+    return MappingProxyType(given)
+
+
 @attrs.frozen
 class Config:
     """What sessionpacks reads from ``settings.SESSIONPACKS``; every key is optional.
@@ -135,10 +147,15 @@ class Config:
     :param member_attribute: the user attribute (a value or a method) holding the user's
         sessionpacks member id, for the customer portal.
     :param studio_name: the studio's name in page titles.
-    :param base_template: the host's template the pages go inside.
-    :param login_url: where anonymous visitors go; unset, Django's ``LOGIN_URL``.
+    :param base_template: the host's Jinja2 template the pages go inside, providing the blocks
+        ``title``, ``head`` and ``body``; unset, the pages are whole documents of their own.
+    :param login_url: where anonymous visitors go, with ``next=``; unset, Django's
+        ``LOGIN_URL``. When both are None, anonymous visitors get a 401 page.
     :param logout_url: the host's sign-out page, linked from every page.
     :param home_url: the host site, linked from every page.
+    :param security_headers: headers put on every sessionpacks response that does not carry them
+        yet (:data:`sessionpacks.web.headers.DEFAULT_SECURITY_HEADERS` unless set); ``{}`` turns
+        them off. A header the host's own middleware sets wins.
     """
 
     database: str = attrs.field(default="default", validator=_text)
@@ -159,6 +176,21 @@ class Config:
     login_url: str | None = attrs.field(default=None, validator=_link)
     logout_url: str | None = attrs.field(default=None, validator=_link)
     home_url: str = attrs.field(default="/", validator=_link)
+    security_headers: Mapping[str, str] = attrs.field(
+        default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
+    )
+
+    def web(self, session_cookie: str) -> WebConfig:
+        """What the pages need of these settings, with the project's session cookie's name."""
+        return WebConfig(
+            studio_name=self.studio_name,
+            base_template=self.base_template,
+            login_url=self.login_url,
+            logout_url=self.logout_url,
+            home_url=self.home_url,
+            security_headers=self.security_headers,
+            session_cookie=session_cookie,
+        )
 
     @classmethod
     def from_setting(cls, value: object) -> Config:

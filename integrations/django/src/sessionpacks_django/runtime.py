@@ -1,4 +1,5 @@
-"""The one :class:`~sessionpacks.Studio` of this process, built on first use from settings."""
+"""The one :class:`~sessionpacks.Studio` of this process, built on first use from settings, or
+handed over by :func:`install` (tests with their own clock and policy)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,25 @@ def reset() -> None:
         _runtime = None
 
 
+def install(studio: Studio) -> None:
+    """Use ``studio`` (a test's, with its own clock, policy and plugins) instead of building one
+    from settings, until :func:`reset`, which disposes of its engine. The rest of
+    ``settings.SESSIONPACKS`` still applies."""
+    global _runtime
+    _prepare(studio)
+    engine = studio.session_factory.kw["bind"]
+    made = Runtime(config(), engine, (), studio, studio.settings.studio_timezone)
+    with _lock:
+        if _runtime is not None:
+            _runtime.engine.dispose()
+        _runtime = made
+
+
+def _prepare(made: Studio) -> None:
+    made.hooks.add_hookspecs(IdentitySpec)
+    made.hooks.register(OwnAccountOnly(made), name="sessionpacks_django.own_account_only")
+
+
 def _build() -> Runtime:
     found = config()
     engine = create_engine(database_url(found))
@@ -80,8 +100,7 @@ def _build() -> Runtime:
         settings=Settings(policy=policy, studio_timezone=timezone),
         plugins=plugins,
     )
-    made.hooks.add_hookspecs(IdentitySpec)
-    made.hooks.register(OwnAccountOnly(made), name="sessionpacks_django.own_account_only")
+    _prepare(made)
     return Runtime(found, engine, plugins, made, timezone)
 
 
