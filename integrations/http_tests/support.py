@@ -132,8 +132,10 @@ def csrf_field(client: Client, page: str) -> tuple[str, str]:
     return found.group(1), found.group(2)
 
 
-def csrf_token(client: Client, page: str) -> str:
-    return csrf_field(client, page)[1]
+def csrf(client: Client, page: str) -> dict[str, str]:
+    """The CSRF field of a page's form, to put in the data a test posts."""
+    name, token = csrf_field(client, page)
+    return {name: token}
 
 
 _keys = itertools.count(1)

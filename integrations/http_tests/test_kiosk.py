@@ -8,7 +8,7 @@ import itertools
 import re
 
 import pytest
-from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token
+from support import FRONT_DESK, OWNER, START, Client, Who, csrf
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
@@ -56,7 +56,7 @@ def _check_in(client: Client, code: str, **fields: str) -> tuple[str, str]:
     page = client.get(KIOSK)
     key = _KEY.search(page.text)
     assert key
-    data = {"csrf_token": csrf_token(client, KIOSK), "idempotency_key": key.group(1)}
+    data = {**csrf(client, KIOSK), "idempotency_key": key.group(1)}
     data.update(member_code=code, **fields)
     response = client.post(CHECK_IN, data=data)
     assert response.status_code == 303
@@ -174,7 +174,7 @@ def test_a_double_tap_redeems_once(
     key = _KEY.search(page.text)
     assert key
     form = {
-        "csrf_token": csrf_token(client, KIOSK),
+        **csrf(client, KIOSK),
         "idempotency_key": key.group(1),
         "member_code": "L-100",
         "service_id": str(yoga),
@@ -325,7 +325,7 @@ def test_a_bad_form_is_refused_clearly_and_nothing_is_written(
     words: str,
 ) -> None:
     pass_id = _grant(studio, lucia)
-    data = {"csrf_token": csrf_token(client, KIOSK), "idempotency_key": "k-bad"} | fields
+    data = {**csrf(client, KIOSK), "idempotency_key": "k-bad"} | fields
     response = client.post(CHECK_IN, data=data)
     verdict = _verdict(client.get(response.location).text)
     assert verdict[0] == "sp-verdict-no"
@@ -349,12 +349,12 @@ def test_a_member_cannot_use_the_kiosk_to_check_in_someone(
 ) -> None:
     pass_id = _grant(studio, lucia)
     who.current = FRONT_DESK
-    token = csrf_token(client, KIOSK)
+    token = csrf(client, KIOSK)
     who.current = Identity.member(lucia.id, "member")
     response = client.post(
         CHECK_IN,
         data={
-            "csrf_token": token,
+            **token,
             "idempotency_key": "k-2",
             "member_code": "L-100",
             "service_id": str(yoga),
@@ -380,9 +380,9 @@ def test_nobody_signed_in_cannot_check_in(
 ) -> None:
     pass_id = _grant(studio, lucia)
     who.current = FRONT_DESK
-    token = csrf_token(client, KIOSK)
+    token = csrf(client, KIOSK)
     who.current = None
-    data = {"csrf_token": token, "idempotency_key": "k-3", "member_code": "L-100"}
+    data = {**token, "idempotency_key": "k-3", "member_code": "L-100"}
     response = client.post(CHECK_IN, data=data | {"service_id": str(yoga)})
     assert response.status_code == 401
     assert _remaining(studio, pass_id) == 10

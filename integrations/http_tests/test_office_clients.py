@@ -8,7 +8,7 @@ import re
 
 import pytest
 from office_world import OFFICE, World, build, shown, ten_pack
-from support import FRONT_DESK, OWNER, Client, Response, Who, csrf_token, submit
+from support import FRONT_DESK, OWNER, Client, Response, Who, csrf, submit
 
 from sessionpacks import NotFound, Studio
 from sessionpacks.web import Identity
@@ -53,11 +53,11 @@ def test_a_member_cannot_write_through_the_office(
     client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
-    token = csrf_token(client, OFFICE + "/")
+    token = csrf(client, OFFICE + "/")
     who.current = Identity.member(world.member_id, "member")
     response = client.post(
         f"{world.card}/members",
-        data={"name": "Intruder", "csrf_token": token, "idempotency_key": "k-member"},
+        data={"name": "Intruder", **token, "idempotency_key": "k-member"},
     )
     assert response.status_code == 403
     assert [m.name for m in studio.members(world.account_id)] == ["Ana Ruiz", "Eva Ruiz"]

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from office_world import OFFICE, World, build, shown, ten_pack
-from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token, submit
+from support import FRONT_DESK, OWNER, START, Client, Who, csrf, submit
 
 from sessionpacks import BookingState, CreditTaken, ManualClock, Studio
 from sessionpacks.schedule import OccurrenceInfo
@@ -389,14 +389,14 @@ def test_members_and_strangers_get_no_schedule_page_and_no_write(
     evening = _class(studio, world)
     booked = _book(studio, world.member_id, evening.id, "b1")
     who.current = OWNER
-    token = csrf_token(client, SCHEDULE)
+    token = csrf(client, SCHEDULE)
     status = 403 if signed_in == "member" else 401
     who.current = Identity.member(world.member_id, "member") if signed_in == "member" else None
     pages = [SCHEDULE, _page(evening), f"{OFFICE}/services/{world.service_id}/booking-policy"]
     for page in pages:
         assert client.get(page).status_code == status, page
     data = {
-        "csrf_token": token,
+        **token,
         "idempotency_key": "stranger",
         "service_id": str(world.service_id),
         "starts_at": "2026-03-04T18:00",

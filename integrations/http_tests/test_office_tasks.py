@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from office_world import OFFICE, World, build, shown, ten_pack
-from support import FRONT_DESK, OWNER, Client, Who, csrf_token, submit
+from support import FRONT_DESK, OWNER, Client, Who, csrf, submit
 
 from sessionpacks import Studio
 
@@ -27,7 +27,7 @@ def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
     response = client.post(
         page,
         data={
-            "csrf_token": csrf_token(client, page),
+            **csrf(client, page),
             "idempotency_key": "bulk-1",
             "account_id": [str(world.account_id), str(bo.id)],
             "quantity": "1",

@@ -8,7 +8,7 @@ import itertools
 
 import attrs
 import pytest
-from support import OWNER, START, Client, Who, csrf_token, submit
+from support import OWNER, START, Client, Who, csrf, submit
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
@@ -177,8 +177,8 @@ def test_enrolling_takes_a_credit_through_the_portal_and_says_so(
 
 
 def test_a_double_submit_enrolls_once(client: Client, studio: Studio, setup: Setup) -> None:
-    token = csrf_token(client, CLASSES)
-    form = {"csrf_token": token, "idempotency_key": "double-tap"}
+    token = csrf(client, CLASSES)
+    form = {**token, "idempotency_key": "double-tap"}
     action = f"{CLASSES}/{setup.occurrence_id}/enroll"
     assert client.post(action, data=form).status_code == 303
     assert client.post(action, data=form).status_code == 303
@@ -266,11 +266,11 @@ def test_an_enroll_without_the_csrf_token_is_refused_and_nothing_is_written(
 def test_staff_cannot_enroll_through_the_portal(
     client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
-    token = csrf_token(client, CLASSES)
+    token = csrf(client, CLASSES)
     who.current = OWNER
     response = client.post(
         f"{CLASSES}/{setup.occurrence_id}/enroll",
-        data={"csrf_token": token, "idempotency_key": "k-staff"},
+        data={**token, "idempotency_key": "k-staff"},
     )
     assert response.status_code == 403
     assert studio.bookings(member_id=setup.lucia.member.id) == ()
@@ -365,13 +365,13 @@ def test_nobody_signed_in_cannot_enroll_or_cancel(
     client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
-    token = csrf_token(client, CLASSES)
+    token = csrf(client, CLASSES)
     who.current = None
     for action in (
         f"{CLASSES}/{setup.occurrence_id}/enroll",
         f"/sessionpacks/my/bookings/{booking_id}/cancel",
     ):
-        response = client.post(action, data={"csrf_token": token, "idempotency_key": "k-n"})
+        response = client.post(action, data={**token, "idempotency_key": "k-n"})
         assert response.status_code == 401
     (booking,) = studio.bookings(member_id=setup.lucia.member.id)
     assert booking.state is BookingState.RESERVED

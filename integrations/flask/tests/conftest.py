@@ -24,7 +24,6 @@ from support import (
     Who,
     add_database_option,
     clock,  # noqa: F401  (a fixture, offered to the tests from here)
-    csrf_token,
     server_url,  # noqa: F401
     submit,
     who,  # noqa: F401
@@ -32,7 +31,7 @@ from support import (
 
 from sessionpacks import ManualClock, Settings, Studio
 
-__all__ = ["FRONT_DESK", "OWNER", "POLICY", "START", "InlineFinder", "Who", "csrf_token", "submit"]
+__all__ = ["FRONT_DESK", "OWNER", "POLICY", "START", "InlineFinder", "Who", "submit"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

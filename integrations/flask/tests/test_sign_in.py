@@ -103,6 +103,10 @@ def test_a_signed_in_user_without_access_gets_a_403_page_with_a_way_back(tmp_pat
     assert response.status_code == 403
     assert "no access to the studio" in response.text
     assert 'href="/welcome">Back to the site</a>' in response.text
+    # The API refuses them the same way, as a problem, rather than asking them to sign in.
+    api = client.get("/sessionpacks/api/accounts")
+    assert api.status_code == 403
+    assert "no access to the studio" in (api.json or {})["detail"]
 
 
 def test_a_g_user_host_tells_a_signed_in_user_without_access_so(tmp_path: Path) -> None:

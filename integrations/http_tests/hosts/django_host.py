@@ -200,10 +200,6 @@ class Client:
             data = None
         if query_string:
             url += ("&" if "?" in url else "?") + query_string
-        if isinstance(data, Mapping) and "csrf_token" in data:
-            # The page's token under Flask-WTF's field name: sent as Django's form field.
-            data = {**data, "csrfmiddlewaretoken": data["csrf_token"]}
-            del data["csrf_token"]
         body, content_type = _body(data, json, content_type)
         answer = self.django.generic(
             method, url, data=body, content_type=content_type or "", headers=sent

@@ -97,12 +97,13 @@ class Endpoint:
 
     def respond(self, request: Request, **path_values: str) -> Body:
         found = request.identity
+        # Signed in to the site with no place in the studio: refused, as the pages do.
+        if (found is None and request.host_signed_in()) or (found and not found.has_access):
+            raise forbidden("your account on this site has no access to the studio")
         if found is None:
             raise HttpError(
                 401, "Unauthorized", "nobody is signed in: sign in through the site first"
             )
-        if not found.has_access:
-            raise forbidden("your account on this site has no access to the studio")
         if not self.members and not found.is_staff:
             raise forbidden("this endpoint is for staff")
         key = ""
