@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    Response,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from sessionpacks_flask.demo import create_app
@@ -77,3 +85,56 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# The requests a flow relies on: the pages it navigates to and the stylesheet they link. Other
+# subresources (the favicon) are fetched directly by test_the_pages_own_assets_load instead.
+RELIED_ON = frozenset({"document", "stylesheet"})
+
+
+class Complaints:
+    """What shows the site failing while a flow runs: an answer with an error status, an
+    uncaught script error, a console error or warning (a CSP violation), and a page or
+    stylesheet that could not be fetched.
+
+    A request the browser abandons itself (``net::ERR_ABORTED``: a click navigated away before
+    the favicon loaded, which a loaded machine makes likely, even after the server answered 200)
+    says nothing about the site, and neither does the console's "Failed to load resource" line,
+    which repeats a load's outcome judged here by its status or its failure."""
+
+    def __init__(self, page: Page) -> None:
+        self.heard: list[str] = []
+        # The abandoned requests let pass, so a test can tell the listener saw them.
+        self.abandoned: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+        page.on("response", self._response)
+        page.on("requestfailed", self._request_failed)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning") and not message.text.startswith(
+            "Failed to load resource"
+        ):
+            self.heard.append(f"console {message.type}: {message.text}")
+
+    def _page_error(self, error: Error) -> None:
+        self.heard.append(f"page error: {error.message}")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.heard.append(f"{response.status}: {response.url}")
+
+    def _request_failed(self, request: Request) -> None:
+        failure = request.failure or ""
+        if "net::ERR_ABORTED" in failure:
+            self.abandoned.append(request.url)
+            return
+        if request.resource_type not in RELIED_ON:
+            return
+        self.heard.append(f"{request.resource_type} failed ({failure}): {request.url}")
+
+
+@pytest.fixture
+def complaints(page: Page) -> Complaints:
+    """Listens to ``page`` from the start of the test; assert ``complaints.heard == []``."""
+    return Complaints(page)

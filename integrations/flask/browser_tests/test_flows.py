@@ -8,33 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
+from playwright.sync_api import Page, expect
 
-
-def _watch_console(page: Page) -> list[str]:
-    """Collects what the browser complains about: a CSP violation, an asset the server refused.
-
-    A request the browser itself abandons (``net::ERR_ABORTED``, as when a click navigates away
-    before the favicon has loaded, which a loaded machine makes likely) says nothing about the
-    site, so only answers with an error status and other network failures count."""
-    complaints: list[str] = []
-
-    def heard(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            complaints.append(message.text)
-
-    def answered(response: Response) -> None:
-        if response.status >= 400:
-            complaints.append(f"{response.status}: {response.url}")
-
-    def failed(request: Request) -> None:
-        if "ERR_ABORTED" not in (request.failure or ""):
-            complaints.append(f"failed ({request.failure}): {request.url}")
-
-    page.on("console", heard)
-    page.on("response", answered)
-    page.on("requestfailed", failed)
-    return complaints
+from .conftest import Complaints
 
 
 def _sign_in_as_staff(page: Page, site: str) -> None:
@@ -53,9 +29,8 @@ def _check_in(page: Page, site: str, code: str, service: str) -> None:
 
 
 def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
-    page: Page, site: str, screenshots: Path
+    page: Page, site: str, screenshots: Path, complaints: Complaints
 ) -> None:
-    complaints = _watch_console(page)
     _sign_in_as_staff(page, site)
 
     # A new client walks in.
@@ -108,18 +83,19 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
     expect(refusal).to_contain_text("suspended")
     page.screenshot(path=str(screenshots / "kiosk-refused.png"), full_page=True)
 
-    assert complaints == [], complaints
+    assert complaints.heard == []
 
 
-def test_a_member_sees_their_passes_and_enrolls_in_a_class(page: Page, site: str) -> None:
-    complaints = _watch_console(page)
+def test_a_member_sees_their_passes_and_enrolls_in_a_class(
+    page: Page, site: str, complaints: Complaints
+) -> None:
     page.goto(site + "/")
     page.get_by_role("button", name="Sign in as Maria").click()
     expect(page.locator("body")).to_contain_text("10-Class Pass")
     page.get_by_role("link", name=re.compile("Classes", re.I)).first.click()
     page.get_by_role("button", name=re.compile("Enroll")).first.click()
     expect(page.locator(".sp-flash-success")).to_contain_text("Enrolled")
-    assert complaints == [], complaints
+    assert complaints.heard == []
 
 
 def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Path) -> None:
@@ -148,11 +124,10 @@ def test_the_pages_own_assets_load(page: Page, site: str) -> None:
 
 
 def test_the_reports_draw_their_charts_within_the_policy(
-    page: Page, site: str, screenshots: Path
+    page: Page, site: str, screenshots: Path, complaints: Complaints
 ) -> None:
     """Every report page loads from the office's menu without a complaint from the browser (the
     inline SVG charts break no rule of the policy), and reads on a phone."""
-    complaints = _watch_console(page)
     _sign_in_as_staff(page, site)
     page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
@@ -169,4 +144,4 @@ def test_the_reports_draw_their_charts_within_the_policy(
     reports.get_by_role("link", name="Revenue", exact=True).click()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the revenue report is {overflow}px wider than a phone"
-    assert complaints == [], complaints
+    assert complaints.heard == []
