@@ -26,7 +26,7 @@ def _selectors(css: str) -> list[str]:
 
 
 def _stylesheet() -> str:
-    return (resources.files("sessionpacks_flask") / "static" / "sessionpacks.css").read_text()
+    return (resources.files("sessionpacks.web") / "static" / "sessionpacks.css").read_text()
 
 
 def test_every_selector_starts_with_the_root_class() -> None:

@@ -150,7 +150,7 @@ class _InlineFinder(HTMLParser):
 
 
 def test_no_template_holds_what_the_policy_would_block() -> None:
-    templates = resources.files("sessionpacks_flask") / "templates"
+    templates = resources.files("sessionpacks.web") / "templates"
     found: dict[str, list[str]] = {}
     checked = 0
     for path in Path(str(templates)).rglob("*.html"):

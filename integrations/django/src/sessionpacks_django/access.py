@@ -6,20 +6,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.utils.html import escape
+from django.http import HttpRequest, HttpResponseBase
 
 from sessionpacks.web import Identity
 from sessionpacks_django.config import Config
 from sessionpacks_django.runtime import runtime
-
-NO_ROLE = (
-    "Your account has no access to the studio's passes and credits. Ask the studio's owner to"
-    " give you a role."
-)
-STAFF_ONLY = "This page is for the studio's staff."
 
 
 def identity_of(user: Any) -> Identity | None:
@@ -43,32 +34,26 @@ def identity_of(user: Any) -> Identity | None:
     return None
 
 
-def authenticate(request: HttpRequest, *, staff: bool = False) -> Identity | HttpResponse:
-    """The request's identity, or the response to send instead: anonymous visitors go to the
-    login page with ``next``; a user without a sessionpacks role (or not staff, when ``staff``)
-    gets a 403 page saying so."""
-    user = request.user
-    if not user.is_authenticated:
-        login_url = runtime().config.login_url or settings.LOGIN_URL
-        return redirect_to_login(request.get_full_path(), login_url)
-    found = identity_of(user)
-    if found is None:
-        return _forbidden(NO_ROLE)
-    if staff and not found.is_staff:
-        return _forbidden(STAFF_ONLY)
-    return found
+def authenticate(request: HttpRequest, *, staff: bool = False) -> Identity | HttpResponseBase:
+    """The request's identity, or the response to send instead, as sessionpacks' own pages
+    answer: anonymous visitors go to the login page with ``next``; a user without a
+    sessionpacks role (or not staff, when ``staff``) gets the 403 page saying so."""
+    from sessionpacks.web.guards import require_identity, require_staff
+    from sessionpacks_django.views import guarded
+
+    return guarded(request, require_staff if staff else require_identity)
 
 
 def identity_required(
     *, staff: bool = False
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorates a view ``view(request, identity, ...)`` with :func:`authenticate`."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             found = authenticate(request, staff=staff)
-            if isinstance(found, HttpResponse):
+            if isinstance(found, HttpResponseBase):
                 return found
             return view(request, found, *args, **kwargs)
 
@@ -103,10 +88,3 @@ def _member_id(user: Any, config: Config) -> int | None:
     if callable(found):
         found = found()
     return found if isinstance(found, int) and not isinstance(found, bool) else None
-
-
-def _forbidden(message: str) -> HttpResponse:
-    return HttpResponseForbidden(
-        f"<!doctype html><title>Not allowed</title><h1>Not allowed</h1><p>{escape(message)}</p>",
-        content_type="text/html; charset=utf-8",
-    )

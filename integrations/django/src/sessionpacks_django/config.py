@@ -42,11 +42,6 @@ def _link(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
         )
 
 
-def _flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise ImproperlyConfigured(f"{_name(attribute)} must be True or False, got {value!r}")
-
-
 def _database_url(value: object) -> str | None:
     if value is None:
         return None
@@ -120,20 +115,18 @@ def _roles(value: object) -> Mapping[str, frozenset[str]] | None:
 
 
 def _security_headers(value: object) -> Mapping[str, str]:
-    key = f"{SETTING}['SECURITY_HEADERS']"
-    if not isinstance(value, Mapping):
-        raise ImproperlyConfigured(
-            f"{key} must map header names to values, such as {{'X-Frame-Options': 'DENY'}},"
-            f" got {value!r}"
-        )
-    for name, text in value.items():
+    given: dict[Any, Any] = dict(value) if isinstance(value, Mapping) else {None: None}
+    for name, text in given.items():
         if not isinstance(name, str) or not name.strip() or not isinstance(text, str):
             raise ImproperlyConfigured(
-                f"{key} must map header names to string values, got {name!r}: {text!r}"
+                f"{SETTING}['SECURITY_HEADERS'] must map header names to string values, such as"
+                f" {{'X-Frame-Options': 'DENY'}}, got {value!r}"
             )
         if any(character in name + text for character in "\r\n"):
-            raise ImproperlyConfigured(f"{key}: header {name!r} holds a line break")
-    return MappingProxyType(dict(value))
+            raise ImproperlyConfigured(
+                f"{SETTING}['SECURITY_HEADERS']: {name!r} holds a line break"
+            )
+    return MappingProxyType(given)
 
 
 @attrs.frozen

@@ -71,22 +71,13 @@ def reset() -> None:
 
 
 def install(studio: Studio) -> None:
-    """Use ``studio`` instead of building one from settings, until :func:`reset`.
-
-    For tests that need their own clock, policy or plugins: the studio is used as it is, with
-    the identity hook and the own-account rule added as :func:`studio` adds them; the rest of
-    ``settings.SESSIONPACKS`` (names, links, roles of groups) still applies. :func:`reset`
-    disposes of its engine.
-    """
+    """Use ``studio`` (a test's, with its own clock, policy and plugins) instead of building one
+    from settings, until :func:`reset`, which disposes of its engine. The rest of
+    ``settings.SESSIONPACKS`` still applies."""
     global _runtime
     _prepare(studio)
-    made = Runtime(
-        config(),
-        studio.session_factory.kw["bind"],
-        (),
-        studio,
-        studio.settings.studio_timezone,
-    )
+    engine = studio.session_factory.kw["bind"]
+    made = Runtime(config(), engine, (), studio, studio.settings.studio_timezone)
     with _lock:
         if _runtime is not None:
             _runtime.engine.dispose()

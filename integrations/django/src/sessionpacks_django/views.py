@@ -8,10 +8,9 @@ form cannot send, so it is exempt.
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -22,11 +21,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.urls import URLPattern, re_path, reverse
+from django.urls import NoReverseMatch, URLPattern, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from markupsafe import Markup, escape
 
-from sessionpacks.web.http import Body, HttpError, Outcome, Page, Redirect, Request, SignIn, Upload
+from sessionpacks.web import http as web
 from sessionpacks.web.identity import Identity
 from sessionpacks.web.routes import Route, Surface
 from sessionpacks.web.site import by_rule, form_expired, problem, respond
@@ -35,58 +34,40 @@ from sessionpacks_django.runtime import runtime
 
 TEMPLATES = resources.files("sessionpacks.web") / "templates"
 
-View = Callable[..., HttpResponseBase]
-
-
 # Routing ------------------------------------------------------------------------------------
 
-_VALUE = re.compile(r"<(?:(\w+)(\([^)]*\))?:)?(\w+)>")
+_VALUE = re.compile(r"<(?:(\w+):)?(\w+)>")
+_CONVERTERS = {None: "[^/]+", "string": "[^/]+", "int": "[0-9]+", "path": "[^/].*"}
 
 
-def _pattern(rule: str) -> tuple[str, frozenset[str]]:
+def _pattern(rule: str) -> str:
     """The regular expression of a rule (``/office/clients/<int:account_id>``), relative to the
-    mount as Django's ``include`` wants it, and the names of its integer values."""
-    parts, integers, at = ["^"], set(), 0
-    relative = rule.removeprefix("/")
+    mount as Django's ``include`` wants it."""
+    parts, at, relative = ["^"], 0, rule.removeprefix("/")
     for match in _VALUE.finditer(relative):
-        parts.append(re.escape(relative[at : match.start()]))
-        converter, arguments, name = match.groups()
-        if converter in (None, "string"):
-            parts.append(f"(?P<{name}>[^/]+)")
-        elif converter == "int":
-            parts.append(f"(?P<{name}>[0-9]+)")
-            integers.add(name)
-        elif converter == "path":
-            parts.append(f"(?P<{name}>[^/].*)")
-        elif converter == "any" and arguments:
-            choices = ast.literal_eval(arguments + (",)" if "," not in arguments else ""))
-            words = (choices,) if isinstance(choices, str) else tuple(choices)
-            parts.append(f"(?P<{name}>{'|'.join(re.escape(str(w)) for w in words)})")
-        else:
+        converter, name = match.groups()
+        if converter not in _CONVERTERS:
             raise ImproperlyConfigured(f"sessionpacks rule {rule!r}: unknown converter {converter}")
+        parts += [re.escape(relative[at : match.start()]), f"(?P<{name}>{_CONVERTERS[converter]})"]
         at = match.end()
-    parts.append(re.escape(relative[at:]) + r"\Z")
-    return "".join(parts), frozenset(integers)
+    return "".join(parts) + re.escape(relative[at:]) + r"\Z"
 
 
-def _view(routes: dict[str, Route]) -> View:
-    surface = next(iter(routes.values())).surface
-    integers = _pattern(next(iter(routes.values())).rule)[1]
+def _view(routes: dict[str, Route]) -> Callable[..., HttpResponseBase]:
+    first = next(iter(routes.values()))
+    surface = first.surface
+    integers = [name for converter, name in _VALUE.findall(first.rule) if converter == "int"]
 
     def view(request: HttpRequest, **values: Any) -> HttpResponseBase:
         for name in integers:
             values[name] = int(values[name])
         neutral = _request(request, surface)
-        outcome: Outcome
         refused = _csrf_refusal(request) if surface is Surface.PAGE else None
-        if refused is not None:
-            outcome = form_expired(neutral, refused)
-        else:
-            outcome = respond(routes, neutral, values)
-        response = _response(request, neutral, outcome)
-        if surface is Surface.PAGE:
+        outcome = respond(routes, neutral, values) if refused is None else None
+        outcome = outcome or form_expired(neutral, str(refused))
+        response = _finish(request, neutral, outcome)
+        if surface is Surface.PAGE:  # sets the CSRF cookie when the host's middleware is absent
             _Csrf(_unused).process_response(request, response)
-        _security_headers(response)
         return response
 
     return csrf_exempt(view)
@@ -97,58 +78,70 @@ def urlpatterns() -> list[URLPattern]:
     found = []
     for rule, routes in by_rule().items():
         name = next(iter(routes.values())).name
-        found.append(re_path(_pattern(rule)[0], _view(routes), name=name))
+        found.append(re_path(_pattern(rule), _view(routes), name=name))
     return found
 
 
 # Requests -----------------------------------------------------------------------------------
 
 
-def _request(request: HttpRequest, surface: Surface) -> Request:
-    here = runtime()
+def _request(request: HttpRequest, surface: Surface) -> web.Request:
+    here, page = runtime(), surface is Surface.PAGE
     match = request.resolver_match
-    namespace = match.namespace if match is not None and match.namespace else "sessionpacks"
-    empty = QueryDict()
+    ours = match is not None and match.app_names[-1:] == ["sessionpacks"]
     # The API reads its JSON body itself: parsing it as a form would consume the stream.
-    page = surface is Surface.PAGE
-    return Request(
+    uploads: dict[str, Any] = request.FILES.dict() if page else {}
+    return web.Request(
         studio=here.studio,
         config=here.config.web,
         method=request.method or "GET",
         path=request.path,
         query_string=request.META.get("QUERY_STRING", ""),
-        base=reverse(f"{namespace}:index").removesuffix("/"),
+        base=_base(match.namespace if ours and match is not None else "sessionpacks"),
         query=request.GET,
-        form=request.POST if page else empty,
-        files=(
-            {name: Upload(found.name or "", found.read()) for name, found in request.FILES.items()}
-            if page
-            else {}
-        ),
+        form=request.POST if page else QueryDict(),
+        files={name: web.Upload(f.name or "", f.read()) for name, f in uploads.items()},
         body=lambda: request.body,
         headers=request.headers,
-        session=_session(request),
+        session=_needs(request, "session", "sessions", "SessionMiddleware"),
         identify=lambda: _identity(request),
         host_signed_in=lambda: bool(_user(request).is_authenticated),
     )
 
 
-def _session(request: HttpRequest) -> MutableMapping[str, Any]:
-    found: MutableMapping[str, Any] | None = getattr(request, "session", None)
-    if found is None:
-        raise ImproperlyConfigured(
-            "sessionpacks' pages keep their messages in the session: add"
-            " 'django.contrib.sessions.middleware.SessionMiddleware' to MIDDLEWARE"
-        )
-    return found
+def _base(namespace: str) -> str:
+    try:
+        return reverse(f"{namespace}:index").removesuffix("/")
+    except NoReverseMatch:  # a host view checking identity where the pages are not mounted
+        return ""
+
+
+def guarded(
+    request: HttpRequest, guard: Callable[[web.Request], Identity]
+) -> Identity | HttpResponseBase:
+    """The identity ``guard`` lets through, or our sign-in redirect or problem page (for
+    :func:`sessionpacks_django.authenticate` in the host's own views)."""
+    neutral = _request(request, Surface.PAGE)
+    outcome: web.Outcome
+    try:
+        return guard(neutral)
+    except web.SignInRequired:
+        outcome = web.SignIn(neutral.full_path)
+    except web.HttpError as error:
+        outcome = problem(Surface.PAGE, neutral, error)
+    return _finish(request, neutral, outcome)
 
 
 def _user(request: HttpRequest) -> Any:
-    found = getattr(request, "user", None)
+    return _needs(request, "user", "auth", "AuthenticationMiddleware")
+
+
+def _needs(request: HttpRequest, attribute: str, app: str, middleware: str) -> Any:
+    found = getattr(request, attribute, None)
     if found is None:
         raise ImproperlyConfigured(
-            "sessionpacks reads who is signed in from request.user: add"
-            " 'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE"
+            f"sessionpacks' pages read request.{attribute}: add"
+            f" 'django.contrib.{app}.middleware.{middleware}' to MIDDLEWARE"
         )
     return found
 
@@ -158,15 +151,11 @@ def _identity(request: HttpRequest) -> Identity | None:
     return identity_of(user) if user.is_authenticated else None
 
 
-class _Refused(Exception):
-    pass
-
-
 class _Csrf(CsrfViewMiddleware):
     """Django's CSRF check, whose refusal is ours to answer."""
 
     def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
-        raise _Refused(reason)
+        return HttpResponse(reason, content_type="text/plain; charset=utf-8", status=400)
 
 
 def _unused(request: HttpRequest) -> HttpResponse:
@@ -179,11 +168,8 @@ def _csrf_refusal(request: HttpRequest) -> str | None:
         return None
     check = _Csrf(_unused)
     check.process_request(request)
-    try:
-        check.process_view(request, _unused, (), {})
-    except _Refused as refused:
-        return str(refused)
-    return None
+    refused = check.process_view(request, _unused, (), {})
+    return None if refused is None else refused.content.decode()
 
 
 # Responses ----------------------------------------------------------------------------------
@@ -208,8 +194,16 @@ def _forget_environment(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_forget_environment)
 
 
-def _response(request: HttpRequest, neutral: Request, outcome: Outcome) -> HttpResponseBase:
-    if isinstance(outcome, Page):
+def _finish(request: HttpRequest, neutral: web.Request, outcome: web.Outcome) -> HttpResponseBase:
+    response = _response(request, neutral, outcome)
+    for name, value in runtime().config.security_headers.items():
+        if name not in response and not host_sets(name):
+            response[name] = value
+    return response
+
+
+def _response(request: HttpRequest, neutral: web.Request, outcome: web.Outcome) -> HttpResponseBase:
+    if isinstance(outcome, web.Page):
 
         def csrf_field() -> Markup:
             return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
@@ -219,38 +213,34 @@ def _response(request: HttpRequest, neutral: Request, outcome: Outcome) -> HttpR
         template = environment().get_template(outcome.template)
         html = template.render(**outcome.context, csrf_field=csrf_field)
         return HttpResponse(html, status=outcome.status, content_type="text/html; charset=utf-8")
-    if isinstance(outcome, Redirect):
+    if isinstance(outcome, web.Redirect):
         response = HttpResponse(status=outcome.status)
         response["Location"] = outcome.location
         return response
-    if isinstance(outcome, Body):
-        response = HttpResponse(outcome.content, status=outcome.status)
-        response["Content-Type"] = outcome.media_type
+    if isinstance(outcome, web.Body):
+        response = HttpResponse(outcome.content, outcome.media_type, outcome.status)
         for name, value in outcome.headers.items():
             response[name] = value
         return response
     return _sign_in(request, neutral, outcome)
 
 
-def _sign_in(request: HttpRequest, neutral: Request, outcome: SignIn) -> HttpResponseBase:
+def _sign_in(request: HttpRequest, neutral: web.Request, outcome: web.SignIn) -> HttpResponseBase:
     """Nobody signed in: ``SESSIONPACKS["LOGIN_URL"]``, else Django's ``LOGIN_URL``, else 401."""
     login_url = runtime().config.login_url or settings.LOGIN_URL
     if login_url:
         return redirect_to_login(outcome.next, login_url)
-    found = HttpError(401, "Unauthorized", outcome.detail)
+    found = web.HttpError(401, "Unauthorized", outcome.detail)
     return _response(request, neutral, problem(Surface.PAGE, neutral, found))
 
 
 # What Django's own middleware sets when the host turns it on: the host's header wins, and these
 # middleware leave a header the view set alone, so ours must not be there first.
 _HOST_SETS: Mapping[str, tuple[str, str]] = {
-    "content-security-policy": ("django.middleware.csp.ContentSecurityPolicyMiddleware", "SECURE_CSP"),
-    "x-frame-options": ("django.middleware.clickjacking.XFrameOptionsMiddleware", "X_FRAME_OPTIONS"),
-    "x-content-type-options": (
-        "django.middleware.security.SecurityMiddleware",
-        "SECURE_CONTENT_TYPE_NOSNIFF",
-    ),
-    "referrer-policy": ("django.middleware.security.SecurityMiddleware", "SECURE_REFERRER_POLICY"),
+    "content-security-policy": ("csp.ContentSecurityPolicyMiddleware", "SECURE_CSP"),
+    "x-frame-options": ("clickjacking.XFrameOptionsMiddleware", "X_FRAME_OPTIONS"),
+    "x-content-type-options": ("security.SecurityMiddleware", "SECURE_CONTENT_TYPE_NOSNIFF"),
+    "referrer-policy": ("security.SecurityMiddleware", "SECURE_REFERRER_POLICY"),
 }
 
 
@@ -260,10 +250,5 @@ def host_sets(header: str) -> bool:
     if found is None:
         return False
     middleware, setting = found
-    return middleware in settings.MIDDLEWARE and bool(getattr(settings, setting, None))
-
-
-def _security_headers(response: HttpResponseBase) -> None:
-    for name, value in runtime().config.security_headers.items():
-        if name not in response and not host_sets(name):
-            response[name] = value
+    in_use = f"django.middleware.{middleware}" in settings.MIDDLEWARE
+    return in_use and bool(getattr(settings, setting, None))

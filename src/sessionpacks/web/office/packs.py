@@ -207,7 +207,7 @@ def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
         **keyed(request),
     )
     return _to_pass(
-        account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
+        request, account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
     )
 
 

@@ -142,6 +142,7 @@ def cancel_occurrence(request: Request, occurrence_id: int) -> Redirect:
     result = request.studio.cancel_occurrence(occurrence_id, **keyed(request))
     cancelled, returned = len(result.booking_ids), len(result.given_back)
     return _to_roster(
+        request,
         occurrence_id,
         f"Class cancelled: {cancelled} booking{'' if cancelled == 1 else 's'} cancelled,"
         f" {returned} credit{'' if returned == 1 else 's'} given back.",
