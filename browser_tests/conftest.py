@@ -1,4 +1,5 @@
-"""The demo gym site served on a free port, and Debian's Chromium driven headless by Playwright.
+"""The demo gym site, Flask's and Django's in turn, served on a free port, and Debian's Chromium
+driven headless by Playwright.
 
 Chromium comes from the system (``apt-get install chromium``), not from Playwright's own
 download: ``SESSIONPACKS_CHROMIUM`` names it, ``/usr/bin/chromium`` by default. Without it the
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -57,16 +61,80 @@ def browser(chromium: str) -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[str]:
-    """The demo site on a fresh database, served by a real HTTP server in a thread."""
-    app = create_app(f"sqlite:///{tmp_path / 'demo.db'}")
+@attrs.frozen
+class Site:
+    """A running demo site: its root URL and where sessionpacks is mounted in it."""
+
+    root: str
+    mount: str
+
+    @property
+    def home(self) -> str:
+        return self.root + "/"
+
+    def at(self, path: str) -> str:
+        """The URL of ``path`` (``"kiosk/"``) under sessionpacks' mount."""
+        return f"{self.root}{self.mount}/{path}"
+
+
+@pytest.fixture(params=["flask", "django"])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The framework's demo site on a fresh SQLite database, served by a real HTTP server."""
+    database = f"sqlite:///{tmp_path / 'demo.db'}"
+    if request.param == "flask":
+        yield from _flask_site(database)
+    else:
+        yield from _django_site(database, tmp_path / "server.log")
+
+
+def _flask_site(database: str) -> Iterator[Site]:
+    # In a thread: the Flask demo is an app object, one per database.
+    app = create_app(database)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield Site(f"http://127.0.0.1:{server.server_port}", "/sessionpacks")
     server.shutdown()
     thread.join(timeout=10)
+
+
+def _django_site(database: str, log: Path) -> Iterator[Site]:
+    # In a process of its own: Django's settings are configured once per process, so each test's
+    # fresh database needs a fresh process. Port 0 lets the server choose; its banner says which.
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sessionpacks_django.demo",
+                "--port",
+                "0",
+                "--database",
+                database,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        # A demo that never prints its banner fails the test instead of hanging it.
+        watchdog = threading.Timer(90, process.kill)
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            root = None
+            for line in process.stdout:
+                if "open  http://localhost:" in line:
+                    port = line.split("localhost:")[1].split("/")[0]
+                    root = f"http://127.0.0.1:{port}"
+                    break
+            watchdog.cancel()
+            if root is None:
+                pytest.fail(f"the Django demo did not start:\n{log.read_text()}")
+            yield Site(root, "/studio")
+        finally:
+            watchdog.cancel()
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""The main flows in a real browser, through the demo gym site: a new client is added, sold a
-10-class pass and checks in at the kiosk; the client card says "session 1 of 10"; the pass is
-suspended and the kiosk refuses, saying why. No JavaScript runs: the pages are plain forms, and
-the site sends a strict Content-Security-Policy that nothing may break."""
+"""The main flows in a real browser, through the Flask and the Django demo gym sites: a new
+client is added, sold a 10-class pass and checks in at the kiosk; the client card says "session
+1 of 10"; the pass is suspended and the kiosk refuses, saying why. No JavaScript runs: the pages
+are plain forms, and the site sends a strict Content-Security-Policy that nothing may break."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .conftest import Complaints
+from .conftest import Complaints, Site
 
 
-def _sign_in_as_staff(page: Page, site: str) -> None:
-    page.goto(site + "/")
+def _sign_in_as_staff(page: Page, site: Site) -> None:
+    page.goto(site.home)
     page.get_by_role("button", name="Sign in as Alex (front desk)").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Clients")
 
 
-def _check_in(page: Page, site: str, code: str, service: str) -> None:
-    page.goto(site + "/sessionpacks/kiosk/")
+def _check_in(page: Page, site: Site, code: str, service: str) -> None:
+    page.goto(site.at("kiosk/"))
     page.get_by_label("Member code").fill(code)
     # The kiosk lists today's classes soonest first; at some hours of the day the demo's
     # schedule has a second class of the same service later on.
@@ -29,7 +29,7 @@ def _check_in(page: Page, site: str, code: str, service: str) -> None:
 
 
 def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
-    page: Page, site: str, screenshots: Path, complaints: Complaints
+    page: Page, site: Site, screenshots: Path, complaints: Complaints
 ) -> None:
     _sign_in_as_staff(page, site)
 
@@ -64,7 +64,7 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
     page.get_by_role("button", name="Check in").click()
 
     # The client card shows the visit as session 1 of 10, and 9 left.
-    page.goto(card_url if "/clients/" in card_url else site + "/sessionpacks/office/")
+    page.goto(card_url if "/clients/" in card_url else site.at("office/"))
     if "/clients/" not in page.url:
         page.get_by_role("link", name="Nora Quinn").click()
     expect(page.locator("body")).to_contain_text("session 1 of 10")
@@ -87,9 +87,9 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
 
 
 def test_a_member_sees_their_passes_and_enrolls_in_a_class(
-    page: Page, site: str, complaints: Complaints
+    page: Page, site: Site, complaints: Complaints
 ) -> None:
-    page.goto(site + "/")
+    page.goto(site.home)
     page.get_by_role("button", name="Sign in as Maria").click()
     expect(page.locator("body")).to_contain_text("10-Class Pass")
     page.get_by_role("link", name=re.compile("Classes", re.I)).first.click()
@@ -98,7 +98,7 @@ def test_a_member_sees_their_passes_and_enrolls_in_a_class(
     assert complaints.heard == []
 
 
-def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Path) -> None:
+def test_the_office_reads_well_on_a_phone(page: Page, site: Site, screenshots: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     _sign_in_as_staff(page, site)
     page.get_by_role("link", name="The Garcia family").click()
@@ -109,22 +109,22 @@ def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Pa
     page.screenshot(path=str(screenshots / "client-card-phone.png"), full_page=True)
 
 
-def test_the_pages_own_assets_load(page: Page, site: str) -> None:
+def test_the_pages_own_assets_load(page: Page, site: Site) -> None:
     """The stylesheet and icon every page links to answer, asked for on their own rather than
     judged from the browser's incidental requests."""
-    page.goto(site + "/")
+    page.goto(site.home)
     links = page.locator("link[rel=stylesheet], link[rel=icon]")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert len(hrefs) >= 2, hrefs
     for href in hrefs:
         assert href is not None
-        answer = page.request.get(site + href if href.startswith("/") else href)
+        answer = page.request.get(site.root + href if href.startswith("/") else href)
         assert answer.status == 200, (href, answer.status)
         assert answer.body(), href
 
 
 def test_the_reports_draw_their_charts_within_the_policy(
-    page: Page, site: str, screenshots: Path, complaints: Complaints
+    page: Page, site: Site, screenshots: Path, complaints: Complaints
 ) -> None:
     """Every report page loads from the office's menu without a complaint from the browser (the
     inline SVG charts break no rule of the policy), and reads on a phone."""
