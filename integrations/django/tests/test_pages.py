@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
+import django
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -245,6 +247,28 @@ def test_djangos_csp_middleware_is_left_to_set_the_policy_when_the_host_has_one(
     with override_settings(SECURE_CSP={"default-src": ["'self'"]}):
         assert not host_sets("Content-Security-Policy")
     assert not host_sets("X-Frame-Options")
+
+
+def test_djangos_own_csp_middleware_sets_the_policy_of_our_pages() -> None:
+    csp = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    if importlib.util.find_spec("django.middleware.csp") is None:
+        # Django 5.2 has no CSP middleware of its own: our policy is the page's.
+        assert django.VERSION < (6, 0)
+        answer = _desk().get(STUDIO + "/office/")
+        assert (
+            answer["Content-Security-Policy"] == DEFAULT_SECURITY_HEADERS["Content-Security-Policy"]
+        )
+        return
+    policy = {"default-src": ["'self'"], "img-src": ["'self'", "data:"]}
+    with override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, csp], SECURE_CSP=policy):
+        answer = _desk().get(STUDIO + "/office/")
+    assert answer.status_code == 200
+    assert answer["Content-Security-Policy"] == "default-src 'self'; img-src 'self' data:"
+    # Our pages need nothing that policy forbids: no inline script, style or handler.
+    assert "<script" not in answer.text
+    assert "<style" not in answer.text
+    assert " style=" not in answer.text
+    assert not re.search(r" on[a-z]+=", answer.text)
 
 
 def test_the_security_headers_setting_chooses_our_set() -> None:

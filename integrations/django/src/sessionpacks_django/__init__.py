@@ -1,9 +1,9 @@
 """sessionpacks for Django.
 
-The app a project adds to ``INSTALLED_APPS``: settings from one ``SESSIONPACKS`` dict, the studio
-on the project's database (:func:`studio`), ``manage.py migrate`` and ``manage.py sessionpacks``,
-and who is asking (:func:`authenticate`, :func:`identity_required`). The office pages, customer
-portal, kiosk and JSON API arrive with the web layer shared with the Flask integration.
+The app a project adds to ``INSTALLED_APPS``: the office, portal, kiosk and JSON API mounted with
+``include("sessionpacks_django.urls")``, settings from one ``SESSIONPACKS`` dict, the studio on
+the project's database (:func:`studio`), ``manage.py migrate`` and ``manage.py sessionpacks``,
+and who is asking (:func:`authenticate`, :func:`identity_required`).
 """
 
 from __future__ import annotations
