@@ -28,10 +28,10 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-import sessionpacks_django
 from sessionpacks.demo import seed
 from sessionpacks.models import Account, Base, Member, Pass, Service, Template
 from sessionpacks.testing import empty_tables
+from sessionpacks_django.runtime import runtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,7 +85,7 @@ CHECKS = [
 def seeded() -> Iterator[tuple[int, int]]:
     """The demo studio on the site's database, emptied of other tests' rows first; the lowest
     and highest id it holds (ids are not reset on every database, so they need not start at 1)."""
-    here = sessionpacks_django.runtime.runtime()
+    here = runtime()
     empty_tables(here.engine)
     seed(here.engine, here.studio.clock.now())
     ids: list[int] = []
