@@ -103,25 +103,11 @@ def _studio(database: str) -> Studio:
     return Studio(create_engine(database))
 
 
-def test_the_seed_has_a_family_of_three_a_single_client_and_history(
-    demo: tuple[str, str],
-) -> None:
+def test_the_first_start_seeds_the_demo_studio(demo: tuple[str, str]) -> None:
+    # What the seed writes is sessionpacks.demo's, tested in the core (tests/test_demo_studio.py).
     studio = _studio(demo[1])
     garcias = studio.account_by_ref("family-garcia")
-    assert [m.name for m in studio.members(garcias.id)] == [
-        "Maria Garcia",
-        "Lucía Garcia",
-        "Mateo Garcia",
-    ]
-    lee = studio.account_by_ref("client-lee")
-    assert [m.ref for m in studio.members(lee.id)] == ["2001"]
-    ten_pack = next(p for p in studio.passes(garcias.id) if p.label == "10-Class Pass")
-    assert (ten_pack.remaining, ten_pack.initial_quantity) == (6, 10)
-    # Two packs sold, five visits at the kiosk and one booked class.
-    assert (
-        sorted((h.kind.value, h.delta) for h in studio.history(account_id=garcias.id))
-        == [("grant", 5), ("grant", 10)] + [("redeem", -1)] * 6
-    )
+    assert len(studio.members(garcias.id)) == 3
     assert studio.verify() == ()
 
 
