@@ -60,8 +60,9 @@ def _public_name(
     target: str = node["reftarget"]
     tail = target.rsplit(".", 1)[-1] if target.count(".") else target
     package = target.split(".", 1)[0]
-    packages = [package] if package in ("sessionpacks", "sessionpacks_flask") else []
-    packages += [p for p in ("sessionpacks", "sessionpacks_flask") if p not in packages]
+    public = ("sessionpacks", "sessionpacks.web", "sessionpacks_flask")
+    packages = [package] if package in public else []
+    packages += [p for p in public if p not in packages]
     domain: Any = env.domains["py"]
     for candidate_package in packages:
         candidate = f"{candidate_package}.{tail}"

@@ -82,6 +82,17 @@ def test_staff_get_the_office_and_the_kiosk() -> None:
     assert client.get(STUDIO + "/static/sessionpacks.css")["Content-Type"].startswith("text/css")
 
 
+def test_head_is_answered_as_get_and_another_method_is_a_405() -> None:
+    client = _desk()
+    assert client.head(STUDIO + "/office/").status_code == 200
+    refused = client.put(STUDIO + "/office/")
+    assert refused.status_code == 405
+    assert "Method Not Allowed" in refused.text
+    api = client.delete(STUDIO + "/api/accounts")
+    assert api.status_code == 405
+    assert api["Allow"] == "GET, POST"
+
+
 def test_staff_add_a_client_through_the_office_form_with_djangos_csrf_token() -> None:
     client = _desk(Client(enforce_csrf_checks=True))
     token = _TOKEN.search(client.get(STUDIO + "/office/").text)

@@ -4,7 +4,6 @@ over a header the host set; and no template needs what the default policy forbid
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from flask import Flask, Response, after_this_request
 from flask.testing import FlaskClient
 
-from conftest import OWNER, Who
+from conftest import OWNER, InlineFinder, Who
 from sessionpacks import ConfigurationError
 from sessionpacks_flask import DEFAULT_SECURITY_HEADERS, SessionPacks
 
@@ -129,26 +128,6 @@ def test_a_bad_header_setting_is_an_error_naming_it(
         SessionPacks(_host(tmp_path, SESSIONPACKS_SECURITY_HEADERS=value))
 
 
-class _InlineFinder(HTMLParser):
-    """Notes what a Content-Security-Policy without 'unsafe-inline' would block."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.blocked: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {name for name, _ in attrs}
-        if tag == "script" and "src" not in names:
-            self.blocked.append("an inline <script>")
-        if tag == "style":
-            self.blocked.append("a <style> element")
-        if "style" in names:
-            self.blocked.append(f"a style attribute on <{tag}>")
-        self.blocked += [f"an {name} handler on <{tag}>" for name in names if name.startswith("on")]
-        if any(value and value.strip().lower().startswith("javascript:") for _, value in attrs):
-            self.blocked.append(f"a javascript: URL on <{tag}>")
-
-
 def test_no_template_holds_what_the_policy_would_block() -> None:
     templates = resources.files("sessionpacks.web") / "templates"
     found: dict[str, list[str]] = {}
@@ -156,7 +135,7 @@ def test_no_template_holds_what_the_policy_would_block() -> None:
     for path in Path(str(templates)).rglob("*.html"):
         # Jinja tags are not HTML; blank them so the parser sees the markup around them.
         markup = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "x", path.read_text(), flags=re.DOTALL)
-        finder = _InlineFinder()
+        finder = InlineFinder()
         finder.feed(markup)
         checked += 1
         if finder.blocked:
@@ -166,7 +145,7 @@ def test_no_template_holds_what_the_policy_would_block() -> None:
 
 
 def test_the_inline_finder_catches_each_kind() -> None:
-    finder = _InlineFinder()
+    finder = InlineFinder()
     finder.feed(
         '<script>x()</script><script src="/a.js"></script><style>p{}</style>'
         '<p style="color:red" onclick="x()"><a href="javascript:x()">a</a></p>'

@@ -10,7 +10,6 @@ no ``SESSIONPACKS["LOGIN_URL"]``, so an anonymous visitor gets the 401 page, as 
 that has no sign-in page.
 """
 
-# ruff: noqa: TID251  (a Django host: the one place in the shared tests that imports Django)
 from __future__ import annotations
 
 import contextlib
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import attrs
+from support import Who
 
 from sessionpacks import ManualClock, Settings, Studio, create_engine, migrate
 from sessionpacks.hookspecs import hookimpl
@@ -31,7 +31,7 @@ from sessionpacks.web import Identity
 PREFIX = "sessionpacks/"
 
 # Who the current test's requests come from; make_host points it at the test's Who.
-_who: Any = None
+_who: Who | None = None
 
 
 def _configure() -> None:
@@ -200,6 +200,10 @@ class Client:
             data = None
         if query_string:
             url += ("&" if "?" in url else "?") + query_string
+        if isinstance(data, Mapping) and "csrf_token" in data:
+            # The page's token under Flask-WTF's field name: sent as Django's form field.
+            data = {**data, "csrfmiddlewaretoken": data["csrf_token"]}
+            del data["csrf_token"]
         body, content_type = _body(data, json, content_type)
         answer = self.django.generic(
             method, url, data=body, content_type=content_type or "", headers=sent
@@ -238,7 +242,7 @@ class Host:
 
 @contextlib.contextmanager
 def make_host(
-    tmp_path: Path, clock: ManualClock, who: Any, server_url: str | None, settings: Settings
+    tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None, settings: Settings
 ) -> Iterator[Host]:
     """sessionpacks in the Django project on a SQLite file under ``tmp_path``, or on the server
     at ``server_url`` (its tables upgraded already, emptied here)."""

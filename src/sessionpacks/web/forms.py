@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
+from sessionpacks.web.http import Lookup
 from sessionpacks.web.problems import BadRequest
 
 
@@ -16,7 +15,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+def text(data: Lookup, name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -27,13 +26,13 @@ def text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str | 
     return value.strip()
 
 
-def required_text(data: Mapping[str, Any], name: str) -> str:
+def required_text(data: Lookup, name: str) -> str:
     found = text(data, name)
     assert found is not None
     return found
 
 
-def integer(data: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:
+def integer(data: Lookup, name: str, *, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None or value == "":
         if required:
@@ -51,14 +50,14 @@ def integer(data: Mapping[str, Any], name: str, *, required: bool = True) -> int
     raise BadRequest(f"the field {name!r} must be a whole number, got {value!r}")
 
 
-def required_int(data: Mapping[str, Any], name: str) -> int:
+def required_int(data: Lookup, name: str) -> int:
     found = integer(data, name)
     assert found is not None
     return found
 
 
 def moment(
-    data: Mapping[str, Any], name: str, zone: dt.tzinfo, *, required: bool = False
+    data: Lookup, name: str, zone: dt.tzinfo, *, required: bool = False
 ) -> dt.datetime | None:
     """An ISO 8601 moment; one without a zone (a ``datetime-local`` field) is read in ``zone``,
     the studio's."""
@@ -75,7 +74,7 @@ def moment(
     return found if found.tzinfo else found.replace(tzinfo=zone)
 
 
-def day(data: Mapping[str, Any], name: str, *, required: bool = False) -> dt.date | None:
+def day(data: Lookup, name: str, *, required: bool = False) -> dt.date | None:
     value = text(data, name, required=required)
     if value is None:
         return None
@@ -87,7 +86,7 @@ def day(data: Mapping[str, Any], name: str, *, required: bool = False) -> dt.dat
         ) from None
 
 
-def key(data: Mapping[str, Any], name: str = "idempotency_key") -> str:
+def key(data: Lookup, name: str = "idempotency_key") -> str:
     found = required_text(data, name)
     if len(found) > 200:
         raise BadRequest(f"the field {name!r} is longer than 200 characters")

@@ -8,7 +8,7 @@ its framework's response. Handlers never see a framework object.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -20,13 +20,19 @@ from sessionpacks.web.config import WebConfig
 from sessionpacks.web.identity import Identity
 
 
-class Fields(Protocol):
+class Lookup(Protocol):
+    """Named values to read: a dict of path values, a form, the headers."""
+
+    def get(self, key: str, /) -> Any: ...
+
+
+class Fields(Lookup, Protocol):
     """A form's or a query string's values: Werkzeug's MultiDict and Django's QueryDict both
     are one."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
-
     def getlist(self, key: str) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[str]: ...
 
     def __contains__(self, key: object) -> bool: ...
 
@@ -129,7 +135,7 @@ class Request:
         form: Fields,
         files: Mapping[str, Upload],
         body: Callable[[], bytes],
-        headers: Mapping[str, str],
+        headers: Lookup,
         session: MutableMapping[str, Any],
         identify: Callable[[], Identity | None],
         host_signed_in: Callable[[], bool],

@@ -146,7 +146,7 @@ def _page(request: Request, template: str, **values: Any) -> Page:
 
 def _back(request: Request, default: str) -> str:
     """Where a form asked to return to, if it is one of the portal's own pages."""
-    target = request.form.get("next", "")
+    target = str(request.form.get("next") or "")
     prefix = request.link("portal.home")
     # Only a path under the portal: never a redirect to another site.
     if target.startswith(prefix) and "//" not in target and "\\" not in target:

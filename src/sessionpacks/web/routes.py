@@ -9,13 +9,14 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from sessionpacks.web.http import Outcome, Request
 
 Handler = Callable[..., Outcome]
+H = TypeVar("H", bound=Handler)
 Guard = Callable[[Request], object]
 
 # The method of a route that answers any method (the API's unknown paths).
@@ -91,14 +92,14 @@ class Routes:
             )
         )
 
-    def get(self, rule: str, name: str | None = None) -> Callable[[Handler], Handler]:
+    def get(self, rule: str, name: str | None = None) -> Callable[[H], H]:
         return self._adding(rule, "GET", name)
 
-    def post(self, rule: str, name: str | None = None) -> Callable[[Handler], Handler]:
+    def post(self, rule: str, name: str | None = None) -> Callable[[H], H]:
         return self._adding(rule, "POST", name)
 
-    def _adding(self, rule: str, method: str, name: str | None) -> Callable[[Handler], Handler]:
-        def decorate(handler: Handler) -> Handler:
+    def _adding(self, rule: str, method: str, name: str | None) -> Callable[[H], H]:
+        def decorate(handler: H) -> H:
             self.add(rule, method, handler, name)
             return handler
 

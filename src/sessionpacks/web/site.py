@@ -96,16 +96,13 @@ def respond(routes: dict[str, Route], request: Request, values: dict[str, Any]) 
     method = "GET" if request.method == "HEAD" else request.method
     route = routes.get(method) or routes.get(ANY)
     if route is None:
-        any_route = next(iter(routes.values()))
-        allowed = tuple(sorted(routes))
-        return problem(
-            any_route.surface,
-            request,
-            HttpError(
-                405, "Method Not Allowed", "The method is not allowed for the requested URL."
-            ),
-            allow=allowed,
+        refused = HttpError(
+            405,
+            "Method Not Allowed",
+            "The method is not allowed for the requested URL.",
+            allow=tuple(sorted(routes)),
         )
+        return problem(next(iter(routes.values())).surface, request, refused)
     request.route_name = route.name
     try:
         if route.guard is not None:
@@ -114,7 +111,7 @@ def respond(routes: dict[str, Route], request: Request, values: dict[str, Any]) 
     except SignInRequired:
         return SignIn(request.full_path)
     except HttpError as error:
-        return problem(route.surface, request, error, allow=error.allow)
+        return problem(route.surface, request, error)
     except SessionPacksError as error:
         return problem(route.surface, request, error)
     if isinstance(outcome, Page):
@@ -126,8 +123,6 @@ def problem(
     surface: Surface,
     request: Request,
     error: HttpError | SessionPacksError | Problem,
-    *,
-    allow: tuple[str, ...] = (),
 ) -> Page | Body:
     """The page, or the API's problem document, for an error; a configuration error (the host's
     to fix) is raised again, to be a 500."""
@@ -137,10 +132,9 @@ def problem(
         body = found.as_json(quote(request.path, safe="/", errors="replace"))
         body["type"] = request.link("api.problem_type", slug=found.slug)
         answer = json_body(body, found.status, PROBLEM_JSON)
-        if allow:
-            answer = Body(
-                answer.content, answer.media_type, answer.status, {"Allow": ", ".join(allow)}
-            )
+        if isinstance(error, HttpError) and error.allow:
+            headers = {"Allow": ", ".join(error.allow)}
+            answer = Body(answer.content, answer.media_type, answer.status, headers)
         return answer
     page = Page("sessionpacks/problem.html", {"problem": found}, found.status)
     return render_ready(request, page)
@@ -164,10 +158,10 @@ def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -
     return found
 
 
-def form_expired(request: Request, why: str) -> Page:
+def form_expired(request: Request, why: str) -> Page | Body:
     """The page for a form whose CSRF token is missing or stale."""
     found = Problem(400, "csrf", "Form expired", f"{why} Reload the page and try again.")
-    return render_ready(request, Page("sessionpacks/problem.html", {"problem": found}, 400))
+    return problem(Surface.PAGE, request, found)
 
 
 def render_ready(request: Request, page: Page) -> Page:

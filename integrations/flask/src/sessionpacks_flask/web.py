@@ -87,9 +87,9 @@ def _security_headers(response: Response) -> Response:
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
     status = error.code or 500
-    found = HttpError(status, error.name, error.description or error.name)
     allow = tuple(getattr(error, "valid_methods", None) or ())
-    return _response(problem(_surface(), _request(), found, allow=allow))
+    found = HttpError(status, error.name, error.description or error.name, allow=allow)
+    return _response(problem(_surface(), _request(), found))
 
 
 def _request() -> Request:

@@ -17,6 +17,7 @@ import attrs
 
 from sessionpacks import limits
 from sessionpacks.limits import Range
+from sessionpacks.web.http import Fields
 from sessionpacks.web.problems import BadRequest
 
 # The bounds come from the core's (sessionpacks.limits, read from the columns), so that the API,
@@ -267,7 +268,7 @@ def read_object(fields: tuple[Field, ...], value: object, where: str = "body") -
 
 
 def read_parameters(
-    fields: tuple[Field, ...], values: Mapping[str, str], location: str
+    fields: tuple[Field, ...], values: Fields | Mapping[str, str], location: str
 ) -> dict[str, Any]:
     """Path or query parameters: text, read as each field says."""
     if location == "query":

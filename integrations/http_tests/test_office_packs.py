@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown, ten_pack
+from support import FRONT_DESK, OWNER, Client, Who, submit
 
-from conftest import FRONT_DESK, OWNER, Who, submit
 from sessionpacks import PassState, Studio
 from sessionpacks.testing import Recorder
 
@@ -27,7 +26,7 @@ def payments(studio: Studio) -> Recorder:
 
 
 def test_selling_charges_through_the_payment_hook_and_makes_the_pass(
-    client: FlaskClient, who: Who, world: World, studio: Studio, payments: Recorder
+    client: Client, who: Who, world: World, studio: Studio, payments: Recorder
 ) -> None:
     who.current = FRONT_DESK
     page = f"{world.card}/sell"
@@ -44,7 +43,7 @@ def test_selling_charges_through_the_payment_hook_and_makes_the_pass(
 
 
 def test_selling_without_a_payment_provider_says_so_and_sells_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     page = f"{world.card}/sell"
@@ -54,9 +53,7 @@ def test_selling_without_a_payment_provider_says_so_and_sells_nothing(
     assert studio.passes(world.account_id) == ()
 
 
-def test_selling_needs_a_template(
-    client: FlaskClient, who: Who, world: World, studio: Studio
-) -> None:
+def test_selling_needs_a_template(client: Client, who: Who, world: World, studio: Studio) -> None:
     who.current = FRONT_DESK
     page = f"{world.card}/sell"
     response = submit(client, page, page, {"template_id": ""})
@@ -66,7 +63,7 @@ def test_selling_needs_a_template(
 
 
 def test_assigning_a_template_grants_it_without_charging(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     page = f"{world.card}/sell"
@@ -96,7 +93,7 @@ def test_assigning_a_template_grants_it_without_charging(
 
 
 def test_adding_credits_with_terms_from_the_form(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     page = f"{world.card}/grant"
@@ -137,7 +134,7 @@ def test_adding_credits_with_terms_from_the_form(
     ],
 )
 def test_adding_credits_with_bad_input_names_the_field_and_writes_nothing(
-    client: FlaskClient,
+    client: Client,
     who: Who,
     world: World,
     studio: Studio,
@@ -153,7 +150,7 @@ def test_adding_credits_with_bad_input_names_the_field_and_writes_nothing(
 
 
 def test_the_pass_page_shows_the_pass_and_its_actions(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = FRONT_DESK
@@ -171,7 +168,7 @@ def test_the_pass_page_shows_the_pass_and_its_actions(
 
 
 def test_suspending_and_unsuspending_a_pass(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = OWNER
@@ -187,7 +184,7 @@ def test_suspending_and_unsuspending_a_pass(
 
 
 def test_the_front_desk_may_not_suspend_when_the_policy_says_no(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = FRONT_DESK
@@ -198,7 +195,7 @@ def test_the_front_desk_may_not_suspend_when_the_policy_says_no(
 
 
 def test_extending_to_a_date_or_by_days(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = OWNER
@@ -222,7 +219,7 @@ def test_extending_to_a_date_or_by_days(
 
 
 def test_deleting_a_pass_is_for_the_owner_not_the_front_desk(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     page = f"{world.card}/passes/{pass_id}"
@@ -238,7 +235,7 @@ def test_deleting_a_pass_is_for_the_owner_not_the_front_desk(
 
 
 def test_a_pass_action_without_csrf_token_changes_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = OWNER
@@ -250,7 +247,7 @@ def test_a_pass_action_without_csrf_token_changes_nothing(
 
 
 def test_refunding_a_sold_pass(
-    client: FlaskClient, who: Who, world: World, studio: Studio, payments: Recorder
+    client: Client, who: Who, world: World, studio: Studio, payments: Recorder
 ) -> None:
     sale = studio.sell(
         world.template_id,
@@ -269,7 +266,7 @@ def test_refunding_a_sold_pass(
 
 
 def test_starting_and_cancelling_a_plan(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     plan = studio.create_template(
         "Monthly 8", kind="plan", quantity=8, period_months=1, price_minor=9000, currency="EUR"
@@ -294,9 +291,7 @@ def test_starting_and_cancelling_a_plan(
     assert "'billing'" in shown(response)
 
 
-def test_adjusting_a_pass_by_hand(
-    client: FlaskClient, who: Who, world: World, studio: Studio
-) -> None:
+def test_adjusting_a_pass_by_hand(client: Client, who: Who, world: World, studio: Studio) -> None:
     pass_id = ten_pack(studio, world)
     page = f"{world.card}/passes/{pass_id}"
     who.current = FRONT_DESK

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
 from office_world import OFFICE, shown
+from support import FRONT_DESK, OWNER, Client, Who, submit
 
-from conftest import FRONT_DESK, OWNER, Who, submit
 from sessionpacks import Studio
 
 
-def test_creating_and_archiving_a_template(client: FlaskClient, who: Who, studio: Studio) -> None:
+def test_creating_and_archiving_a_template(client: Client, who: Who, studio: Studio) -> None:
     yoga = studio.add_service("Yin", category="yoga", duration_minutes=60)
     who.current = OWNER
     page = OFFICE + "/templates"
@@ -48,7 +47,7 @@ def test_creating_and_archiving_a_template(client: FlaskClient, who: Who, studio
 
 
 def test_a_template_with_bad_terms_is_refused_naming_the_problem(
-    client: FlaskClient, who: Who, studio: Studio
+    client: Client, who: Who, studio: Studio
 ) -> None:
     who.current = OWNER
     page = OFFICE + "/templates"
@@ -64,7 +63,7 @@ def test_a_template_with_bad_terms_is_refused_naming_the_problem(
     assert studio.templates(include_archived=True) == ()
 
 
-def test_adding_a_service(client: FlaskClient, who: Who, studio: Studio) -> None:
+def test_adding_a_service(client: Client, who: Who, studio: Studio) -> None:
     who.current = OWNER
     page = OFFICE + "/services"
     data = {"name": "Reformer", "category": "pilates", "duration_minutes": "50"}
@@ -79,7 +78,7 @@ def test_adding_a_service(client: FlaskClient, who: Who, studio: Studio) -> None
     assert len(studio.services()) == 1
 
 
-def test_set_up_needs_the_csrf_token(client: FlaskClient, who: Who, studio: Studio) -> None:
+def test_set_up_needs_the_csrf_token(client: Client, who: Who, studio: Studio) -> None:
     who.current = OWNER
     response = client.post(
         OFFICE + "/services",
@@ -90,7 +89,7 @@ def test_set_up_needs_the_csrf_token(client: FlaskClient, who: Who, studio: Stud
 
 
 def test_set_up_asks_the_policy_and_the_front_desk_may_not(
-    client: FlaskClient, who: Who, studio: Studio
+    client: Client, who: Who, studio: Studio
 ) -> None:
     template = studio.create_template("Ten", quantity=10)
     who.current = FRONT_DESK

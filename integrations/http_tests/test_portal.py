@@ -8,9 +8,8 @@ import itertools
 
 import attrs
 import pytest
-from flask.testing import FlaskClient
+from support import OWNER, START, Client, Who, csrf_token, submit
 
-from conftest import OWNER, START, Who, csrf_token, submit
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
 from sessionpacks_flask import Identity
@@ -91,7 +90,7 @@ def _remaining(studio: Studio, pass_id: int) -> int:
     [PORTAL, CLASSES, HISTORY, "/sessionpacks/my/passes/1"],
 )
 def test_nobody_signed_in_gets_401_and_staff_without_a_member_gets_403(
-    client: FlaskClient, who: Who, page: str
+    client: Client, who: Who, page: str
 ) -> None:
     assert client.get(page).status_code == 401
     who.current = OWNER
@@ -102,7 +101,7 @@ def test_nobody_signed_in_gets_401_and_staff_without_a_member_gets_403(
 
 
 def test_my_passes_show_what_is_left_the_state_and_the_expiry(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     page = client.get(PORTAL)
     assert page.status_code == 200
@@ -115,7 +114,7 @@ def test_my_passes_show_what_is_left_the_state_and_the_expiry(
 
 
 def test_a_pass_page_shows_its_history_and_another_accounts_pass_is_not_found(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     _enroll(studio, setup.lucia.member, setup.occurrence_id)
     page = client.get(f"/sessionpacks/my/passes/{setup.lucia.pass_id}")
@@ -131,7 +130,7 @@ def test_a_pass_page_shows_its_history_and_another_accounts_pass_is_not_found(
 
 
 def test_history_shows_my_bookings_and_my_accounts_credits_only(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     _enroll(studio, setup.lucia.member, setup.occurrence_id)
     _enroll(studio, setup.other.member, setup.occurrence_id)
@@ -144,7 +143,7 @@ def test_history_shows_my_bookings_and_my_accounts_credits_only(
 
 
 def test_the_schedule_lists_upcoming_classes_with_an_enroll_button(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     studio.add_occurrence(setup.yoga, START - dt.timedelta(hours=2))  # already over
     studio.add_occurrence(setup.yoga, START + dt.timedelta(days=30))  # beyond two weeks
@@ -161,7 +160,7 @@ def test_the_schedule_lists_upcoming_classes_with_an_enroll_button(
 
 
 def test_enrolling_takes_a_credit_through_the_portal_and_says_so(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
     assert response.status_code == 303
@@ -177,7 +176,7 @@ def test_enrolling_takes_a_credit_through_the_portal_and_says_so(
     assert "Cancel booking" in page.text
 
 
-def test_a_double_submit_enrolls_once(client: FlaskClient, studio: Studio, setup: Setup) -> None:
+def test_a_double_submit_enrolls_once(client: Client, studio: Studio, setup: Setup) -> None:
     token = csrf_token(client, CLASSES)
     form = {"csrf_token": token, "idempotency_key": "double-tap"}
     action = f"{CLASSES}/{setup.occurrence_id}/enroll"
@@ -188,7 +187,7 @@ def test_a_double_submit_enrolls_once(client: FlaskClient, studio: Studio, setup
 
 
 def test_a_member_enrolls_a_family_member_of_their_own_account(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     action = f"{CLASSES}/{setup.occurrence_id}/enroll"
     response = submit(client, CLASSES, action, {"member_id": str(setup.lucia.child.id)})
@@ -198,7 +197,7 @@ def test_a_member_enrolls_a_family_member_of_their_own_account(
 
 
 def test_enrolling_another_accounts_member_is_refused_and_nothing_changes(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     action = f"{CLASSES}/{setup.occurrence_id}/enroll"
     response = submit(client, CLASSES, action, {"member_id": str(setup.other.member.id)})
@@ -208,7 +207,7 @@ def test_enrolling_another_accounts_member_is_refused_and_nothing_changes(
 
 
 def test_paying_with_another_accounts_pass_is_refused_and_nothing_changes(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     action = f"{CLASSES}/{setup.occurrence_id}/enroll"
     response = submit(client, CLASSES, action, {"pass_id": str(setup.other.pass_id)})
@@ -219,7 +218,7 @@ def test_paying_with_another_accounts_pass_is_refused_and_nothing_changes(
 
 
 def test_enrolling_without_credit_says_why(
-    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+    client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     account = studio.add_account("acc-3", "Carla")
     carla = studio.add_member(account.id, "Carla")
@@ -239,7 +238,7 @@ def test_enrolling_without_credit_says_why(
     ],
 )
 def test_a_bad_enroll_field_is_a_4xx_naming_it(
-    client: FlaskClient, studio: Studio, setup: Setup, data: dict[str, str], message: str
+    client: Client, studio: Studio, setup: Setup, data: dict[str, str], message: str
 ) -> None:
     response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", data)
     assert response.status_code == 422
@@ -247,16 +246,14 @@ def test_a_bad_enroll_field_is_a_4xx_naming_it(
     assert studio.bookings(member_id=setup.lucia.member.id) == ()
 
 
-def test_enrolling_in_an_unknown_class_is_404(
-    client: FlaskClient, studio: Studio, setup: Setup
-) -> None:
+def test_enrolling_in_an_unknown_class_is_404(client: Client, studio: Studio, setup: Setup) -> None:
     response = submit(client, CLASSES, f"{CLASSES}/999/enroll", {})
     assert response.status_code == 404
     assert _remaining(studio, setup.lucia.pass_id) == 10
 
 
 def test_an_enroll_without_the_csrf_token_is_refused_and_nothing_is_written(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     response = client.post(
         f"{CLASSES}/{setup.occurrence_id}/enroll", data={"idempotency_key": "k-1"}
@@ -267,7 +264,7 @@ def test_an_enroll_without_the_csrf_token_is_refused_and_nothing_is_written(
 
 
 def test_staff_cannot_enroll_through_the_portal(
-    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+    client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     token = csrf_token(client, CLASSES)
     who.current = OWNER
@@ -280,7 +277,7 @@ def test_staff_cannot_enroll_through_the_portal(
 
 
 def test_a_member_whose_role_may_not_enroll_is_refused(
-    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+    client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     who.current = Identity.member(setup.lucia.member.id)  # no roles: the policy allows nothing
     response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
@@ -292,7 +289,7 @@ def test_a_member_whose_role_may_not_enroll_is_refused(
 
 
 def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     assert _remaining(studio, setup.lucia.pass_id) == 9
@@ -308,7 +305,7 @@ def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
 
 
 def test_a_late_cancellation_follows_the_policy(
-    client: FlaskClient, studio: Studio, setup: Setup, clock: ManualClock
+    client: Client, studio: Studio, setup: Setup, clock: ManualClock
 ) -> None:
     studio.set_booking_policy(setup.yoga, cancel_cutoff_minutes=720)
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
@@ -322,7 +319,7 @@ def test_a_late_cancellation_follows_the_policy(
 
 
 def test_cancelling_another_accounts_booking_is_refused_and_nothing_changes(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     booking_id = _enroll(studio, setup.other.member, setup.occurrence_id)
     response = submit(client, CLASSES, f"/sessionpacks/my/bookings/{booking_id}/cancel", {})
@@ -333,7 +330,7 @@ def test_cancelling_another_accounts_booking_is_refused_and_nothing_changes(
 
 
 def test_cancelling_twice_is_a_conflict_not_a_second_refund(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
@@ -343,7 +340,7 @@ def test_cancelling_twice_is_a_conflict_not_a_second_refund(
 
 
 def test_a_cancel_without_the_csrf_token_is_refused(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     response = client.post(
@@ -355,7 +352,7 @@ def test_a_cancel_without_the_csrf_token_is_refused(
 
 
 def test_a_cancel_returns_only_to_a_portal_page(
-    client: FlaskClient, studio: Studio, setup: Setup
+    client: Client, studio: Studio, setup: Setup
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
@@ -365,7 +362,7 @@ def test_a_cancel_returns_only_to_a_portal_page(
 
 
 def test_nobody_signed_in_cannot_enroll_or_cancel(
-    client: FlaskClient, studio: Studio, setup: Setup, who: Who
+    client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     token = csrf_token(client, CLASSES)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import html
 
 import attrs
-from werkzeug.test import TestResponse
+from support import OWNER, Response
 
-from conftest import OWNER
 from sessionpacks import PassTerms, Studio
 
 OFFICE = "/sessionpacks/office"
@@ -51,6 +50,6 @@ def ten_pack(studio: Studio, world: World, key: str = "seed-grant") -> int:
     return granted.pass_id
 
 
-def shown(response: TestResponse) -> str:
+def shown(response: Response) -> str:
     """A page's text as a reader sees it (HTML entities decoded)."""
     return html.unescape(response.text)

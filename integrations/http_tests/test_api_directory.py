@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 from api_support import API, problem, read, seed, write
-from flask.testing import FlaskClient
+from support import FRONT_DESK, OWNER, Client, Who
 
-from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import Studio, validation
 from sessionpacks_flask import Identity
 
 
-def test_create_get_and_find_accounts(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_create_get_and_find_accounts(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     made = write(client, "/accounts", {"ref": "crm-7", "name": "Noor Haddad"})
     assert made.status_code == 201, made.text
@@ -26,16 +25,14 @@ def test_create_get_and_find_accounts(client: FlaskClient, studio: Studio, who: 
     assert len(read(client, "/accounts", limit=1).json) == 1  # type: ignore[arg-type]
 
 
-def test_a_duplicate_account_ref_is_a_problem(
-    client: FlaskClient, studio: Studio, who: Who
-) -> None:
+def test_a_duplicate_account_ref_is_a_problem(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     write(client, "/accounts", {"ref": "crm-7", "name": "Noor"})
     problem(write(client, "/accounts", {"ref": "crm-7", "name": "Other"}), 422, "crm-7")
     assert len(studio.find_accounts()) == 1
 
 
-def test_create_and_get_members(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_create_and_get_members(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = FRONT_DESK
     made = write(
@@ -55,7 +52,7 @@ def test_create_and_get_members(client: FlaskClient, studio: Studio, who: Who) -
     problem(read(client, "/members"), 422, "ref")
 
 
-def test_create_and_list_services(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_create_and_list_services(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     made = write(
         client,
@@ -84,7 +81,7 @@ def test_create_and_list_services(client: FlaskClient, studio: Studio, who: Who)
     )
 
 
-def test_create_list_and_archive_templates(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_create_list_and_archive_templates(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = OWNER
     made = write(
@@ -116,7 +113,7 @@ def test_create_list_and_archive_templates(client: FlaskClient, studio: Studio, 
     problem(write(client, f"/templates/{template.id}/archive"), 409, "archived")
 
 
-def test_setup_writes_replay_under_their_key(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_setup_writes_replay_under_their_key(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = OWNER
     body = {"service_id": ids.service, "starts_at": "2026-03-03T18:00:00+01:00"}
@@ -132,7 +129,7 @@ def test_setup_writes_replay_under_their_key(client: FlaskClient, studio: Studio
     assert len(studio.templates()) == 2
 
 
-def test_setup_writes_are_for_staff(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_setup_writes_are_for_staff(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = Identity.member(ids.member, "member")
     problem(write(client, f"/accounts/{ids.account}/members", {"name": "Sneaky"}), 403)
@@ -144,9 +141,7 @@ def test_setup_writes_are_for_staff(client: FlaskClient, studio: Studio, who: Wh
     assert studio.template(ids.template).archived_at is None
 
 
-def test_a_member_reads_their_own_account_only(
-    client: FlaskClient, studio: Studio, who: Who
-) -> None:
+def test_a_member_reads_their_own_account_only(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = Identity.member(ids.member, "member")
     account = read(client, f"/accounts/{ids.account}")
@@ -165,7 +160,7 @@ def test_a_member_reads_their_own_account_only(
     problem(read(client, f"/accounts/{ids.other_account}/members"), 403)
 
 
-def test_booking_policy_get_and_set(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_booking_policy_get_and_set(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = OWNER
     path = f"/services/{ids.service}/booking-policy"
@@ -184,7 +179,7 @@ def test_booking_policy_get_and_set(client: FlaskClient, studio: Studio, who: Wh
     assert studio.booking_policy(ids.service).cancel_cutoff_minutes == 720
 
 
-def test_member_email(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_member_email(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = OWNER
     path = f"/members/{ids.member}/email"
@@ -201,7 +196,7 @@ def test_member_email(client: FlaskClient, studio: Studio, who: Who) -> None:
 
 
 def test_default_pass_for_a_members_own_account_only(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = OWNER
@@ -218,9 +213,7 @@ def test_default_pass_for_a_members_own_account_only(
     assert studio.member(ids.member).default_pass_id is None
 
 
-def test_setting_the_studio_up_asks_the_policy(
-    client: FlaskClient, studio: Studio, who: Who
-) -> None:
+def test_setting_the_studio_up_asks_the_policy(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     # The front desk adds clients, but the policy lets it manage no products and no schedule.
     who.current = FRONT_DESK
@@ -240,7 +233,7 @@ def test_setting_the_studio_up_asks_the_policy(
 
 
 def test_a_client_and_its_first_member_in_one_request(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     seed(studio)
     who.current = FRONT_DESK
@@ -259,9 +252,7 @@ def test_a_client_and_its_first_member_in_one_request(
     assert studio.find_accounts("crm-11") == ()
 
 
-def test_template_validity_limits_are_the_cores(
-    client: FlaskClient, studio: Studio, who: Who
-) -> None:
+def test_template_validity_limits_are_the_cores(client: Client, studio: Studio, who: Who) -> None:
     seed(studio)
     who.current = OWNER
     schema = client.get(API + "/openapi.json").json
@@ -280,7 +271,7 @@ def test_template_validity_limits_are_the_cores(
 
 
 def test_member_linked_to_a_site_user_and_a_kiosk_pin(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = FRONT_DESK

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask.testing import FlaskClient
 from office_world import World, build, shown, ten_pack
+from support import FRONT_DESK, OWNER, Client, Who, submit
 
-from conftest import FRONT_DESK, OWNER, Who, submit
 from sessionpacks import Studio
 
 
@@ -19,7 +18,7 @@ def world(studio: Studio) -> World:
 
 
 def test_the_dry_run_shows_which_pass_would_pay_and_changes_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = FRONT_DESK
@@ -32,7 +31,7 @@ def test_the_dry_run_shows_which_pass_would_pay_and_changes_nothing(
 
 
 def test_the_dry_run_says_why_nothing_can_pay(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     response = client.get(
@@ -57,7 +56,7 @@ def test_the_dry_run_says_why_nothing_can_pay(
 
 
 def test_redeeming_once_shows_session_1_of_10_on_the_card(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = FRONT_DESK
@@ -77,7 +76,7 @@ def test_redeeming_once_shows_session_1_of_10_on_the_card(
 
 
 def test_redeeming_without_credit_is_refused_with_the_reason(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     data = {"member_id": str(world.member_id), "service_id": str(world.service_id)}
@@ -89,7 +88,7 @@ def test_redeeming_without_credit_is_refused_with_the_reason(
 
 
 def test_reversing_a_redemption_from_the_history(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     redeemed = studio.redeem(
@@ -112,7 +111,7 @@ def test_reversing_a_redemption_from_the_history(
 
 
 def test_a_private_session_in_one_step(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = OWNER
@@ -141,7 +140,7 @@ def test_a_private_session_in_one_step(
 
 
 def test_a_private_session_is_refused_to_the_front_desk_and_needs_a_start(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     ten_pack(studio, world)
     page = f"{world.card}/private-session"

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown, ten_pack
+from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token, submit
 
-from conftest import FRONT_DESK, OWNER, START, Who, csrf_token, submit
 from sessionpacks import BookingState, CreditTaken, ManualClock, Studio
 from sessionpacks.schedule import OccurrenceInfo
 from sessionpacks_flask import Identity
@@ -48,7 +47,7 @@ def _week(studio: Studio) -> tuple[OccurrenceInfo, ...]:
 
 
 def test_the_week_shows_each_day_with_places_taken_and_marks(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     ten_pack(studio, world)
     evening = _class(studio, world, capacity=2, instructor_ref="Mia")
@@ -77,14 +76,14 @@ def test_the_week_shows_each_day_with_places_taken_and_marks(
     assert "Nothing on the schedule this week" in shown(client.get(SCHEDULE + "?from=2026-04-20"))
 
 
-def test_a_bad_week_start_is_refused_naming_the_field(client: FlaskClient, who: Who) -> None:
+def test_a_bad_week_start_is_refused_naming_the_field(client: Client, who: Who) -> None:
     who.current = OWNER
     response = client.get(SCHEDULE + "?from=next-week")
     assert response.status_code == 422
     assert "'from'" in shown(response)
 
 
-def test_the_office_nav_links_to_the_schedule(client: FlaskClient, who: Who) -> None:
+def test_the_office_nav_links_to_the_schedule(client: Client, who: Who) -> None:
     who.current = OWNER
     assert f'href="{SCHEDULE}"' in client.get(OFFICE + "/tasks").text
 
@@ -93,7 +92,7 @@ def test_the_office_nav_links_to_the_schedule(client: FlaskClient, who: Who) -> 
 
 
 def test_adding_a_class_reads_the_time_in_the_studio_zone_and_applies_once(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     data = {
@@ -120,7 +119,7 @@ def test_adding_a_class_reads_the_time_in_the_studio_zone_and_applies_once(
 
 
 def test_adding_a_class_with_bad_input_names_the_field_and_adds_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     good = {"service_id": str(world.service_id), "starts_at": "2026-03-03T18:00"}
@@ -138,7 +137,7 @@ def test_adding_a_class_with_bad_input_names_the_field_and_adds_nothing(
 
 
 def test_the_front_desk_may_not_add_a_class(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     data = {"service_id": str(world.service_id), "starts_at": "2026-03-03T18:00"}
@@ -152,7 +151,7 @@ def test_the_front_desk_may_not_add_a_class(
 
 
 def test_booking_a_member_by_code_shows_them_on_the_roster_once(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     ten_pack(studio, world)
     evening = _class(studio, world, capacity=5)
@@ -179,7 +178,7 @@ def test_booking_a_member_by_code_shows_them_on_the_roster_once(
 
 
 def test_attended_at_the_desk_but_no_show_and_cancel_only_for_the_owner(
-    client: FlaskClient, who: Who, world: World, studio: Studio, clock: ManualClock
+    client: Client, who: Who, world: World, studio: Studio, clock: ManualClock
 ) -> None:
     ten_pack(studio, world)
     evening = _class(studio, world)
@@ -209,7 +208,7 @@ def test_attended_at_the_desk_but_no_show_and_cancel_only_for_the_owner(
 
 
 def test_cancelling_a_booking_gives_the_credit_back_before_the_cut_off(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     evening = _class(studio, world)
@@ -229,7 +228,7 @@ def test_cancelling_a_booking_gives_the_credit_back_before_the_cut_off(
 
 
 def test_cancelling_a_booking_keeping_the_credit_asks_why_and_shows_it(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     evening = _class(studio, world)
@@ -251,7 +250,7 @@ def test_cancelling_a_booking_keeping_the_credit_asks_why_and_shows_it(
     assert "credit kept: no-show agreed by phone" in roster
 
 
-def test_an_unknown_occurrence_is_not_found(client: FlaskClient, who: Who) -> None:
+def test_an_unknown_occurrence_is_not_found(client: Client, who: Who) -> None:
     who.current = OWNER
     assert client.get(SCHEDULE + "/999").status_code == 404
 
@@ -260,7 +259,7 @@ def test_an_unknown_occurrence_is_not_found(client: FlaskClient, who: Who) -> No
 
 
 def test_calling_a_class_off_says_how_many_bookings_and_credits_and_applies_once(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     evening = _class(studio, world)
@@ -292,7 +291,7 @@ def test_calling_a_class_off_says_how_many_bookings_and_credits_and_applies_once
 
 
 def test_setting_a_services_booking_policy(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     page = f"{OFFICE}/services/{world.service_id}/booking-policy"
@@ -317,7 +316,7 @@ def test_setting_a_services_booking_policy(
 
 
 def test_a_bad_booking_policy_names_the_field_and_the_desk_may_not_set_one(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     page = f"{OFFICE}/services/{world.service_id}/booking-policy"
     before = studio.booking_policy(world.service_id)
@@ -361,7 +360,7 @@ def _unchanged(studio: Studio, world: World, occurrence: OccurrenceInfo, booking
 
 
 def test_every_post_without_the_csrf_token_is_refused_and_writes_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio, clock: ManualClock
+    client: Client, who: Who, world: World, studio: Studio, clock: ManualClock
 ) -> None:
     ten_pack(studio, world)
     evening = _class(studio, world)
@@ -384,7 +383,7 @@ def test_every_post_without_the_csrf_token_is_refused_and_writes_nothing(
 
 @pytest.mark.parametrize("signed_in", ["member", "nobody"])
 def test_members_and_strangers_get_no_schedule_page_and_no_write(
-    client: FlaskClient, who: Who, world: World, studio: Studio, signed_in: str
+    client: Client, who: Who, world: World, studio: Studio, signed_in: str
 ) -> None:
     ten_pack(studio, world)
     evening = _class(studio, world)

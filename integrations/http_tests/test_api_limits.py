@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from api_support import API, problem, read, seed, write
-from flask.testing import FlaskClient
+from support import OWNER, Client, Who
 
-from conftest import OWNER, Who
 from sessionpacks import Studio, limits
 from sessionpacks.web.api.fields import JSON_SAFE
 
 
-def _document(client: FlaskClient) -> dict[str, Any]:
+def _document(client: Client) -> dict[str, Any]:
     found = client.get(API + "/openapi.json").json
     assert isinstance(found, dict)
     return found
@@ -25,7 +24,7 @@ def _body(document: dict[str, Any], path: str) -> dict[str, Any]:
     return properties
 
 
-def test_the_document_states_the_cores_limits(client: FlaskClient, who: Who) -> None:
+def test_the_document_states_the_cores_limits(client: Client, who: Who) -> None:
     who.current = OWNER
     document = _document(client)
     clients = _body(document, "/clients")
@@ -49,7 +48,7 @@ def test_the_document_states_the_cores_limits(client: FlaskClient, who: Who) -> 
 
 
 def test_an_integer_written_as_596_point_0_is_an_integer(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = OWNER
@@ -63,7 +62,7 @@ def test_an_integer_written_as_596_point_0_is_an_integer(
 
 
 def test_a_zero_adjustment_is_refused_as_the_document_says(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = OWNER
@@ -79,7 +78,7 @@ def test_a_zero_adjustment_is_refused_as_the_document_says(
 
 
 def test_an_empty_query_parameter_is_refused_not_ignored(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     seed(studio)
     who.current = OWNER
@@ -90,7 +89,7 @@ def test_an_empty_query_parameter_is_refused_not_ignored(
 
 
 def test_moments_outside_the_stated_years_are_refused(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = OWNER
@@ -102,7 +101,7 @@ def test_moments_outside_the_stated_years_are_refused(
 
 
 def test_moments_are_read_as_the_documents_date_time_on_every_python(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     """RFC 3339 as the document's format states it: a fraction of any length, t and z in lower
     case; Python 3.10's own reader takes only what isoformat writes."""

@@ -7,21 +7,20 @@ from typing import Any
 
 import pytest
 from api_support import API, problem, read, seed, write
-from flask.testing import FlaskClient
 from openapi_spec_validator import validate
+from support import FRONT_DESK, OWNER, Client, Who
 
-from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import Studio
 from sessionpacks_flask import Identity
 
 
-def test_nobody_signed_in_gets_401_on_reads_and_writes(client: FlaskClient, studio: Studio) -> None:
+def test_nobody_signed_in_gets_401_on_reads_and_writes(client: Client, studio: Studio) -> None:
     problem(read(client, "/accounts"), 401, "signed in")
     problem(write(client, "/accounts", {"ref": "a", "name": "Ana"}), 401)
     assert studio.find_accounts() == ()
 
 
-def test_a_member_is_refused_staff_endpoints(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_a_member_is_refused_staff_endpoints(client: Client, studio: Studio, who: Who) -> None:
     ids = seed(studio)
     who.current = Identity.member(ids.member, "member")
     problem(read(client, "/accounts"), 403, "staff")
@@ -30,7 +29,7 @@ def test_a_member_is_refused_staff_endpoints(client: FlaskClient, studio: Studio
     assert len(studio.find_accounts()) == 2
 
 
-def test_a_write_must_be_json(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_a_write_must_be_json(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     response = client.post(
         API + "/accounts", data={"ref": "a", "name": "Ana"}, headers={"Idempotency-Key": "k"}
@@ -40,7 +39,7 @@ def test_a_write_must_be_json(client: FlaskClient, studio: Studio, who: Who) -> 
     assert studio.find_accounts() == ()
 
 
-def test_a_write_needs_an_idempotency_key(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_a_write_needs_an_idempotency_key(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     response = client.post(API + "/accounts", json={"ref": "a", "name": "Ana"})
     body = problem(response, 400, "Idempotency-Key")
@@ -50,7 +49,7 @@ def test_a_write_needs_an_idempotency_key(client: FlaskClient, studio: Studio, w
 
 
 def test_a_retry_with_the_same_key_returns_the_first_result(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     who.current = OWNER
     first = write(client, "/accounts", {"ref": "a-1", "name": "Ana"}, key="same")
@@ -62,7 +61,7 @@ def test_a_retry_with_the_same_key_returns_the_first_result(
     problem(write(client, "/accounts", {"ref": "b", "name": "Bo"}, key="same"), 409)
 
 
-def test_keys_are_per_identity(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_keys_are_per_identity(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     write(client, "/accounts", {"ref": "a-1", "name": "Ana"}, key="k")
     who.current = Identity.staff("owner-2", "owner")
@@ -88,7 +87,7 @@ def test_keys_are_per_identity(client: FlaskClient, studio: Studio, who: Who) ->
     ],
 )
 def test_bad_bodies_are_problems_naming_the_field(
-    client: FlaskClient, studio: Studio, who: Who, body: str, status: int, words: list[str]
+    client: Client, studio: Studio, who: Who, body: str, status: int, words: list[str]
 ) -> None:
     who.current = OWNER
     response = client.post(
@@ -121,7 +120,7 @@ def test_bad_bodies_are_problems_naming_the_field(
     ],
 )
 def test_bad_values_are_problems_naming_the_field(
-    client: FlaskClient, studio: Studio, who: Who, field: str, value: Any, words: list[str]
+    client: Client, studio: Studio, who: Who, field: str, value: Any, words: list[str]
 ) -> None:
     ids = seed(studio)
     who.current = OWNER
@@ -144,13 +143,13 @@ def test_bad_values_are_problems_naming_the_field(
     ],
 )
 def test_bad_path_values_are_problems(
-    client: FlaskClient, studio: Studio, who: Who, path: str, words: list[str]
+    client: Client, studio: Studio, who: Who, path: str, words: list[str]
 ) -> None:
     who.current = OWNER
     problem(read(client, path), 422, *words)
 
 
-def test_bad_query_values_are_problems(client: FlaskClient, studio: Studio, who: Who) -> None:
+def test_bad_query_values_are_problems(client: Client, studio: Studio, who: Who) -> None:
     who.current = OWNER
     problem(read(client, "/accounts", limit="lots"), 422, "'limit'")
     problem(read(client, "/accounts", bogus="1"), 422, "'bogus'")
@@ -159,7 +158,7 @@ def test_bad_query_values_are_problems(client: FlaskClient, studio: Studio, who:
 
 
 def test_unknown_ids_unknown_paths_and_methods_are_problems(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     who.current = OWNER
     problem(read(client, "/accounts/4242"), 404, "4242")
@@ -170,7 +169,7 @@ def test_unknown_ids_unknown_paths_and_methods_are_problems(
 
 
 def test_a_core_refusal_is_a_403_problem_and_writes_nothing(
-    client: FlaskClient, studio: Studio, who: Who
+    client: Client, studio: Studio, who: Who
 ) -> None:
     ids = seed(studio)
     who.current = FRONT_DESK
@@ -183,7 +182,7 @@ def test_a_core_refusal_is_a_403_problem_and_writes_nothing(
     assert studio.pass_balance(pass_id).remaining == 3
 
 
-def test_problem_types_are_described(client: FlaskClient, who: Who) -> None:
+def test_problem_types_are_described(client: Client, who: Who) -> None:
     for slug in ("not-found", "insufficient-credit", "malformed-json", "unsupported-media-type"):
         response = client.get(f"{API}/problems/{slug}")
         assert response.status_code == 200
@@ -191,7 +190,7 @@ def test_problem_types_are_described(client: FlaskClient, who: Who) -> None:
     problem(client.get(f"{API}/problems/nonsense"), 404, "nonsense")
 
 
-def test_the_openapi_document_is_valid_and_describes_every_endpoint(client: FlaskClient) -> None:
+def test_the_openapi_document_is_valid_and_describes_every_endpoint(client: Client) -> None:
     from sessionpacks.web.api import ENDPOINTS
 
     document = client.get(API + "/openapi.json").json

@@ -8,9 +8,8 @@ import itertools
 import re
 
 import pytest
-from flask.testing import FlaskClient
+from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token
 
-from conftest import FRONT_DESK, OWNER, START, Who, csrf_token
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
 from sessionpacks_flask import Identity
@@ -52,7 +51,7 @@ def _grant(studio: Studio, member: MemberInfo, quantity: int = 10, **terms: obje
     ).pass_id
 
 
-def _check_in(client: FlaskClient, code: str, **fields: str) -> tuple[str, str]:
+def _check_in(client: Client, code: str, **fields: str) -> tuple[str, str]:
     """Check in as the kiosk's form does; the verdict's class and its text."""
     page = client.get(KIOSK)
     key = _KEY.search(page.text)
@@ -77,14 +76,14 @@ def _remaining(studio: Studio, pass_id: int) -> int:
 # -- the page ----------------------------------------------------------------------------------
 
 
-def test_the_kiosk_is_for_staff_devices_only(client: FlaskClient, who: Who) -> None:
+def test_the_kiosk_is_for_staff_devices_only(client: Client, who: Who) -> None:
     assert client.get(KIOSK).status_code == 401
     who.current = Identity.member(1, "member")
     assert client.get(KIOSK).status_code == 403
 
 
 def test_the_page_is_full_screen_with_the_stable_form(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int
+    client: Client, studio: Studio, desk: None, yoga: int
 ) -> None:
     studio.add_occurrence(yoga, START + dt.timedelta(hours=1))
     page = client.get(KIOSK)
@@ -99,7 +98,7 @@ def test_the_page_is_full_screen_with_the_stable_form(
 
 
 def test_it_offers_classes_starting_soon_and_not_later_ones(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int
+    client: Client, studio: Studio, desk: None, yoga: int
 ) -> None:
     pilates = studio.add_service("Pilates", category="class", duration_minutes=45).id
     soon = studio.add_occurrence(yoga, START + dt.timedelta(hours=1))
@@ -114,7 +113,7 @@ def test_it_offers_classes_starting_soon_and_not_later_ones(
 
 
 def test_without_a_schedule_it_offers_the_services(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int
+    client: Client, studio: Studio, desk: None, yoga: int
 ) -> None:
     page = client.get(KIOSK).text
     assert f'name="service_id" value="{yoga}"' in page
@@ -125,7 +124,7 @@ def test_without_a_schedule_it_offers_the_services(
 
 
 def test_checking_in_to_a_class_redeems_and_welcomes_the_member(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     occurrence = studio.add_occurrence(yoga, START + dt.timedelta(hours=1))
@@ -140,7 +139,7 @@ def test_checking_in_to_a_class_redeems_and_welcomes_the_member(
 
 
 def test_after_a_result_the_page_offers_a_fresh_form_and_forgets_the_verdict(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     _grant(studio, lucia)
     _check_in(client, "L-100", service_id=str(yoga))
@@ -148,7 +147,7 @@ def test_after_a_result_the_page_offers_a_fresh_form_and_forgets_the_verdict(
 
 
 def test_the_member_code_is_read_without_surrounding_spaces(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     assert _check_in(client, "  L-100 ", service_id=str(yoga))[0] == "sp-verdict-ok"
@@ -156,7 +155,7 @@ def test_the_member_code_is_read_without_surrounding_spaces(
 
 
 def test_without_a_schedule_it_redeems_the_service(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     _grant(studio, lucia)  # a second pack: the first one is used first
@@ -168,7 +167,7 @@ def test_without_a_schedule_it_redeems_the_service(
 
 
 def test_a_double_tap_redeems_once(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     page = client.get(KIOSK)
@@ -187,7 +186,7 @@ def test_a_double_tap_redeems_once(
 
 
 def test_a_second_check_in_to_the_same_class_takes_nothing_more(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     occurrence = studio.add_occurrence(yoga, START + dt.timedelta(hours=1))
@@ -205,7 +204,7 @@ def test_a_second_check_in_to_the_same_class_takes_nothing_more(
 
 
 def test_an_unknown_code_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int
+    client: Client, studio: Studio, desk: None, yoga: int
 ) -> None:
     verdict = _check_in(client, "NOPE-1", service_id=str(yoga))
     assert verdict == (
@@ -216,7 +215,7 @@ def test_an_unknown_code_is_refused_clearly(
 
 
 def test_a_member_with_a_pin_checks_in_only_with_it_and_a_wrong_one_reads_like_a_wrong_code(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     studio.set_kiosk_pin(lucia.id, "4821")
@@ -230,7 +229,7 @@ def test_a_member_with_a_pin_checks_in_only_with_it_and_a_wrong_one_reads_like_a
 
 
 def test_a_suspended_pass_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     studio.suspend(
@@ -243,7 +242,7 @@ def test_a_suspended_pass_is_refused_clearly(
 
 
 def test_an_expired_pass_is_refused_clearly(
-    client: FlaskClient,
+    client: Client,
     studio: Studio,
     desk: None,
     yoga: int,
@@ -259,7 +258,7 @@ def test_an_expired_pass_is_refused_clearly(
 
 
 def test_a_used_up_pass_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia, quantity=1)
     assert _check_in(client, "L-100", service_id=str(yoga))[0] == "sp-verdict-ok"
@@ -271,7 +270,7 @@ def test_a_used_up_pass_is_refused_clearly(
 
 
 def test_no_pass_for_this_class_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     spin = studio.add_service("Spin", category="cycling", duration_minutes=45).id
     pass_id = _grant(studio, lucia, services=(spin,))
@@ -284,7 +283,7 @@ def test_no_pass_for_this_class_is_refused_clearly(
 
 
 def test_a_member_with_no_pass_at_all_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     verdict = _check_in(client, "L-100", service_id=str(yoga))
     assert verdict == (
@@ -294,7 +293,7 @@ def test_a_member_with_no_pass_at_all_is_refused_clearly(
 
 
 def test_a_full_class_is_refused_clearly(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     other = studio.add_member(lucia.account_id, "Bruno", ref="B-200")
     _grant(studio, lucia)
@@ -318,7 +317,7 @@ def test_a_full_class_is_refused_clearly(
     ],
 )
 def test_a_bad_form_is_refused_clearly_and_nothing_is_written(
-    client: FlaskClient,
+    client: Client,
     studio: Studio,
     desk: None,
     lucia: MemberInfo,
@@ -335,7 +334,7 @@ def test_a_bad_form_is_refused_clearly_and_nothing_is_written(
 
 
 def test_a_check_in_without_the_csrf_token_is_refused_and_nothing_is_written(
-    client: FlaskClient, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, desk: None, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     response = client.post(
@@ -346,7 +345,7 @@ def test_a_check_in_without_the_csrf_token_is_refused_and_nothing_is_written(
 
 
 def test_a_member_cannot_use_the_kiosk_to_check_in_someone(
-    client: FlaskClient, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     who.current = FRONT_DESK
@@ -366,7 +365,7 @@ def test_a_member_cannot_use_the_kiosk_to_check_in_someone(
 
 
 def test_a_staff_role_that_may_not_redeem_is_told_so(
-    client: FlaskClient, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     who.current = Identity.staff("coach-1", "coach")
@@ -377,7 +376,7 @@ def test_a_staff_role_that_may_not_redeem_is_told_so(
 
 
 def test_nobody_signed_in_cannot_check_in(
-    client: FlaskClient, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
+    client: Client, studio: Studio, who: Who, yoga: int, lucia: MemberInfo
 ) -> None:
     pass_id = _grant(studio, lucia)
     who.current = FRONT_DESK

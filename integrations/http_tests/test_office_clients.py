@@ -7,11 +7,9 @@ import io
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown, ten_pack
-from werkzeug.test import TestResponse
+from support import FRONT_DESK, OWNER, Client, Response, Who, csrf_token, submit
 
-from conftest import FRONT_DESK, OWNER, Who, csrf_token, submit
 from sessionpacks import NotFound, Studio
 from sessionpacks_flask import Identity
 
@@ -37,7 +35,7 @@ OFFICE_PAGES = [
 
 @pytest.mark.parametrize("page", OFFICE_PAGES)
 def test_every_office_page_is_for_staff_only(
-    client: FlaskClient, who: Who, world: World, page: str
+    client: Client, who: Who, world: World, page: str
 ) -> None:
     url = OFFICE + page.format(account=world.account_id)
     assert client.get(url).status_code == 401
@@ -52,7 +50,7 @@ def test_every_office_page_is_for_staff_only(
 
 
 def test_a_member_cannot_write_through_the_office(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     token = csrf_token(client, OFFICE + "/")
@@ -66,7 +64,7 @@ def test_a_member_cannot_write_through_the_office(
 
 
 def test_search_finds_clients_by_member_code_and_links_to_the_card(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     studio.add_client("crm-2", "Bo Lind")
     who.current = FRONT_DESK
@@ -81,7 +79,7 @@ def test_search_finds_clients_by_member_code_and_links_to_the_card(
 
 
 def test_adding_a_client_adds_the_account_and_its_first_member(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     response = submit(
@@ -99,7 +97,7 @@ def test_adding_a_client_adds_the_account_and_its_first_member(
 
 
 def test_adding_a_client_without_a_name_names_the_field_and_writes_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     response = submit(client, OFFICE + "/", OFFICE + "/clients", {"ref": "crm-8"})
@@ -120,7 +118,7 @@ def test_adding_a_client_without_a_name_names_the_field_and_writes_nothing(
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     response = client.post(
@@ -133,7 +131,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(
 
 
 def test_the_card_shows_members_passes_history_and_tasks(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     for number in range(1, 11):
@@ -160,13 +158,13 @@ def test_the_card_shows_members_passes_history_and_tasks(
     assert task.title in page
 
 
-def test_the_card_of_an_unknown_client_is_404(client: FlaskClient, who: Who) -> None:
+def test_the_card_of_an_unknown_client_is_404(client: Client, who: Who) -> None:
     who.current = OWNER
     assert client.get(OFFICE + "/clients/999").status_code == 404
 
 
 def test_adding_a_member_from_the_card(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     response = submit(
@@ -184,7 +182,7 @@ def test_adding_a_member_from_the_card(
 
 
 def test_setting_and_clearing_a_members_default_pack(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
     who.current = FRONT_DESK
@@ -200,7 +198,7 @@ def test_setting_and_clearing_a_members_default_pack(
 
 
 def test_linking_a_member_to_a_site_login_and_setting_a_kiosk_pin(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     link = f"{world.card}/members/{world.member_id}/user"
@@ -225,7 +223,7 @@ def test_linking_a_member_to_a_site_login_and_setting_a_kiosk_pin(
 
 
 def test_importing_a_client_list_from_the_office(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
     page = client.get(OFFICE + "/").text
@@ -237,7 +235,7 @@ def test_importing_a_client_list_from_the_office(
         "crm-21,Lena Berg,,K-1001,\n"  # the world's member code: refused
     )
 
-    def upload(text: str | bytes) -> TestResponse:
+    def upload(text: str | bytes) -> Response:
         raw = text.encode() if isinstance(text, str) else text
         data = {"file": (io.BytesIO(raw), "clients.csv")}
         return submit(client, OFFICE + "/", OFFICE + "/clients/import", data)

@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 from api_support import Seeded, problem, read, seed, write
-from flask.testing import FlaskClient
+from support import FRONT_DESK, OWNER, Client, Who
 
-from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import ManualClock, Studio
 from sessionpacks_flask import Identity
 
@@ -30,7 +29,7 @@ def ids(studio: Studio) -> Seeded:
     return found
 
 
-def _occurrence(client: FlaskClient, ids: Seeded, **extra: object) -> int:
+def _occurrence(client: Client, ids: Seeded, **extra: object) -> int:
     body = {"service_id": ids.service, "starts_at": CLASS_AT, "capacity": 10, **extra}
     response = write(client, "/occurrences", body)
     assert response.status_code == 201, response.text
@@ -41,9 +40,7 @@ def _remaining(studio: Studio, ids: Seeded) -> int:
     return sum(p.remaining for p in studio.passes(ids.account))
 
 
-def test_add_and_list_occurrences(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_add_and_list_occurrences(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     public = _occurrence(client, ids)
     private = _occurrence(client, ids, private=True)
@@ -57,7 +54,7 @@ def test_add_and_list_occurrences(
 
 
 def test_book_cancel_and_cancel_occurrence(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     occurrence = _occurrence(client, ids)
@@ -88,7 +85,7 @@ def test_book_cancel_and_cancel_occurrence(
 
 
 def test_book_in_the_hosts_own_class_by_ref(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = FRONT_DESK
     body = {
@@ -104,7 +101,7 @@ def test_book_in_the_hosts_own_class_by_ref(
 
 
 def test_enroll_check_in_attend_and_no_show(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded, clock: ManualClock
+    client: Client, studio: Studio, who: Who, ids: Seeded, clock: ManualClock
 ) -> None:
     who.current = OWNER
     occurrence = _occurrence(client, ids)
@@ -133,9 +130,7 @@ def test_enroll_check_in_attend_and_no_show(
     assert write(client, f"/bookings/{booking}/attend").status_code == 409
 
 
-def test_attend_marks_a_reservation(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_attend_marks_a_reservation(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = FRONT_DESK
     who.current = OWNER
     occurrence = _occurrence(client, ids)
@@ -152,7 +147,7 @@ def test_attend_marks_a_reservation(
 
 
 def test_a_member_books_and_cancels_only_their_own(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     occurrence = _occurrence(client, ids)
@@ -167,7 +162,7 @@ def test_a_member_books_and_cancels_only_their_own(
     assert _remaining(studio, ids) == 9
 
 
-def test_a_private_session(client: FlaskClient, studio: Studio, who: Who, ids: Seeded) -> None:
+def test_a_private_session(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     body = {
         "member_id": ids.member,
@@ -184,9 +179,7 @@ def test_a_private_session(client: FlaskClient, studio: Studio, who: Who, ids: S
     problem(write(client, "/private-sessions", body), 403)
 
 
-def test_tasks_list_and_complete(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_tasks_list_and_complete(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     # Using a pack's last session makes a staff task (Settings.task_on_last_session).
     write(client, "/redemptions", {"member_id": ids.member, "service_id": ids.service, "count": 10})
@@ -201,7 +194,7 @@ def test_tasks_list_and_complete(
 
 
 def test_subscribe_renew_and_cancel_a_plan(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded, clock: ManualClock
+    client: Client, studio: Studio, who: Who, ids: Seeded, clock: ManualClock
 ) -> None:
     plan = studio.create_template("Monthly 4", kind="plan", quantity=4, period_months=1)
     who.current = OWNER
@@ -224,7 +217,7 @@ def test_subscribe_renew_and_cancel_a_plan(
 
 
 def test_renewals_are_listed_for_staff(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     assert read(client, "/renewals").json == []
@@ -235,7 +228,7 @@ def test_renewals_are_listed_for_staff(
 
 
 def test_a_classes_roster_lists_its_bookings_for_staff_only(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     occurrence = _occurrence(client, ids)
@@ -251,7 +244,7 @@ def test_a_classes_roster_lists_its_bookings_for_staff_only(
 
 
 def test_places_taken_counts_what_the_capacity_counts(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     occurrence = _occurrence(client, ids)

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from api_support import API, Seeded, problem, read, seed
-from flask.testing import FlaskClient
+from support import FRONT_DESK, OWNER, Client, Who
 
-from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import ManualClock, Studio, codec
 from sessionpacks.testing import Recorder
 from sessionpacks_flask import Identity
@@ -44,7 +43,7 @@ def ids(studio: Studio, clock: ManualClock) -> Seeded:
 
 
 def test_liability_is_the_core_report(
-    client: FlaskClient, who: Who, studio: Studio, ids: Seeded
+    client: Client, who: Who, studio: Studio, ids: Seeded
 ) -> None:
     who.current = FRONT_DESK
     response = read(client, "/reports/liability")
@@ -59,7 +58,7 @@ def test_liability_is_the_core_report(
 
 
 def test_revenue_carries_totals_that_reconcile(
-    client: FlaskClient, who: Who, studio: Studio, ids: Seeded
+    client: Client, who: Who, studio: Studio, ids: Seeded
 ) -> None:
     who.current = OWNER
     response = read(client, "/reports/revenue", **MARCH)
@@ -77,9 +76,7 @@ def test_revenue_carries_totals_that_reconcile(
     assert body["totals"] == codec.encode(core.totals())
 
 
-def test_money_attendance_and_sales(
-    client: FlaskClient, who: Who, studio: Studio, ids: Seeded
-) -> None:
+def test_money_attendance_and_sales(client: Client, who: Who, studio: Studio, ids: Seeded) -> None:
     who.current = OWNER
     money = read(client, "/reports/money", step="week", **MARCH).json
     assert money is not None
@@ -100,7 +97,7 @@ def test_money_attendance_and_sales(
     ]
 
 
-def test_pass_lists(client: FlaskClient, who: Who, studio: Studio, ids: Seeded) -> None:
+def test_pass_lists(client: Client, who: Who, studio: Studio, ids: Seeded) -> None:
     who.current = OWNER
     holders = read(client, "/reports/passes/holders", state="active").json
     assert holders is not None
@@ -143,7 +140,7 @@ def test_pass_lists(client: FlaskClient, who: Who, studio: Studio, ids: Seeded) 
     ],
 )
 def test_bad_parameters_are_problems_naming_them(
-    client: FlaskClient,
+    client: Client,
     who: Who,
     studio: Studio,
     path: str,
@@ -155,7 +152,7 @@ def test_bad_parameters_are_problems_naming_them(
     problem(read(client, path, **query), 422, *words)
 
 
-def test_reports_are_for_staff(client: FlaskClient, who: Who, studio: Studio) -> None:
+def test_reports_are_for_staff(client: Client, who: Who, studio: Studio) -> None:
     seeded = seed(studio)
     for path in ("/reports/liability", "/reports/passes/holders"):
         who.current = None
@@ -164,7 +161,7 @@ def test_reports_are_for_staff(client: FlaskClient, who: Who, studio: Studio) ->
         problem(read(client, path), 403, "staff")
 
 
-def test_the_document_describes_the_reports(client: FlaskClient, who: Who) -> None:
+def test_the_document_describes_the_reports(client: Client, who: Who) -> None:
     who.current = OWNER
     document = client.get(API + "/openapi.json").json
     assert document is not None

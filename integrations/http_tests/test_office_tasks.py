@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown, ten_pack
+from support import FRONT_DESK, OWNER, Client, Who, csrf_token, submit
 
-from conftest import FRONT_DESK, OWNER, Who, csrf_token, submit
 from sessionpacks import Studio
 
 
@@ -16,7 +15,7 @@ def world(studio: Studio) -> World:
 
 
 def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     bo = studio.add_client("crm-2", "Bo Lind").account
     studio.add_client("crm-3", "Cy Park")
@@ -47,7 +46,7 @@ def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
 
 
 def test_bulk_grant_is_refused_to_a_role_without_bulk_grant(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     # The front desk may grant but not bulk grant (this studio's policy): nothing is written.
     who.current = FRONT_DESK
@@ -58,7 +57,7 @@ def test_bulk_grant_is_refused_to_a_role_without_bulk_grant(
 
 
 def test_bulk_grant_needs_clients_and_good_terms(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = OWNER
     page = OFFICE + "/bulk-grant"
@@ -85,7 +84,7 @@ def _used_up(studio: Studio, world: World) -> None:
 
 
 def test_the_tasks_list_and_marking_a_task_done(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     _used_up(studio, world)
     (task,) = studio.tasks(state="open")
@@ -108,7 +107,7 @@ def test_the_tasks_list_and_marking_a_task_done(
 
 
 def test_completing_a_task_needs_the_csrf_token(
-    client: FlaskClient, who: Who, world: World, studio: Studio
+    client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     _used_up(studio, world)
     (task,) = studio.tasks(state="open")

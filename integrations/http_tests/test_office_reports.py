@@ -11,16 +11,14 @@ from xml.etree import ElementTree
 
 import attrs
 import pytest
-from flask.testing import FlaskClient
 from office_world import OFFICE, World, build, shown
-from test_security_headers import _InlineFinder
+from support import FRONT_DESK, OWNER, START, Client, InlineFinder, Who
 
-from conftest import FRONT_DESK, OWNER, START, Who
 from sessionpacks import ManualClock, Studio
 from sessionpacks.testing import Recorder
-from sessionpacks_flask import Identity
 from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks_flask import Identity
 
 REPORTS = f"{OFFICE}/reports"
 # A name a spreadsheet would run as a formula.
@@ -87,7 +85,7 @@ def _csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_office_nav_leads_to_the_reports(client: FlaskClient, who: Who, studio: Studio) -> None:
+def test_the_office_nav_leads_to_the_reports(client: Client, who: Who, studio: Studio) -> None:
     build(studio)
     who.current = FRONT_DESK
     page = client.get(f"{OFFICE}/")
@@ -101,7 +99,7 @@ def test_the_office_nav_leads_to_the_reports(client: FlaskClient, who: Who, stud
 
 
 def test_the_reports_page_heads_with_what_is_owed_and_earned(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = OWNER
     text = re.sub(r"<[^>]+>|\s+", " ", shown(client.get(REPORTS)))
@@ -110,7 +108,7 @@ def test_the_reports_page_heads_with_what_is_owed_and_earned(
 
 
 def test_liability_shows_the_core_figures_and_a_chart(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = OWNER
     core = studio.reports.liability()
@@ -131,7 +129,7 @@ def test_liability_shows_the_core_figures_and_a_chart(
 
 
 def test_revenue_reconciles_on_the_page_as_in_the_core(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario, clock: ManualClock
+    client: Client, who: Who, studio: Studio, scenario: Scenario, clock: ManualClock
 ) -> None:
     who.current = OWNER
     # A period that starts after the first sales: deferred at start is not zero.
@@ -163,7 +161,7 @@ def test_revenue_reconciles_on_the_page_as_in_the_core(
 
 
 def test_pass_lists_name_holders_not_ids(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = FRONT_DESK
     holders = shown(client.get(f"{REPORTS}/passes/holders"))
@@ -191,7 +189,7 @@ def test_pass_lists_name_holders_not_ids(
 
 
 def test_expiring_is_charted_by_week(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = FRONT_DESK
     # Eva's pack ends 20 days after its sale (2026-03-10): 2026-03-30, a Monday.
@@ -207,7 +205,7 @@ def test_expiring_is_charted_by_week(
 
 
 def test_attendance_by_service_chart_and_table(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = OWNER
     core = studio.reports.attendance(START - dt.timedelta(days=1), START + dt.timedelta(days=30))
@@ -220,9 +218,7 @@ def test_attendance_by_service_chart_and_table(
     assert "office" in response.text
 
 
-def test_sales_by_template(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
-) -> None:
+def test_sales_by_template(client: Client, who: Who, studio: Studio, scenario: Scenario) -> None:
     who.current = OWNER
     response = client.get(f"{REPORTS}/sales", query_string=MARCH)
     text = shown(response)
@@ -253,7 +249,7 @@ def test_sales_by_template(
     ],
 )
 def test_each_report_downloads_as_csv(
-    client: FlaskClient,
+    client: Client,
     who: Who,
     scenario: Scenario,
     path: str,
@@ -273,7 +269,7 @@ def test_each_report_downloads_as_csv(
 
 
 def test_the_csv_matches_the_core_and_defuses_formulas(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = OWNER
     response = client.get(f"{REPORTS}/passes/holders.csv")
@@ -304,7 +300,7 @@ def test_the_csv_matches_the_core_and_defuses_formulas(
     ],
 )
 def test_bad_input_is_said_on_the_page_keeping_it(
-    client: FlaskClient, who: Who, studio: Studio, path: str, query: dict[str, str], message: str
+    client: Client, who: Who, studio: Studio, path: str, query: dict[str, str], message: str
 ) -> None:
     build(studio)
     who.current = OWNER
@@ -323,7 +319,7 @@ def test_bad_input_is_said_on_the_page_keeping_it(
 
 
 def test_report_pages_keep_the_policy_and_carry_no_script(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     who.current = OWNER
     pages = [
@@ -340,7 +336,7 @@ def test_report_pages_keep_the_policy_and_carry_no_script(
         assert response.status_code == 200, page
         policy = DEFAULT_SECURITY_HEADERS["Content-Security-Policy"]
         assert response.headers["Content-Security-Policy"] == policy
-        finder = _InlineFinder()
+        finder = InlineFinder()
         finder.feed(response.text)
         assert finder.blocked == [], page
         assert "<script" not in response.text
@@ -351,7 +347,7 @@ def test_report_pages_keep_the_policy_and_carry_no_script(
 
 
 def test_reports_are_for_staff_only(
-    client: FlaskClient, who: Who, studio: Studio, scenario: Scenario
+    client: Client, who: Who, studio: Studio, scenario: Scenario
 ) -> None:
     for page in ("", "/liability", "/liability.csv", "/passes/holders.csv", "/revenue"):
         who.current = None

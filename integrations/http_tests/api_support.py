@@ -6,8 +6,7 @@ import itertools
 from typing import Any
 
 import attrs
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from support import Client, Response
 
 from sessionpacks import Studio
 from sessionpacks.hookspecs import hookimpl
@@ -18,13 +17,13 @@ _keys = itertools.count(1)
 
 
 def write(
-    client: FlaskClient,
+    client: Client,
     path: str,
     body: object = None,
     *,
     key: str | None = None,
     method: str = "POST",
-) -> TestResponse:
+) -> Response:
     """A write as a client sends it: a JSON body and a fresh Idempotency-Key unless given."""
     return client.open(
         API + path,
@@ -34,11 +33,11 @@ def write(
     )
 
 
-def read(client: FlaskClient, path: str, **query: Any) -> TestResponse:
+def read(client: Client, path: str, **query: Any) -> Response:
     return client.get(API + path, query_string=query)
 
 
-def problem(response: TestResponse, status: int, *words: str) -> dict[str, Any]:
+def problem(response: Response, status: int, *words: str) -> dict[str, Any]:
     """Checks that ``response`` is an RFC 9457 problem with ``status`` whose detail says each
     of ``words``; returns its body."""
     assert response.status_code == status, response.text

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 from api_support import Payments, Seeded, problem, read, seed, write
-from flask.testing import FlaskClient
+from support import FRONT_DESK, OWNER, Client, Who
 
-from conftest import FRONT_DESK, OWNER, Who
 from sessionpacks import Studio
 from sessionpacks_flask import Identity
 
@@ -18,7 +17,7 @@ def ids(studio: Studio) -> Seeded:
     return seed(studio)
 
 
-def _grant(client: FlaskClient, ids: Seeded, quantity: int = 5, **extra: Any) -> int:
+def _grant(client: Client, ids: Seeded, quantity: int = 5, **extra: Any) -> int:
     body = {"account_id": ids.account, "quantity": quantity, "reason": "welcome gift", **extra}
     response = write(client, "/grants", body)
     assert response.status_code == 201, response.text
@@ -26,7 +25,7 @@ def _grant(client: FlaskClient, ids: Seeded, quantity: int = 5, **extra: Any) ->
 
 
 def test_grant_makes_a_pass_with_the_terms_given(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = FRONT_DESK
     pass_id = _grant(
@@ -47,9 +46,7 @@ def test_grant_makes_a_pass_with_the_terms_given(
     assert made.expires_at.isoformat() == "2026-06-30T21:59:00+00:00"
 
 
-def test_a_retried_grant_grants_once(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_a_retried_grant_grants_once(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     body = {"account_id": ids.account, "quantity": 3, "reason": "gift"}
     first = write(client, "/grants", body, key="g-1")
@@ -59,7 +56,7 @@ def test_a_retried_grant_grants_once(
 
 
 def test_bulk_grant_gives_each_recipient_a_pass(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     body = {
@@ -83,7 +80,7 @@ def test_bulk_grant_gives_each_recipient_a_pass(
 
 
 def test_sell_charges_once_and_refund_gives_money_back(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     payments = Payments()
     studio.hooks.register(payments)
@@ -116,7 +113,7 @@ def test_sell_charges_once_and_refund_gives_money_back(
 
 
 def test_selling_without_a_payment_provider_is_a_503(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     priced = studio.create_template("5 classes", quantity=5, price_minor=5000, currency="EUR")
     who.current = OWNER
@@ -125,7 +122,7 @@ def test_selling_without_a_payment_provider_is_a_503(
 
 
 def test_assign_gives_a_template_pass_without_charging(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     body = {"template_id": ids.template, "account_id": ids.account, "reason": "prize"}
@@ -135,9 +132,7 @@ def test_assign_gives_a_template_pass_without_charging(
     assert (made.pass_id, made.remaining) == (response.json["pass_id"], 10)  # type: ignore[index]
 
 
-def test_redeem_dry_run_and_reverse(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_redeem_dry_run_and_reverse(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = FRONT_DESK
     pass_id = _grant(client, ids, 5)
     plan = read(client, "/redemption-plan", member_id=ids.member, service_id=ids.service, count=2)
@@ -171,7 +166,7 @@ def test_redeem_dry_run_and_reverse(
     ],
 )
 def test_pass_corrections(
-    client: FlaskClient,
+    client: Client,
     studio: Studio,
     who: Who,
     ids: Seeded,
@@ -193,9 +188,7 @@ def test_pass_corrections(
         assert after.expires_at > before.expires_at
 
 
-def test_suspend_unsuspend_and_void(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_suspend_unsuspend_and_void(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     pass_id = _grant(client, ids, 5)
     write(client, f"/passes/{pass_id}/suspend", {"reason": "injury"})
@@ -210,7 +203,7 @@ def test_suspend_unsuspend_and_void(
 
 
 def test_the_front_desk_may_not_correct_passes(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = FRONT_DESK
     pass_id = _grant(client, ids, 5)
@@ -226,9 +219,7 @@ def test_the_front_desk_may_not_correct_passes(
     assert (after.state.value, after.remaining) == ("active", 5)
 
 
-def test_balances_passes_and_history(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
-) -> None:
+def test_balances_passes_and_history(client: Client, studio: Studio, who: Who, ids: Seeded) -> None:
     who.current = OWNER
     pass_id = _grant(client, ids, 5)
     write(client, "/redemptions", {"member_id": ids.member, "service_id": ids.service})
@@ -253,7 +244,7 @@ def test_balances_passes_and_history(
 
 
 def test_a_member_reads_only_their_own_credits(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     mine = _grant(client, ids, 5)
@@ -282,7 +273,7 @@ def test_a_member_reads_only_their_own_credits(
 
 
 def test_a_member_may_not_grant_or_redeem(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     pass_id = _grant(client, ids, 5)
@@ -299,7 +290,7 @@ def test_a_member_may_not_grant_or_redeem(
 
 
 def test_a_member_may_buy_only_for_their_own_account(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     studio.hooks.register(Payments())
     who.current = Identity.member(ids.member, "member", "buyer")
@@ -309,7 +300,7 @@ def test_a_member_may_buy_only_for_their_own_account(
 
 
 def test_a_bulk_grant_is_read_and_undone(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     who.current = OWNER
     body = {"recipients": [{"account_id": ids.account}], "quantity": 2, "reason": "snow day"}
@@ -326,7 +317,7 @@ def test_a_bulk_grant_is_read_and_undone(
 
 
 def test_payments_are_listed_for_staff(
-    client: FlaskClient, studio: Studio, who: Who, ids: Seeded
+    client: Client, studio: Studio, who: Who, ids: Seeded
 ) -> None:
     studio.hooks.register(Payments())
     priced = studio.create_template("5 classes", quantity=5, price_minor=5000, currency="EUR")
