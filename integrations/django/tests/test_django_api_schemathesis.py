@@ -28,7 +28,7 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from sessionpacks.demo import seed
+from sessionpacks.demo import DemoPayments, seed
 from sessionpacks.models import Account, Base, Member, Pass, Service, Template
 from sessionpacks.testing import empty_tables
 from sessionpacks_django.runtime import runtime
@@ -83,17 +83,21 @@ CHECKS = [
 
 @pytest.fixture
 def seeded() -> Iterator[tuple[int, int]]:
-    """The demo studio on the site's database, emptied of other tests' rows first; the lowest
-    and highest id it holds (ids are not reset on every database, so they need not start at 1)."""
+    """The demo studio on the site's database, emptied of other tests' rows first, and a payment
+    provider that approves every charge; the lowest and highest id it holds (ids are not reset
+    on every database, so they need not start at 1)."""
     here = runtime()
     empty_tables(here.engine)
     seed(here.engine, here.studio.clock.now())
+    # The gym site names no payment provider, and a sale without one is a 503 by design.
+    payments = here.studio.hooks.register(DemoPayments())
     ids: list[int] = []
     with here.engine.connect() as connection:
         for model in (Account, Member, Service, Template, Pass):
             table = Base.metadata.tables[model.__tablename__]
             ids.extend(connection.execute(table.select().with_only_columns(table.c.id)).scalars())
     yield min(ids), max(ids)
+    here.studio.hooks.unregister(name=payments)
     empty_tables(here.engine)
 
 
