@@ -24,7 +24,9 @@ def start(database_url: str, host: str = "127.0.0.1", port: int = 8000) -> WSGIS
 
     from sessionpacks_django.demo.settings import settings_for
 
-    settings.configure(**settings_for(database_url, hosts=(host,)))
+    # Listening on every address, the site answers any name the machine is reached by.
+    everywhere = host in ("0.0.0.0", "::", "")
+    settings.configure(**settings_for(database_url, hosts=("*",) if everywhere else (host,)))
     django.setup()
     call_command("migrate", verbosity=0)
 
