@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import POLICY, START, Who, add_database_option, prepared_server
+from support import (
+    POLICY,
+    Who,
+    add_database_option,
+    clock,  # noqa: F401  (a fixture, offered to the tests from here)
+    server_url,  # noqa: F401
+    who,  # noqa: F401
+)
 
 from sessionpacks import ManualClock, Settings, Studio
 
@@ -30,21 +37,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"sessionpacks host: {config.getoption('--adapter')}"
-
-
-@pytest.fixture(scope="session")
-def server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    yield from prepared_server(request)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def who() -> Who:
-    return Who()
 
 
 @pytest.fixture

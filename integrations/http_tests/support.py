@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from sessionpacks import ALL, RolePolicy, create_engine, migrate
+from sessionpacks import ALL, ManualClock, RolePolicy, create_engine, migrate
 from sessionpacks.testing import drop_tables
 from sessionpacks.web import Identity
 
@@ -47,9 +47,10 @@ def add_database_option(parser: pytest.Parser) -> None:
     )
 
 
-def prepared_server(request: pytest.FixtureRequest) -> Iterator[str | None]:
+@pytest.fixture(scope="session")
+def server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """The chosen server's URL, its sessionpacks tables dropped and made anew once; None for
-    SQLite. A session fixture yields from it."""
+    SQLite."""
     choice = request.config.getoption("--database")
     if choice == "sqlite":
         yield None
@@ -63,6 +64,16 @@ def prepared_server(request: pytest.FixtureRequest) -> Iterator[str | None]:
     migrate.upgrade(engine)
     yield url
     engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def who() -> Who:
+    return Who()
 
 
 class Who:

@@ -9,7 +9,7 @@ from api_support import Seeded, problem, read, seed, write
 from support import FRONT_DESK, OWNER, Client, Who
 
 from sessionpacks import ManualClock, Studio
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 CLASS_AT = "2026-03-03T18:00:00+00:00"
 WEEK = {"start": "2026-03-02T00:00:00Z", "end": "2026-03-09T00:00:00Z"}

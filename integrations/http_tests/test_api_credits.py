@@ -9,7 +9,7 @@ from api_support import Payments, Seeded, problem, read, seed, write
 from support import FRONT_DESK, OWNER, Client, Who
 
 from sessionpacks import Studio
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from api_support import API, problem, read, seed, write
 from support import FRONT_DESK, OWNER, Client, Who
 
 from sessionpacks import Studio, validation
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 
 def test_create_get_and_find_accounts(client: Client, studio: Studio, who: Who) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from api_support import API, problem, read, seed, write
 from openapi_spec_validator import validate
-from support import FRONT_DESK, OWNER, Client, Who
+from support import FRONT_DESK, OWNER, Client, InlineFinder, Who
 
 from sessionpacks import Studio
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 
 def test_nobody_signed_in_gets_401_on_reads_and_writes(client: Client, studio: Studio) -> None:
@@ -130,6 +130,33 @@ def test_bad_values_are_problems_naming_the_field(
     assert studio.passes(ids.account) == ()
 
 
+def test_every_bad_field_is_reported_at_once(client: Client, studio: Studio, who: Who) -> None:
+    ids = seed(studio)
+    who.current = OWNER
+    body = {
+        "account_id": ids.account,
+        "quantity": "five",
+        "metric": "hours",
+        "expires_at": "tomorrow",
+        "colour": "red",
+        "shade": 2,
+    }
+    found = problem(write(client, "/grants", body), 422, "'quantity'", "'metric'", "'reason'")
+    errors = {error["field"]: error["detail"] for error in found["errors"]}
+    assert set(errors) == {"colour", "shade", "quantity", "metric", "expires_at", "reason"}
+    assert "unknown fields 'colour', 'shade'" in errors["colour"] == errors["shade"]
+    assert "whole number" in errors["quantity"]
+    assert "one of" in errors["metric"]
+    assert "date and time" in errors["expires_at"]
+    assert "required" in errors["reason"]
+    # The unknown fields are said once in the detail, though two fields carry the sentence.
+    assert found["detail"].count("unknown fields") == 1
+    assert studio.passes(ids.account) == ()
+
+    found = problem(read(client, "/accounts", limit="lots", bogus="1"), 422, "'limit'", "'bogus'")
+    assert {error["field"] for error in found["errors"]} == {"limit", "bogus"}
+
+
 @pytest.mark.parametrize(
     ("path", "words"),
     [
@@ -211,3 +238,40 @@ def test_the_openapi_document_is_valid_and_describes_every_endpoint(client: Clie
     assert set(grant["schema"]["required"]) == {"account_id", "quantity", "reason"}
     assert grant["schema"]["properties"]["metric"]["enum"] == ["sessions", "minutes", "money"]
     assert grant["schema"]["properties"]["expires_at"]["format"] == "date-time"
+
+
+def test_the_document_says_how_a_request_is_signed_in(client: Client, host: Any) -> None:
+    document = client.get(API + "/openapi.json").json
+    assert document is not None
+    scheme = document["components"]["securitySchemes"]["hostSignIn"]
+    # The host's own session cookie, by the name its framework gives it.
+    assert (scheme["type"], scheme["in"], scheme["name"]) == (
+        "apiKey",
+        "cookie",
+        host.session_cookie,
+    )
+    assert document["security"] == [{"hostSignIn": []}]
+    problems = document["components"]["schemas"]["Problem"]["properties"]
+    assert problems["errors"]["items"]["required"] == ["field", "detail"]
+
+
+def test_the_reference_page_describes_every_operation_without_a_script(client: Client) -> None:
+    from sessionpacks.web.api import ENDPOINTS
+
+    response = client.get(API + "/docs")
+    assert response.status_code == 200, response.text
+    page = response.text
+    for endpoint in ENDPOINTS:
+        assert f'id="{endpoint.name}"' in page
+        assert f"<code>{endpoint.method} {endpoint.path}</code>" in page
+    # A grant's body in words, its answer linked to the schema that describes it.
+    assert "<code>quantity</code></td><td>whole number from 1" in page
+    assert "one of sessions, minutes, money (default sessions)" in page
+    assert 'href="#schema-GrantResult"' in page
+    assert 'id="schema-GrantResult"' in page
+    # Drawn on the server: the strict Content-Security-Policy needs nothing relaxed for it.
+    finder = InlineFinder()
+    finder.feed(page)
+    assert finder.blocked == []
+    assert "<script" not in page
+    assert f'href="{API}/openapi.json"' in page

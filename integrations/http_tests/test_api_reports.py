@@ -11,7 +11,7 @@ from support import FRONT_DESK, OWNER, Client, Who
 
 from sessionpacks import ManualClock, Studio, codec
 from sessionpacks.testing import Recorder
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 MARCH = {"start": "2026-03-01T00:00:00+00:00", "end": "2026-04-01T00:00:00+00:00"}
 

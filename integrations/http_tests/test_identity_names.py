@@ -7,7 +7,7 @@ import re
 from support import Client, Who
 
 from sessionpacks import Studio
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 
 def _who_is_shown(client: Client, page: str) -> str:

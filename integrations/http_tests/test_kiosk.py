@@ -12,7 +12,7 @@ from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 KIOSK = "/sessionpacks/kiosk/"
 CHECK_IN = "/sessionpacks/kiosk/check-in"

@@ -11,7 +11,7 @@ from office_world import OFFICE, World, build, shown, ten_pack
 from support import FRONT_DESK, OWNER, Client, Response, Who, csrf_token, submit
 
 from sessionpacks import NotFound, Studio
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 
 @pytest.fixture

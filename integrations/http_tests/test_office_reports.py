@@ -16,9 +16,9 @@ from support import FRONT_DESK, OWNER, START, Client, InlineFinder, Who
 
 from sessionpacks import ManualClock, Studio
 from sessionpacks.testing import Recorder
+from sessionpacks.web import Identity
 from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
-from sessionpacks_flask import Identity
 
 REPORTS = f"{OFFICE}/reports"
 # A name a spreadsheet would run as a formula.

@@ -11,7 +11,7 @@ from support import FRONT_DESK, OWNER, START, Client, Who, csrf_token, submit
 
 from sessionpacks import BookingState, CreditTaken, ManualClock, Studio
 from sessionpacks.schedule import OccurrenceInfo
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 SCHEDULE = OFFICE + "/schedule"
 # START is Monday 2026-03-02 09:00 UTC; the studio's zone is UTC in these tests.

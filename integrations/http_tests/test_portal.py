@@ -12,7 +12,7 @@ from support import OWNER, START, Client, Who, csrf_token, submit
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
 from sessionpacks.directory import MemberInfo
-from sessionpacks_flask import Identity
+from sessionpacks.web import Identity
 
 PORTAL = "/sessionpacks/my/"
 CLASSES = "/sessionpacks/my/classes"

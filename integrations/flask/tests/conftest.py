@@ -23,9 +23,11 @@ from support import (
     InlineFinder,
     Who,
     add_database_option,
+    clock,  # noqa: F401  (a fixture, offered to the tests from here)
     csrf_token,
-    prepared_server,
+    server_url,  # noqa: F401
     submit,
+    who,  # noqa: F401
 )
 
 from sessionpacks import ManualClock, Settings, Studio
@@ -35,21 +37,6 @@ __all__ = ["FRONT_DESK", "OWNER", "POLICY", "START", "InlineFinder", "Who", "csr
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_database_option(parser)
-
-
-@pytest.fixture(scope="session")
-def server_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    yield from prepared_server(request)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def who() -> Who:
-    return Who()
 
 
 @pytest.fixture

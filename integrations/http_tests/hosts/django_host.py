@@ -236,6 +236,7 @@ def _body(data: Any, json: Any, content_type: str | None) -> tuple[bytes, str | 
 
 @attrs.frozen
 class Host:
+    app: Any  # the project's WSGI application, for schemathesis
     client: Client
     studio: Studio
 
@@ -260,7 +261,9 @@ def make_host(
     runtime.install(studio)
     _who = who
     try:
-        yield Host(Client(), studio)
+        from django.core.handlers.wsgi import WSGIHandler
+
+        yield Host(WSGIHandler(), Client(), studio)
     finally:
         _who = None
         runtime.reset()

@@ -22,6 +22,7 @@ class Host:
     app: Flask
     client: FlaskClient
     studio: Studio
+    session_cookie: str = "session"
 
 
 def make_app(

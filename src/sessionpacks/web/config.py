@@ -20,6 +20,7 @@ class WebConfig:
     :param logout_url: the host's sign-out page, linked from every page's header when set.
     :param home_url: the host site, linked from every page's header and from problem pages.
     :param security_headers: headers put on every response that does not carry them yet.
+    :param session_cookie: the name of the host's session cookie, for the API's document.
     """
 
     studio_name: str = "Studio"
@@ -28,3 +29,4 @@ class WebConfig:
     logout_url: str | None = None
     home_url: str = "/"
     security_headers: Mapping[str, str] = DEFAULT_SECURITY_HEADERS
+    session_cookie: str = "session"

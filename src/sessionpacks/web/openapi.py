@@ -54,7 +54,13 @@ def all_problems() -> dict[str, tuple[int, str]]:
     return found
 
 
-def document(endpoints: Iterable[Endpoint], server: str, title: str) -> dict[str, Any]:
+# The API answers as whoever the host site says is signed in: its session cookie, as a rule.
+SIGN_IN = "hostSignIn"
+
+
+def document(
+    endpoints: Iterable[Endpoint], server: str, title: str, session_cookie: str
+) -> dict[str, Any]:
     components: dict[str, Any] = {"Problem": _problem_schema()}
     paths: dict[str, Any] = {}
     for endpoint in endpoints:
@@ -73,8 +79,24 @@ def document(endpoints: Iterable[Endpoint], server: str, title: str) -> dict[str
             ),
         },
         "servers": [{"url": server}],
+        "security": [{SIGN_IN: []}],
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                SIGN_IN: {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": session_cookie,
+                    "description": (
+                        "The host site's own sign-in: a request is made by whoever the site's"
+                        " session says is signed in (staff, or a member for the member"
+                        " endpoints). A host whose identity hook reads another credential, such"
+                        " as a token, is answered the same way."
+                    ),
+                }
+            },
+        },
     }
 
 
@@ -138,6 +160,15 @@ def _problem_schema() -> dict[str, Any]:
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
             "detail": {"type": "string"},
             "instance": {"type": "string", "format": "uri-reference"},
+            "errors": {
+                "type": "array",
+                "description": "Each bad field of the request, when there are any to name.",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+                    "required": ["field", "detail"],
+                },
+            },
         },
         "required": ["type", "title", "status", "detail"],
     }

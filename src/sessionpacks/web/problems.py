@@ -33,30 +33,52 @@ TYPE_PREFIX = "problems/"
 
 
 @attrs.frozen
+class FieldError:
+    """What is wrong with one field of a request."""
+
+    field: str
+    detail: str
+
+
+@attrs.frozen
 class Problem:
-    """One error as the web layer reports it."""
+    """One error as the web layer reports it; ``errors`` holds each bad field when there are
+    several to say at once."""
 
     status: int
     slug: str
     title: str
     detail: str
+    errors: tuple[FieldError, ...] = ()
 
     @property
     def type(self) -> str:
         return TYPE_PREFIX + self.slug
 
     def as_json(self, instance: str) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "type": self.type,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
             "instance": instance,
         }
+        if self.errors:
+            found["errors"] = [{"field": e.field, "detail": e.detail} for e in self.errors]
+        return found
 
 
 class BadRequest(errors.InvalidInput):
     """A request the web layer cannot read: a missing or malformed field."""
+
+
+class BadFields(BadRequest):
+    """Several fields of one request are bad: each is said, so all can be mended at once."""
+
+    def __init__(self, found: tuple[FieldError, ...]) -> None:
+        # One sentence may name several fields (the unknown ones): said once.
+        super().__init__("; ".join(dict.fromkeys(error.detail for error in found)))
+        self.errors = found
 
 
 def problem_for(error: errors.SessionPacksError) -> Problem | None:
@@ -64,7 +86,8 @@ def problem_for(error: errors.SessionPacksError) -> Problem | None:
     configuration error), which stays a 500."""
     for kind, status, slug, title in _STATUS:
         if isinstance(error, kind):
-            return Problem(status, slug, title, str(error))
+            found = error.errors if isinstance(error, BadFields) else ()
+            return Problem(status, slug, title, str(error), found)
     return None
 
 

@@ -34,6 +34,7 @@ class Mounted:
         self.extension = extension
         self.app = app
         self.config = config
+        self.web = config.web(str(app.config.get("SESSION_COOKIE_NAME") or "session"))
         self._engine: Engine | None = None
         self._studio: Studio | None = None
         self._lock = threading.Lock()

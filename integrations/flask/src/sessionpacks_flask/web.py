@@ -96,7 +96,7 @@ def _request() -> Request:
     here = mounted()
     return Request(
         studio=here.studio,
-        config=here.config.web,
+        config=here.web,
         method=request.method,
         path=request.path,
         query_string=request.query_string.decode("latin-1"),

@@ -7,9 +7,10 @@ CSRF token) and an ``Idempotency-Key`` header; errors are ``application/problem+
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sessionpacks.web import openapi
-from sessionpacks.web.api import credits, directory, reports, schedule
+from sessionpacks.web.api import credits, directory, reference, reports, schedule
 from sessionpacks.web.api.endpoints import Endpoint, json_body
 from sessionpacks.web.http import Body, HttpError, Page, Request, not_found
 from sessionpacks.web.routes import ANY, Routes, Surface
@@ -26,8 +27,26 @@ for _endpoint in ENDPOINTS:
 @routes.get("/openapi.json")
 def openapi_document(request: Request) -> Body:
     """The OpenAPI 3.1 document, for client generators and API explorers."""
+    return json_body(_document(request))
+
+
+@routes.get("/docs")
+def reference_page(request: Request) -> Page:
+    """The API's reference: every operation, its parameters, body and answers, as a page."""
+    document = _document(request)
+    return request.page(
+        "sessionpacks/api/reference.html",
+        document=document,
+        groups=reference.operations(document),
+        schemas=reference.schemas(document),
+        schema_names=set(document["components"]["schemas"]),
+    )
+
+
+def _document(request: Request) -> dict[str, Any]:
     server = request.link("api.openapi_document").removesuffix("/openapi.json")
-    return json_body(openapi.document(ENDPOINTS, server, request.config.studio_name))
+    config = request.config
+    return openapi.document(ENDPOINTS, server, config.studio_name, config.session_cookie)
 
 
 @routes.get("/problems/<slug>")

@@ -7,10 +7,11 @@ Every bad value is a :class:`~sessionpacks.web.problems.BadRequest` naming the f
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -18,7 +19,7 @@ import attrs
 from sessionpacks import limits
 from sessionpacks.limits import Range
 from sessionpacks.web.http import Fields
-from sessionpacks.web.problems import BadRequest
+from sessionpacks.web.problems import BadFields, BadRequest, FieldError
 
 # The bounds come from the core's (sessionpacks.limits, read from the columns), so that the API,
 # its document and the tables agree. JSON integers past 2**53 lose digits in JavaScript clients,
@@ -243,52 +244,84 @@ class Field:
 
 
 def read_object(fields: tuple[Field, ...], value: object, where: str = "body") -> dict[str, Any]:
-    """The fields of a JSON object: unknown names, missing required ones and bad values are each
-    refused, naming the field."""
+    """The fields of a JSON object: unknown names, missing required ones and bad values are
+    refused, every one of them at once, each naming its field."""
     if not isinstance(value, dict):
         raise BadRequest(f"the {where} must be a JSON object, got {_shown(value)}")
     known = {field.name: field for field in fields}
+    bad = Mistakes()
     unknown = sorted(set(value) - set(known))
     if unknown:
-        raise BadRequest(
+        said = (
             f"the {where} has unknown fields {', '.join(map(repr, unknown))};"
             f" the fields are {', '.join(known) or 'none'}"
         )
+        bad.add(unknown[0], said, also=unknown[1:])
     found: dict[str, Any] = {}
     for field in fields:
         given = value.get(field.name)
         name = field.name if where == "body" else f"{where}.{field.name}"
-        if given is None:
-            if field.required:
-                raise BadRequest(f"the field {name!r} is required")
-            found[field.name] = None if field.default is MISSING else field.default
-            continue
-        found[field.name] = field.kind.read(given, f"field {name!r}", False)
+        with bad.of(name):
+            if given is None:
+                if field.required:
+                    raise BadRequest(f"the field {name!r} is required")
+                found[field.name] = None if field.default is MISSING else field.default
+                continue
+            found[field.name] = field.kind.read(given, f"field {name!r}", False)
+    bad.raise_any()
     return found
 
 
 def read_parameters(
     fields: tuple[Field, ...], values: Fields | Mapping[str, str], location: str
 ) -> dict[str, Any]:
-    """Path or query parameters: text, read as each field says."""
+    """Path or query parameters: text, read as each field says; every bad one said at once."""
+    bad = Mistakes()
     if location == "query":
         unknown = sorted(set(values) - {field.name for field in fields})
         if unknown:
-            raise BadRequest(f"unknown query parameters {', '.join(map(repr, unknown))}")
+            said = f"unknown query parameters {', '.join(map(repr, unknown))}"
+            bad.add(unknown[0], said, also=unknown[1:])
     found: dict[str, Any] = {}
     for field in fields:
         given = values.get(field.name)
-        # An empty value is refused like any other the field does not take (``?state=`` is no
-        # state), unless the field takes empty text; only a parameter left out is not given.
-        if given == "" and not (isinstance(field.kind, Text) and field.kind.min_length == 0):
-            raise BadRequest(f"the {_where(location, field.name)} must not be empty")
-        if given is None:
-            if field.required:
-                raise BadRequest(f"the {_where(location, field.name)} is required")
-            found[field.name] = None if field.default is MISSING else field.default
-            continue
-        found[field.name] = field.kind.read(given, _where(location, field.name), True)
+        with bad.of(field.name):
+            # An empty value is refused like any other the field does not take (``?state=`` is
+            # no state), unless the field takes empty text; only a parameter left out is not
+            # given.
+            if given == "" and not (isinstance(field.kind, Text) and field.kind.min_length == 0):
+                raise BadRequest(f"the {_where(location, field.name)} must not be empty")
+            if given is None:
+                if field.required:
+                    raise BadRequest(f"the {_where(location, field.name)} is required")
+                found[field.name] = None if field.default is MISSING else field.default
+                continue
+            found[field.name] = field.kind.read(given, _where(location, field.name), True)
+    bad.raise_any()
     return found
+
+
+class Mistakes:
+    """The bad fields of one request, gathered so that all are said at once."""
+
+    def __init__(self) -> None:
+        self.found: list[FieldError] = []
+
+    def add(self, field: str, detail: str, *, also: Iterable[str] = ()) -> None:
+        self.found.append(FieldError(field, detail))
+        # Fields named by the same sentence are listed, each under its own name, after it.
+        self.found += [FieldError(other, detail) for other in also]
+
+    @contextlib.contextmanager
+    def of(self, field: str) -> Iterator[None]:
+        try:
+            yield
+        except BadRequest as error:
+            self.add(field, str(error))
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise BadFields(tuple(self.found))
 
 
 def object_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
