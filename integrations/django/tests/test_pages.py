@@ -220,7 +220,10 @@ def test_the_openapi_document_lists_every_operation_of_the_flask_integration(
     flask_document = app.test_client().get("/sessionpacks/api/openapi.json").json
     assert flask_document is not None
     assert _operations(document) == _operations(flask_document)
+    # The same document but for the mount and the session cookie's name.
+    assert document["components"]["securitySchemes"]["hostSignIn"]["name"] == "sessionid"
     flask_document["servers"] = document["servers"]
+    flask_document["components"]["securitySchemes"] = document["components"]["securitySchemes"]
     assert document == flask_document
 
 

@@ -239,6 +239,7 @@ class Host:
     app: Any  # the project's WSGI application, for schemathesis
     client: Client
     studio: Studio
+    session_cookie: str = "sessionid"  # Django's SESSION_COOKIE_NAME
 
 
 @contextlib.contextmanager

@@ -180,9 +180,8 @@ class Config:
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
 
-    @property
-    def web(self) -> WebConfig:
-        """What the pages need of these settings."""
+    def web(self, session_cookie: str) -> WebConfig:
+        """What the pages need of these settings, with the project's session cookie's name."""
         return WebConfig(
             studio_name=self.studio_name,
             base_template=self.base_template,
@@ -190,6 +189,7 @@ class Config:
             logout_url=self.logout_url,
             home_url=self.home_url,
             security_headers=self.security_headers,
+            session_cookie=session_cookie,
         )
 
     @classmethod

@@ -93,7 +93,7 @@ def _request(request: HttpRequest, surface: Surface) -> web.Request:
     uploads: dict[str, Any] = request.FILES.dict() if page else {}
     return web.Request(
         studio=here.studio,
-        config=here.config.web,
+        config=here.config.web(settings.SESSION_COOKIE_NAME),
         method=request.method or "GET",
         path=request.path,
         query_string=request.META.get("QUERY_STRING", ""),
