@@ -340,7 +340,7 @@ def _check_command(block: Block, words: list[str]) -> None:
         return  # only variables set
     words = [w for w in words if not re.fullmatch(r"\d?>>?|\d?>&\d|/\S+\.log", w)]
     program = Path(words[0]).name if words else ""
-    scripts = {"sessionpacks-demo"}
+    scripts = {"sessionpacks-demo", "sessionpacks-django-demo"}
     if program == "sessionpacks":
         from sessionpacks.cli import cli
 
@@ -361,7 +361,7 @@ def _check_command(block: Block, words: list[str]) -> None:
         offered = set(re.findall(r"^([\w-]+) =", table, re.M))
         for spec in (w for w in words[2:] if not w.startswith("-")):
             name, _, extra = spec.rstrip("]").partition("[")
-            if name in (".", "integrations/flask"):
+            if name in (".", "integrations/flask", "integrations/django"):
                 assert (ROOT / name / "pyproject.toml").exists(), f"{block.name}: {name}"
             elif name == "sessionpacks":
                 assert extra == "" or extra in offered, f"{block.name}: no extra {extra!r}"

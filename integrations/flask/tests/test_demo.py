@@ -35,25 +35,11 @@ def _token(page: str) -> str:
     return found.group(1)
 
 
-def test_the_seed_has_a_family_of_three_a_single_client_and_history(demo: Flask) -> None:
+def test_the_first_start_seeds_the_demo_studio(demo: Flask) -> None:
+    # What the seed writes is sessionpacks.demo's, tested in the core (tests/test_demo_studio.py).
     studio = _studio(demo)
     garcias = studio.account_by_ref("family-garcia")
-    assert [m.name for m in studio.members(garcias.id)] == [
-        "Maria Garcia",
-        "Lucía Garcia",
-        "Mateo Garcia",
-    ]
-    lee = studio.account_by_ref("client-lee")
-    assert [m.ref for m in studio.members(lee.id)] == ["2001"]
-    ten_pack = next(p for p in studio.passes(garcias.id) if p.label == "10-Class Pass")
-    assert (ten_pack.remaining, ten_pack.initial_quantity) == (6, 10)
-    history = studio.history(account_id=garcias.id)
-    # Two packs sold, five visits at the kiosk and one booked class.
-    assert (
-        sorted((h.kind.value, h.delta) for h in history)
-        == [("grant", 5), ("grant", 10)] + [("redeem", -1)] * 6
-    )
-    assert {t.name for t in studio.templates()} >= {"10-Class Pass", "Drop-in Class"}
+    assert len(studio.members(garcias.id)) == 3
     assert studio.verify() == ()
 
 

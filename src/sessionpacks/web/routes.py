@@ -22,7 +22,8 @@ Guard = Callable[[Request], object]
 # The method of a route that answers any method (the API's unknown paths).
 ANY = "*"
 
-_VALUE = re.compile(r"<(?:(\w+):)?(\w+)>")
+# A converter may take arguments (``<any('a', 'b'):which>``), which the path leaves out.
+_VALUE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
 class Surface(enum.Enum):

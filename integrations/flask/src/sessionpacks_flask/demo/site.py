@@ -8,35 +8,42 @@ import secrets
 from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup, escape
 from werkzeug.wrappers.response import Response
 from wtforms import ValidationError
 
-from sessionpacks import ALL, Clock, NotFound, RolePolicy, Settings, SystemClock
+from sessionpacks import Clock, NotFound, RolePolicy, Settings, SystemClock
+from sessionpacks.demo import (
+    ROLES,
+    STAFF_USER_ID,
+    STUDIO_NAME,
+    TEMPLATES,
+    DemoPayments,
+    home_context,
+    is_seeded,
+    parse_user_id,
+    seed,
+)
 from sessionpacks_flask import SessionPacks, mounted
-from sessionpacks_flask.demo.payments import DemoPayments
-from sessionpacks_flask.demo.seed import is_seeded, seed
 from sessionpacks_flask.demo.users import DemoUser, member_user, staff_user
 
 DEFAULT_DATABASE = "sqlite:///sessionpacks-demo.db"
 
-# The studio's policy: the owner does everything; members enroll in classes and cancel them.
-POLICY = RolePolicy({"owner": ALL, "member": {"enroll", "book", "cancel"}})
-
 
 def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = None) -> Flask:
     """The demo site on ``database_url``, seeded on first start."""
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config.update(
         # A fresh key per start: signing in again after a restart is fine for a demo.
         SECRET_KEY=secrets.token_hex(32),
         SESSIONPACKS_DATABASE_URL=database_url,
-        SESSIONPACKS_STUDIO_NAME="Riverside Yoga & Fitness",
+        SESSIONPACKS_STUDIO_NAME=STUDIO_NAME,
     )
     login = LoginManager(app)
     login.login_view = "home"
     SessionPacks(
         app,
-        settings=Settings(policy=POLICY),
+        settings=Settings(policy=RolePolicy(ROLES)),
         plugins=[DemoPayments()],
         clock=clock or SystemClock(),
     )
@@ -59,19 +66,21 @@ def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = No
 
     @app.route("/")
     def home() -> str:
-        studio = mounted().studio
-        members = [
-            member
-            for ref in ("family-garcia", "client-lee")
-            for member in studio.members(studio.account_by_ref(ref).id)
-        ]
-        return render_template(
-            "demo/home.html",
-            members=members,
-            user=current_user,
-            csrf_token=generate_csrf,
-            studio_name=app.config["SESSIONPACKS_STUDIO_NAME"],
+        links = {
+            "home": url_for("home"),
+            "sign_in": url_for("sign_in"),
+            "sign_out": url_for("sign_out"),
+            "office": url_for("sessionpacks.office.clients"),
+            "portal": url_for("sessionpacks.portal.home"),
+            "kiosk": url_for("sessionpacks.kiosk.home"),
+            "stylesheet": url_for("sessionpacks.static", filename="sessionpacks.css"),
+            "icon": url_for("sessionpacks.static", filename="favicon.svg"),
+        }
+        signed_in = current_user.name if current_user.is_authenticated else None
+        context = home_context(
+            mounted().studio, user_name=signed_in, links=links, csrf_field=_csrf_field
         )
+        return render_template("demo/home.html", **context)
 
     @app.post("/sign-in")
     def sign_in() -> Response:
@@ -95,16 +104,22 @@ def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = No
 
 
 def _user(user_id: str) -> DemoUser | None:
-    if user_id == "staff":
+    found = parse_user_id(user_id)
+    if found == STAFF_USER_ID:
         return staff_user()
-    number = user_id.removeprefix("member-")
-    if number == user_id or not number.isdigit():
+    if not isinstance(found, int):
         return None
     try:
-        member = mounted().studio.member(int(number))
+        member = mounted().studio.member(found)
     except NotFound:
         return None
     return member_user(member.id, member.name)
+
+
+def _csrf_field() -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+        escape(generate_csrf())
+    )
 
 
 def _check_csrf() -> None:

@@ -1,10 +1,11 @@
-"""The demo's sign-ins: one staff user and the members of the seeded families."""
+"""The demo's sign-ins as Flask-Login users: the front desk and the seeded members."""
 
 from __future__ import annotations
 
 import attrs
 from flask_login import UserMixin
 
+from sessionpacks.demo import STAFF_NAME, STAFF_ROLE, STAFF_USER_ID, member_user_id
 from sessionpacks_flask import Identity
 
 
@@ -22,8 +23,8 @@ class DemoUser(UserMixin):  # type: ignore[misc]
 
 
 def staff_user() -> DemoUser:
-    return DemoUser("staff", "Alex (front desk)", Identity.staff("alex", "owner"))
+    return DemoUser(STAFF_USER_ID, STAFF_NAME, Identity.staff("alex", STAFF_ROLE))
 
 
 def member_user(member_id: int, name: str) -> DemoUser:
-    return DemoUser(f"member-{member_id}", name, Identity.member(member_id, "member"))
+    return DemoUser(member_user_id(member_id), name, Identity.member(member_id, "member"))

@@ -1,50 +1,26 @@
-"""The main flows in a real browser, through the demo gym site: a new client is added, sold a
-10-class pass and checks in at the kiosk; the client card says "session 1 of 10"; the pass is
-suspended and the kiosk refuses, saying why. No JavaScript runs: the pages are plain forms, and
-the site sends a strict Content-Security-Policy that nothing may break."""
+"""The main flows in a real browser, through the Flask and the Django demo gym sites: a new
+client is added, sold a 10-class pass and checks in at the kiosk; the client card says "session
+1 of 10"; the pass is suspended and the kiosk refuses, saying why. No JavaScript runs: the pages
+are plain forms, and the site sends a strict Content-Security-Policy that nothing may break."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
+from playwright.sync_api import Page, expect
+
+from .conftest import Complaints, Site
 
 
-def _watch_console(page: Page) -> list[str]:
-    """Collects what the browser complains about: a CSP violation, an asset the server refused.
-
-    A request the browser itself abandons (``net::ERR_ABORTED``, as when a click navigates away
-    before the favicon has loaded, which a loaded machine makes likely) says nothing about the
-    site, so only answers with an error status and other network failures count."""
-    complaints: list[str] = []
-
-    def heard(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            complaints.append(message.text)
-
-    def answered(response: Response) -> None:
-        if response.status >= 400:
-            complaints.append(f"{response.status}: {response.url}")
-
-    def failed(request: Request) -> None:
-        if "ERR_ABORTED" not in (request.failure or ""):
-            complaints.append(f"failed ({request.failure}): {request.url}")
-
-    page.on("console", heard)
-    page.on("response", answered)
-    page.on("requestfailed", failed)
-    return complaints
-
-
-def _sign_in_as_staff(page: Page, site: str) -> None:
-    page.goto(site + "/")
+def _sign_in_as_staff(page: Page, site: Site) -> None:
+    page.goto(site.home)
     page.get_by_role("button", name="Sign in as Alex (front desk)").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Clients")
 
 
-def _check_in(page: Page, site: str, code: str, service: str) -> None:
-    page.goto(site + "/sessionpacks/kiosk/")
+def _check_in(page: Page, site: Site, code: str, service: str) -> None:
+    page.goto(site.at("kiosk/"))
     page.get_by_label("Member code").fill(code)
     # The kiosk lists today's classes soonest first; at some hours of the day the demo's
     # schedule has a second class of the same service later on.
@@ -53,9 +29,8 @@ def _check_in(page: Page, site: str, code: str, service: str) -> None:
 
 
 def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
-    page: Page, site: str, screenshots: Path
+    page: Page, site: Site, screenshots: Path, complaints: Complaints
 ) -> None:
-    complaints = _watch_console(page)
     _sign_in_as_staff(page, site)
 
     # A new client walks in.
@@ -89,7 +64,7 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
     page.get_by_role("button", name="Check in").click()
 
     # The client card shows the visit as session 1 of 10, and 9 left.
-    page.goto(card_url if "/clients/" in card_url else site + "/sessionpacks/office/")
+    page.goto(card_url if "/clients/" in card_url else site.at("office/"))
     if "/clients/" not in page.url:
         page.get_by_role("link", name="Nora Quinn").click()
     expect(page.locator("body")).to_contain_text("session 1 of 10")
@@ -108,21 +83,22 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
     expect(refusal).to_contain_text("suspended")
     page.screenshot(path=str(screenshots / "kiosk-refused.png"), full_page=True)
 
-    assert complaints == [], complaints
+    assert complaints.heard == []
 
 
-def test_a_member_sees_their_passes_and_enrolls_in_a_class(page: Page, site: str) -> None:
-    complaints = _watch_console(page)
-    page.goto(site + "/")
+def test_a_member_sees_their_passes_and_enrolls_in_a_class(
+    page: Page, site: Site, complaints: Complaints
+) -> None:
+    page.goto(site.home)
     page.get_by_role("button", name="Sign in as Maria").click()
     expect(page.locator("body")).to_contain_text("10-Class Pass")
     page.get_by_role("link", name=re.compile("Classes", re.I)).first.click()
     page.get_by_role("button", name=re.compile("Enroll")).first.click()
     expect(page.locator(".sp-flash-success")).to_contain_text("Enrolled")
-    assert complaints == [], complaints
+    assert complaints.heard == []
 
 
-def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Path) -> None:
+def test_the_office_reads_well_on_a_phone(page: Page, site: Site, screenshots: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     _sign_in_as_staff(page, site)
     page.get_by_role("link", name="The Garcia family").click()
@@ -133,26 +109,25 @@ def test_the_office_reads_well_on_a_phone(page: Page, site: str, screenshots: Pa
     page.screenshot(path=str(screenshots / "client-card-phone.png"), full_page=True)
 
 
-def test_the_pages_own_assets_load(page: Page, site: str) -> None:
+def test_the_pages_own_assets_load(page: Page, site: Site) -> None:
     """The stylesheet and icon every page links to answer, asked for on their own rather than
     judged from the browser's incidental requests."""
-    page.goto(site + "/")
+    page.goto(site.home)
     links = page.locator("link[rel=stylesheet], link[rel=icon]")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert len(hrefs) >= 2, hrefs
     for href in hrefs:
         assert href is not None
-        answer = page.request.get(site + href if href.startswith("/") else href)
+        answer = page.request.get(site.root + href if href.startswith("/") else href)
         assert answer.status == 200, (href, answer.status)
         assert answer.body(), href
 
 
 def test_the_reports_draw_their_charts_within_the_policy(
-    page: Page, site: str, screenshots: Path
+    page: Page, site: Site, screenshots: Path, complaints: Complaints
 ) -> None:
     """Every report page loads from the office's menu without a complaint from the browser (the
     inline SVG charts break no rule of the policy), and reads on a phone."""
-    complaints = _watch_console(page)
     _sign_in_as_staff(page, site)
     page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
@@ -169,4 +144,4 @@ def test_the_reports_draw_their_charts_within_the_policy(
     reports.get_by_role("link", name="Revenue", exact=True).click()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the revenue report is {overflow}px wider than a phone"
-    assert complaints == [], complaints
+    assert complaints.heard == []

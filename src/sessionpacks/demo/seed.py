@@ -21,7 +21,7 @@ from sessionpacks import (
     Studio,
     allow_all,
 )
-from sessionpacks_flask.demo.payments import DemoPayments
+from sessionpacks.demo.payments import DemoPayments
 
 CURRENCY = "USD"
 DAY = dt.timedelta(days=1)

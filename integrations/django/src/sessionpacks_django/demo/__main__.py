@@ -1,0 +1,3 @@
+from sessionpacks_django.demo.site import main
+
+main()
