@@ -236,7 +236,8 @@ def test_the_openapi_document_is_valid_and_describes_every_endpoint(client: Clie
             assert "415" in operation["responses"]
     grant = document["paths"]["/grants"]["post"]["requestBody"]["content"]["application/json"]
     assert set(grant["schema"]["required"]) == {"account_id", "quantity", "reason"}
-    assert grant["schema"]["properties"]["metric"]["enum"] == ["sessions", "minutes", "money"]
+    # Left out or null, the default: null is one of the values the field takes.
+    assert grant["schema"]["properties"]["metric"]["enum"] == ["sessions", "minutes", "money", None]
     assert grant["schema"]["properties"]["expires_at"]["format"] == "date-time"
 
 

@@ -113,8 +113,9 @@ class Text:
             found["pattern"] = self.pattern or NOT_BLANK
         elif self.pattern:
             found["pattern"] = self.pattern
-        # No database keeps a NUL character: refused, as the document says.
-        found["not"] = {"pattern": "\\u0000"}
+        # No database keeps a NUL character: refused, as the document says. The type is named
+        # inside the "not", or it would refuse null where the field takes null.
+        found["not"] = {"type": "string", "pattern": "\\u0000"}
         return found
 
 
@@ -236,6 +237,8 @@ class Field:
         # An optional body field may be sent as null, meaning "not given".
         if nullable and not self.required and not isinstance(self.kind, (Array, Object)):
             found["type"] = [found["type"], "null"]
+            if "enum" in found:
+                found["enum"] = [*found["enum"], None]
         if self.description:
             found["description"] = self.description
         if self.default is not MISSING:
