@@ -30,3 +30,11 @@ class WebConfig:
     home_url: str = "/"
     security_headers: Mapping[str, str] = DEFAULT_SECURITY_HEADERS
     session_cookie: str = "session"
+
+    @classmethod
+    def of(cls, settings: object, session_cookie: str) -> WebConfig:
+        """These settings as an integration's own configuration holds them, under the same
+        names, with the host's session cookie's name."""
+        names = [field.name for field in attrs.fields(cls) if field.name != "session_cookie"]
+        given = {name: getattr(settings, name) for name in names}
+        return cls(**given, session_cookie=session_cookie)

@@ -13,7 +13,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.policies import RolePolicy
-from sessionpacks.web.config import WebConfig
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 SETTING = "SESSIONPACKS"
@@ -179,18 +178,6 @@ class Config:
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
-
-    def web(self, session_cookie: str) -> WebConfig:
-        """What the pages need of these settings, with the project's session cookie's name."""
-        return WebConfig(
-            studio_name=self.studio_name,
-            base_template=self.base_template,
-            login_url=self.login_url,
-            logout_url=self.logout_url,
-            home_url=self.home_url,
-            security_headers=self.security_headers,
-            session_cookie=session_cookie,
-        )
 
     @classmethod
     def from_setting(cls, value: object) -> Config:

@@ -25,6 +25,7 @@ from django.urls import NoReverseMatch, URLPattern, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from markupsafe import Markup, escape
 
+from sessionpacks.web import WebConfig
 from sessionpacks.web import http as web
 from sessionpacks.web.identity import Identity
 from sessionpacks.web.routes import Route, Surface
@@ -93,7 +94,7 @@ def _request(request: HttpRequest, surface: Surface) -> web.Request:
     uploads: dict[str, Any] = request.FILES.dict() if page else {}
     return web.Request(
         studio=here.studio,
-        config=here.config.web(settings.SESSION_COOKIE_NAME),
+        config=WebConfig.of(here.config, settings.SESSION_COOKIE_NAME),
         method=request.method or "GET",
         path=request.path,
         query_string=request.META.get("QUERY_STRING", ""),

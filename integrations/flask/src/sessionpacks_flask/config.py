@@ -11,7 +11,6 @@ import attrs
 import sqlalchemy as sa
 
 from sessionpacks.errors import ConfigurationError
-from sessionpacks.web.config import WebConfig
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
 
 PREFIX = "SESSIONPACKS_"
@@ -117,18 +116,6 @@ class Config:
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
-
-    def web(self, session_cookie: str) -> WebConfig:
-        """What the pages need of these settings, with the app's session cookie's name."""
-        return WebConfig(
-            studio_name=self.studio_name,
-            base_template=self.base_template,
-            login_url=self.login_url,
-            logout_url=self.logout_url,
-            home_url=self.home_url,
-            security_headers=self.security_headers,
-            session_cookie=session_cookie,
-        )
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Config:

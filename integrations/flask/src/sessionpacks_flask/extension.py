@@ -16,7 +16,7 @@ from sessionpacks.errors import ConfigurationError
 from sessionpacks.migrate import upgrade
 from sessionpacks.settings import Settings
 from sessionpacks.studio import Studio
-from sessionpacks.web import Identity, OwnAccountOnly
+from sessionpacks.web import Identity, OwnAccountOnly, WebConfig
 from sessionpacks_flask.config import Config
 from sessionpacks_flask.identity import FlaskLoginIdentity, IdentityFunction, IdentitySpec
 
@@ -34,7 +34,7 @@ class Mounted:
         self.extension = extension
         self.app = app
         self.config = config
-        self.web = config.web(str(app.config.get("SESSION_COOKIE_NAME") or "session"))
+        self.web = WebConfig.of(config, str(app.config.get("SESSION_COOKIE_NAME") or "session"))
         self._engine: Engine | None = None
         self._studio: Studio | None = None
         self._lock = threading.Lock()
