@@ -45,6 +45,29 @@ def test_bulk_grant_gives_the_ticked_clients_a_pass_and_reports_each(
     assert studio.passes(studio.account_by_ref("crm-3").id) == ()
 
 
+def test_a_bulk_grant_is_undone_from_its_report(
+    client: Client, who: Who, world: World, studio: Studio
+) -> None:
+    bo = studio.add_client("crm-2", "Bo Lind").account
+    who.current = OWNER
+    page = OFFICE + "/bulk-grant"
+    data = {"account_id": [str(world.account_id), str(bo.id)], "quantity": "1", "reason": "Snow"}
+    report = submit(client, page, page, data).location
+    assert "Undo this bulk grant" in client.get(report).text
+    batch = report.rsplit("/", 1)[-1]
+    # A reason is asked: without one nothing is undone.
+    refused = submit(client, report, f"{report}/undo", {})
+    assert refused.status_code == 422
+    assert len(studio.passes(bo.id)) == 1
+    undone = submit(client, report, f"{report}/undo", {"reason": "Wrong list"})
+    assert undone.status_code == 302
+    assert undone.location.endswith(f"/bulk-grant/{batch}")
+    shown_after = client.get(undone.location).text
+    assert "Bulk grant undone: the credits of 2 clients taken back." in shown_after
+    assert "Undo this bulk grant" not in shown_after
+    assert studio.passes(world.account_id) == studio.passes(bo.id) == ()
+
+
 def test_bulk_grant_is_refused_to_a_role_without_bulk_grant(
     client: Client, who: Who, world: World, studio: Studio
 ) -> None:

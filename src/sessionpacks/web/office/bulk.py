@@ -8,7 +8,7 @@ from sessionpacks.web import forms
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.packs import METRICS, read_terms
-from sessionpacks.web.office.shared import CHANNEL, actor, ids
+from sessionpacks.web.office.shared import CHANNEL, actor, ids, keyed
 from sessionpacks.web.problems import BadRequest
 
 
@@ -54,3 +54,18 @@ def bulk_grant_report(request: Request, batch_id: int) -> Page:
     return request.page(
         "sessionpacks/office/bulk_report.html", report=report, items=items, names=names
     )
+
+
+@routes.post("/bulk-grant/<int:batch_id>/undo")
+def undo_bulk_grant(request: Request, batch_id: int) -> Redirect:
+    """Take back what the batch gave: untouched passes go, used ones keep their visits."""
+    report = request.studio.undo_bulk_grant(
+        batch_id, reason=forms.required_text(request.form, "reason"), **keyed(request)
+    )
+    given = report.granted
+    return request.done(
+        f"Bulk grant undone: the credits of {given} client{'' if given == 1 else 's'} taken back.",
+        "office.bulk_grant_report",
+        batch_id=batch_id,
+    )
+
