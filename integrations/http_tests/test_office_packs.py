@@ -4,6 +4,7 @@ credits, and a pass's page with suspend, unsuspend, extend, delete and refund.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from office_world import OFFICE, World, build, shown, ten_pack
@@ -273,6 +274,14 @@ def test_starting_and_cancelling_a_plan(
     )
     who.current = OWNER
     page = f"{world.card}/sell"
+    # A plan is started from a plan: the form offers no pack.
+    sell_page = client.get(page).text
+    subscribe_form = sell_page.split(f'action="{world.card}/subscribe"')[1].split("</form>")[0]
+    offered = subscribe_form.split('name="template_id"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\d+)">', offered) == [str(plan.id)]
+    assert (
+        sell_page.count(f'<option value="{world.template_id}">10-class pack') == 2
+    )  # sell, assign
     response = submit(
         client,
         page,
