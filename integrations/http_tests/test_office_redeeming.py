@@ -72,7 +72,7 @@ def test_redeeming_once_shows_session_1_of_10_on_the_card(
     assert studio.pass_balance(pass_id).remaining == 9
     card = client.get(world.card).text
     assert "session 1 of 10" in card
-    assert "Redeemed 1 sessions" in card
+    assert "Redeemed 1 session (Ten classes: session 1 of 10)." in card
 
 
 def test_redeeming_without_credit_is_refused_with_the_reason(
@@ -107,7 +107,7 @@ def test_reversing_a_redemption_from_the_history(
     assert "'reason' is required" in shown(response)
     assert submit(client, world.card, action, {"reason": "Wrong client"}).status_code == 302
     assert studio.pass_balance(pass_id).remaining == 10
-    assert f"Redemption {redeemed.redemption_id} reversed." in client.get(world.card).text
+    assert "Visit reversed: its credit is back on the pass." in client.get(world.card).text
 
 
 def test_a_private_session_in_one_step(
@@ -136,7 +136,7 @@ def test_a_private_session_in_one_step(
     assert booking.starts_at == dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.timezone.utc)
     card = client.get(world.card).text
     assert "(private)" in card
-    assert "Private session reserved" in card
+    assert "Private session booked for " in card
 
 
 def test_a_private_session_is_refused_to_the_front_desk_and_needs_a_start(

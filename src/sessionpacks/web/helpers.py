@@ -8,6 +8,7 @@ from typing import Any
 
 from sessionpacks.enums import Metric
 from sessionpacks.units import format_money
+from sessionpacks.web.wording import amount
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -18,19 +19,17 @@ def money(minor: int | None, currency: str | None) -> str:
 
 
 def units(quantity: int, metric: Metric | str, currency: str | None = None) -> str:
-    """A quantity in its metric: "10 sessions", "90 minutes", "25.00 EUR"."""
-    kind = Metric(metric)
-    if kind is Metric.MONEY:
-        return money(quantity, currency)
-    return f"{quantity} {kind.value}"
+    """A quantity in its metric: "1 session", "90 minutes", "25.00 EUR"."""
+    return amount(quantity, Metric(metric), currency)
 
 
 def when(value: dt.datetime | None, zone: dt.tzinfo, *, with_time: bool = True) -> str:
-    """A moment in the studio's zone, or an em dash."""
+    """A moment in the studio's zone, the one way every page shows one: ``Mon 02 Mar 2026,
+    18:00`` (or the day alone); a dash for none."""
     if value is None:
         return "—"
     local = value.astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    return local.strftime("%a %d %b %Y, %H:%M" if with_time else "%a %d %b %Y")
 
 
 def time_of_day(value: dt.datetime, zone: dt.tzinfo) -> str:

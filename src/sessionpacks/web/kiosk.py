@@ -17,7 +17,7 @@ from sessionpacks.web.guards import require_staff
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.problems import BadRequest
 from sessionpacks.web.routes import Routes
-from sessionpacks.web.wording import refusal, taken, when
+from sessionpacks.web.wording import refusal, taken
 
 routes = Routes("/kiosk", "kiosk.", guard=require_staff)
 
@@ -44,8 +44,6 @@ def home(request: Request) -> Page:
         # Without classes about now, a visit is paid for a service instead.
         services=() if occurrences else services,
         names={service.id: service.name for service in services},
-        zone=request.zone,
-        when=when,
     )
 
 

@@ -15,9 +15,10 @@ from sessionpacks.errors import NotFound
 from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
+from sessionpacks.web.helpers import when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.routes import Routes
-from sessionpacks.web.wording import amount, booking_change, taken, when
+from sessionpacks.web.wording import amount, booking_change, taken
 
 routes = Routes("/my", "portal.")
 
@@ -141,7 +142,7 @@ def _own_pass(request: Request, pass_id: int, account_id: int) -> PassBalance:
 
 
 def _page(request: Request, template: str, **values: Any) -> Page:
-    return request.page(template, zone=request.zone, when=when, amount=amount, **values)
+    return request.page(template, amount=amount, **values)
 
 
 def _back(request: Request, default: str) -> str:

@@ -3,8 +3,6 @@ check-in was refused. The core decides; this only says it the way a front desk w
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sessionpacks import errors
 from sessionpacks.bookings import BookingResult
 from sessionpacks.enums import BookingState, Metric
@@ -89,10 +87,3 @@ def refusal(error: errors.SessionPacksError) -> str:
     if isinstance(error, errors.InvalidState):
         return f"this is not possible now ({error})"
     return str(error)
-
-
-def when(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
-    """A moment in the studio's zone: ``Mon 02 Mar 2026, 18:00``; a dash for none."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")

@@ -68,4 +68,3 @@ def undo_bulk_grant(request: Request, batch_id: int) -> Redirect:
         "office.bulk_grant_report",
         batch_id=batch_id,
     )
-

@@ -9,7 +9,7 @@ from sessionpacks.enums import PassState
 from sessionpacks.web import forms
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
-from sessionpacks.web.office.shared import actor, keyed, optional_id, to_client
+from sessionpacks.web.office.shared import actor, keyed, optional_id, pass_name, to_client
 from sessionpacks.web.problems import BadRequest
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
@@ -81,7 +81,10 @@ def set_default_pass(request: Request, account_id: int, member_id: int) -> Redir
     """Choose the pack a member's redemptions use first; "none" clears the choice."""
     pass_id = optional_id(request, "pass_id")
     request.studio.set_default_pass(member_id, pass_id, actor=actor(request))
-    message = "Default pack cleared." if pass_id is None else f"Pass {pass_id} is now the default."
+    if pass_id is None:
+        message = "Default pack cleared."
+    else:
+        message = f"{pass_name(request, pass_id)} is now the default."
     return request.done(message, "office.client", account_id=account_id)
 
 

@@ -18,6 +18,7 @@ from sessionpacks.web.office.shared import (
     keyed,
     moment,
     optional_id,
+    pass_name,
     to_client,
     words,
 )
@@ -68,7 +69,7 @@ def sell(request: Request, account_id: int) -> Redirect:
         request,
         account_id,
         f"Sold: {units(sale.quantity, sale.metric, sale.currency)} for"
-        f" {money(sale.amount_minor, sale.currency)} (pass {sale.pass_id}).",
+        f" {money(sale.amount_minor, sale.currency)} ({pass_name(request, sale.pass_id)}).",
     )
 
 
@@ -88,7 +89,7 @@ def assign(request: Request, account_id: int) -> Redirect:
         request,
         account_id,
         f"Assigned: {units(granted.quantity, granted.metric, granted.currency)}"
-        f" (pass {granted.pass_id}).",
+        f" ({pass_name(request, granted.pass_id)}).",
     )
 
 
@@ -119,7 +120,7 @@ def grant(request: Request, account_id: int) -> Redirect:
         request,
         account_id,
         f"Added {units(granted.quantity, granted.metric, granted.currency)}"
-        f" (pass {granted.pass_id}).",
+        f" ({pass_name(request, granted.pass_id)}).",
     )
 
 
@@ -153,10 +154,12 @@ def _lifecycle(
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return _to_pass(request, account_id, pass_id, f"Pass {pass_id} is now {result.state.value}.")
+    return _to_pass(request, account_id, pass_id, f"is now {result.state.value}.")
 
 
-def _to_pass(request: Request, account_id: int, pass_id: int, message: str) -> Redirect:
+def _to_pass(request: Request, account_id: int, pass_id: int, said: str) -> Redirect:
+    """Back to the pass's page, saying what happened to it, by its name."""
+    message = f"{pass_name(request, pass_id)} {said}"
     return request.done(message, "office.pass_page", account_id=account_id, pass_id=pass_id)
 
 
@@ -186,7 +189,7 @@ def extend(request: Request, account_id: int, pass_id: int) -> Redirect:
         request,
         account_id,
         pass_id,
-        f"Pass {pass_id} now expires {when(result.expires_at, request.zone)}.",
+        f"now expires {when(result.expires_at, request.zone)}.",
     )
 
 
@@ -207,7 +210,10 @@ def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
         **keyed(request),
     )
     return _to_pass(
-        request, account_id, pass_id, f"Pass {pass_id} adjusted: {result.balances_after[0]} left."
+        request,
+        account_id,
+        pass_id,
+        f"adjusted: {result.balances_after[0]} left.",
     )
 
 
@@ -215,12 +221,13 @@ def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
 def void(request: Request, account_id: int, pass_id: int) -> Redirect:
     """Delete a pass: what remains is voided; its history stays."""
     data = request.form
+    name = pass_name(request, pass_id)
     request.studio.void(
         pass_id,
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return to_client(request, account_id, f"Pass {pass_id} deleted.")
+    return to_client(request, account_id, f"{name} deleted.")
 
 
 @routes.post("/clients/<int:account_id>/passes/<int:pass_id>/refund")
@@ -234,7 +241,7 @@ def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"Pass {pass_id} refunded: {money(result.amount_minor, result.currency)}"
+        f"{pass_name(request, pass_id)} refunded: {money(result.amount_minor, result.currency)}"
         f" for {result.units} unused.",
     )
 

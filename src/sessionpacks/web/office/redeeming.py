@@ -9,7 +9,14 @@ from sessionpacks.web.helpers import units, when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.clients import CURRENT
-from sessionpacks.web.office.shared import flag, keyed, moment, optional_id, to_client
+from sessionpacks.web.office.shared import (
+    flag,
+    keyed,
+    moment,
+    optional_id,
+    pass_name,
+    to_client,
+)
 
 
 def _choices(request: Request, account_id: int) -> dict[str, object]:
@@ -58,7 +65,8 @@ def redeem(request: Request, account_id: int) -> Redirect:
         pass_id=optional_id(request, "pass_id"),
     )
     counted = "; ".join(
-        f"pass {part.pass_id}: session {part.number}" + (f" of {part.of}" if part.of else "")
+        f"{pass_name(request, part.pass_id)}: session {part.number}"
+        + (f" of {part.of}" if part.of else "")
         for part in result.parts
     )
     return to_client(
@@ -77,7 +85,7 @@ def reverse(request: Request, account_id: int, redemption_id: int) -> Redirect:
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return to_client(request, account_id, f"Redemption {redemption_id} reversed.")
+    return to_client(request, account_id, "Visit reversed: its credit is back on the pass.")
 
 
 @routes.get("/clients/<int:account_id>/private-session")
@@ -91,7 +99,8 @@ def private_session(request: Request, account_id: int) -> Redirect:
     data = request.form
     starts_at = moment(request, "starts_at", required=True)
     assert starts_at is not None
-    result = request.studio.book_private_session(
+    attended = flag(request, "attended")
+    request.studio.book_private_session(
         forms.required_int(data, "member_id"),
         forms.required_int(data, "service_id"),
         starts_at,
@@ -99,11 +108,11 @@ def private_session(request: Request, account_id: int) -> Redirect:
         instructor_ref=forms.text(data, "instructor_ref", required=False),
         ends_at=moment(request, "ends_at"),
         pass_id=optional_id(request, "pass_id"),
-        attended=flag(request, "attended"),
+        attended=attended,
     )
     return to_client(
         request,
         account_id,
-        f"Private session {result.state.value} for {when(starts_at, request.zone)}"
-        f" (booking {result.booking_id}).",
+        f"Private session {'recorded' if attended else 'booked'}"
+        f" for {when(starts_at, request.zone)}.",
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
-from sessionpacks.enums import CreditTaken
+from sessionpacks.enums import BookingState, CreditTaken
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import when
 from sessionpacks.web.http import Page, Redirect, Request
@@ -89,14 +89,8 @@ def book_member(request: Request, occurrence_id: int) -> Redirect:
     data = request.form
     core = request.studio
     member = core.member_by_ref(forms.required_text(data, "member_ref"))
-    result = core.book(
-        member.id,
-        occurrence_id,
-        **keyed(request),
-    )
-    return _to_roster(
-        request, occurrence_id, f"{member.name} booked (booking {result.booking_id})."
-    )
+    core.book(member.id, occurrence_id, **keyed(request))
+    return _to_roster(request, occurrence_id, f"{member.name} booked.")
 
 
 def _booking_action(
@@ -109,8 +103,16 @@ def _booking_action(
         "cancel": request.studio.cancel_booking,
     }[change]
     result = write(booking_id, **keyed(request))
-    state = result.state.value.replace("_", " ")
-    return _to_roster(request, occurrence_id, f"Booking {booking_id} {said}: {state}.")
+    who = request.studio.member(result.member_id).name
+    if change != "cancel":
+        return _to_roster(request, occurrence_id, f"{who} {said}.")
+    if result.returned is not None:
+        outcome = "; the credit is back"
+    elif result.state is BookingState.LATE_CANCELLED:
+        outcome = " after the cut-off; by the policy the credit is kept"
+    else:
+        outcome = ""
+    return _to_roster(request, occurrence_id, f"{who}'s booking cancelled{outcome}.")
 
 
 @routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/attended")
@@ -128,7 +130,7 @@ def cancel_booking(request: Request, occurrence_id: int, booking_id: int) -> Red
     """Cancel by the policy, or (``keep_credit``) without giving the credit back, with a reason."""
     data = request.form
     if not data.get("keep_credit"):
-        return _booking_action(request, occurrence_id, booking_id, "cancel", "cancelled")
+        return _booking_action(request, occurrence_id, booking_id, "cancel", "")
     result = request.studio.cancel_booking(
         booking_id, keep_credit=True, reason=forms.required_text(data, "reason"), **keyed(request)
     )

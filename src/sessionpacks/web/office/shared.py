@@ -67,3 +67,8 @@ def choice(request: Request, name: str, allowed: Sequence[str], default: str) ->
     if value not in allowed:
         raise BadRequest(f"the field {name!r} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def pass_name(request: Request, pass_id: int) -> str:
+    """What staff call a pass: its label, never its id."""
+    return request.studio.pass_balance(pass_id).label or "The pass"
