@@ -147,7 +147,9 @@ def test_the_card_shows_members_passes_history_and_tasks(
     assert "K-1001" in page
     assert "Eva Ruiz" in page
     assert "ana@ruiz.test" in page
-    assert f"Ten classes #{pass_id}" in page
+    # The pass by its label, linked to its page; its id is in no text a person reads.
+    assert f'/passes/{pass_id}">Ten classes</a>' in page
+    assert f"#{pass_id}" not in page.replace(f'/passes/{pass_id}"', "")
     assert "sp-state-exhausted" in page  # used up: under past passes
     assert "10 of 10" in page
     assert "session 1 of 10" in page

@@ -120,7 +120,8 @@ def test_a_pass_page_shows_its_history_and_another_accounts_pass_is_not_found(
     page = client.get(f"/sessionpacks/my/passes/{setup.lucia.pass_id}")
     assert page.status_code == 200
     assert "9 sessions left of 10 sessions" in page.text
-    assert "redeem (session 1 of 10)" in page.text
+    # The entry in words, not the ledger's: a visit used.
+    assert "Used (session 1 of 10)" in page.text
     assert "sold at the desk" in page.text
 
     other = client.get(f"/sessionpacks/my/passes/{setup.other.pass_id}")

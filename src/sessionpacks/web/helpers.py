@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from sessionpacks.enums import Metric
 from sessionpacks.units import format_money
-from sessionpacks.web.wording import amount
+from sessionpacks.values import PassBalance
+from sessionpacks.web.wording import amount, entry_word
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -42,12 +44,18 @@ def local_input(value: dt.datetime | None, zone: dt.tzinfo) -> str:
     return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
+def pass_names(passes: Iterable[PassBalance]) -> dict[int, str]:
+    """What people call each of these passes, by id, for the pages' tables: its label."""
+    return {held.pass_id: held.label or "Pass" for held in passes}
+
+
 def template_helpers(zone: dt.tzinfo) -> dict[str, Any]:
     """The helpers, the zone given: templates call ``when(moment)``."""
     return {
         "when": functools.partial(when, zone=zone),
         "money": money,
         "units": units,
+        "entry_word": entry_word,
         "local_input": functools.partial(local_input, zone=zone),
         "time_of_day": functools.partial(time_of_day, zone=zone),
     }

@@ -15,7 +15,7 @@ from sessionpacks.errors import NotFound
 from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
-from sessionpacks.web.helpers import when
+from sessionpacks.web.helpers import pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.routes import Routes
 from sessionpacks.web.wording import amount, booking_change, taken
@@ -63,6 +63,7 @@ def history(request: Request) -> Page:
         request,
         "sessionpacks/portal/history.html",
         member=member,
+        pass_names=pass_names(request.studio.passes(member.account_id, include_voided=True)),
         entries=request.studio.history(account_id=member.account_id, limit=200),
         bookings=request.studio.bookings(member_id=member_id),
         now=request.studio.clock.now(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sessionpacks import errors
 from sessionpacks.bookings import BookingResult
-from sessionpacks.enums import BookingState, Metric
+from sessionpacks.enums import BookingState, EntryKind, Metric
 from sessionpacks.errors import Unusable
 from sessionpacks.units import format_money
 from sessionpacks.values import RedeemResult
@@ -35,6 +35,23 @@ def amount(units: int, metric: Metric, currency: str | None) -> str:
     if metric is Metric.MINUTES:
         return f"{units} minute" if units == 1 else f"{units} minutes"
     return f"{units} session" if units == 1 else f"{units} sessions"
+
+
+_ENTRY = {
+    EntryKind.GRANT: "Added",
+    EntryKind.REDEEM: "Used",
+    EntryKind.REVERSE: "Given back",
+    EntryKind.ADJUST: "Corrected",
+    EntryKind.EXPIRE: "Expired",
+    EntryKind.EXTEND: "Extended",
+    EntryKind.VOID: "Deleted",
+    EntryKind.REFUND: "Refunded",
+}
+
+
+def entry_word(kind: EntryKind) -> str:
+    """What a ledger entry did, as a history says it: "Used", "Given back"."""
+    return _ENTRY[kind]
 
 
 def taken(redeemed: RedeemResult | None) -> str:

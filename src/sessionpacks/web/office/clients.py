@@ -7,9 +7,16 @@ import io
 from sessionpacks.client_import import read_csv as read_client_csv
 from sessionpacks.enums import PassState
 from sessionpacks.web import forms
+from sessionpacks.web.helpers import pass_names
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
-from sessionpacks.web.office.shared import actor, keyed, optional_id, pass_name, to_client
+from sessionpacks.web.office.shared import (
+    actor,
+    keyed,
+    optional_id,
+    pass_name,
+    to_client,
+)
 from sessionpacks.web.problems import BadRequest
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
@@ -51,6 +58,7 @@ def client(request: Request, account_id: int) -> Page:
         account=account,
         members=members,
         member_names={member.id: member.name for member in members},
+        pass_names=pass_names(passes),
         current=current,
         past=[p for p in passes if p.state not in CURRENT],
         usable=current,

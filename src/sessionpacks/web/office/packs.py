@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sessionpacks.enums import Metric
 from sessionpacks.values import LifecycleResult, PassTerms
 from sessionpacks.web import forms
-from sessionpacks.web.helpers import money, units, when
+from sessionpacks.web.helpers import money, pass_names, units, when
 from sessionpacks.web.http import Page, Redirect, Request, not_found
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import (
@@ -139,6 +139,7 @@ def pass_page(request: Request, account_id: int, pass_id: int) -> Page:
         account=core.account(account_id),
         held=held,
         member_names={member.id: member.name for member in members},
+        pass_names=pass_names((held,)),
         services={service.id: service.name for service in core.services()},
         history=core.history(pass_id=pass_id),
     )

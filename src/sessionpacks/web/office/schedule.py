@@ -9,7 +9,7 @@ from itertools import groupby
 
 from sessionpacks.enums import BookingState, CreditTaken
 from sessionpacks.web import forms
-from sessionpacks.web.helpers import when
+from sessionpacks.web.helpers import pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import flag, keyed, moment
@@ -78,6 +78,10 @@ def occurrence(request: Request, occurrence_id: int) -> Page:
         service=core.service(found.service_id),
         policy=core.booking_policy(found.service_id),
         roster=roster,
+        pass_names=pass_names(
+            core.pass_balance(pass_id)
+            for pass_id in {part.pass_id for booking in roster for part in booking.passes}
+        ),
         taken=core.places_taken((occurrence_id,))[occurrence_id],
         week=found.starts_at.astimezone(request.zone).date(),
     )
