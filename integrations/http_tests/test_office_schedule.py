@@ -128,7 +128,7 @@ def test_adding_a_class_with_bad_input_names_the_field_and_adds_nothing(
         ({**good, "starts_at": ""}, "'starts_at' is required", 422),
         ({**good, "starts_at": "tuesday"}, "'starts_at'", 422),
         ({**good, "service_id": ""}, "'service_id' is required", 422),
-        ({**good, "service_id": "999"}, "unknown service", 404),
+        ({**good, "service_id": "999"}, "That service does not exist", 404),
     ):
         response = submit(client, SCHEDULE, SCHEDULE, data)
         assert response.status_code == status, (data, response.status_code)
@@ -170,7 +170,8 @@ def test_booking_a_member_by_code_shows_them_on_the_roster_once(
     assert "reserved" in roster
     assert "session 1 of 10" in roster
     assert "1</strong> of 5" in roster
-    for value, named, status in (("", "'member_ref' is required", 422), ("K-404", "K-404", 404)):
+    unknown = ("K-404", "No member has the code 'K-404'.", 404)
+    for value, named, status in (("", "'member_ref' is required", 422), unknown):
         response = submit(client, page, page + "/book", {"member_ref": value})
         assert response.status_code == status
         assert named in shown(response)

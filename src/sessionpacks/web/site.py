@@ -13,8 +13,10 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-from sessionpacks.errors import SessionPacksError
-from sessionpacks.web import api, forms, kiosk, office, portal
+import attrs
+
+from sessionpacks.errors import NotFound, SessionPacksError
+from sessionpacks.web import api, forms, kiosk, office, portal, wording
 from sessionpacks.web.api.endpoints import KeyMissing, Unreadable, json_body
 from sessionpacks.web.helpers import template_helpers
 from sessionpacks.web.http import (
@@ -155,6 +157,9 @@ def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -
     found = problem_for(error)
     if found is None:
         raise error
+    if surface is Surface.PAGE and isinstance(error, NotFound):
+        # A person reads this page: what they typed, in words, never an internal id.
+        return attrs.evolve(found, detail=wording.missing(error))
     return found
 
 

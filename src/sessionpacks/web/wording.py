@@ -78,6 +78,25 @@ def booking_change(result: BookingResult) -> str:
     return "Booking cancelled; your credit is back." if back else "Booking cancelled."
 
 
+# What a person typed that named nobody, said in the words of the form they typed it in.
+_TYPED = {
+    "member ref": "No member has the code {!r}.",
+    "account ref": "No client has the reference {!r}.",
+    "member code and PIN": "That code or PIN is not recognised.",
+}
+# Everything else is found by a link or a list, so what is missing is a row gone since.
+_GONE = {"occurrence": "class", "account": "client", "redemption": "visit"}
+
+
+def missing(error: errors.NotFound) -> str:
+    """A page's words for something not found: what was typed, never an internal id."""
+    typed = _TYPED.get(error.kind)
+    if typed is not None:
+        return typed.format(error.ident)
+    kind = _GONE.get(error.kind, error.kind)
+    return f"That {kind} does not exist, or no longer does. Go back and reload the page."
+
+
 def unusable(reason: Unusable) -> str:
     return _UNUSABLE[reason]
 
