@@ -315,6 +315,11 @@ def test_setting_a_services_booking_policy(
     assert 'value="720"' in shown_page
     evening = _class(studio, world)
     assert "less than 720 minutes" in shown(client.get(_page(evening)))
+    # One minute is a minute, and no cut-off is said as such (not "less than 0 minutes").
+    for minutes, said in (("1", "less than 1 minute before"), ("0", "cancelled up to the start")):
+        data = {"credit_taken": "at_booking", "cancel_cutoff_minutes": minutes}
+        assert submit(client, page, page, data).status_code == 302
+        assert said in shown(client.get(_page(evening)))
 
 
 def test_a_bad_booking_policy_names_the_field_and_the_desk_may_not_set_one(
