@@ -15,7 +15,7 @@ _UNUSABLE = {
     Unusable.EXPIRED: "your pass has expired",
     Unusable.EXHAUSTED: "your pass is used up",
     Unusable.NOT_STARTED: "your pass has not started yet",
-    Unusable.MEMBER_CAP_REACHED: "you have used your share of the family pass",
+    Unusable.MEMBER_CAP_REACHED: "you have used your share of your account's pass",
     Unusable.NOT_USABLE_BY_MEMBER: "your account's pass is for another member",
     Unusable.NOT_APPLICABLE: "you have no pass for this",
     Unusable.WRONG_METRIC: "your passes cannot be combined for this",
