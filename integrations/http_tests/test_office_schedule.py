@@ -167,7 +167,7 @@ def test_booking_a_member_by_code_shows_them_on_the_roster_once(
     roster = shown(client.get(page))
     assert "Ana Ruiz booked" in roster
     assert "Ana Ruiz" in roster
-    assert "reserved" in roster
+    assert '">booked</span>' in roster
     assert "session 1 of 10" in roster
     assert "1</strong> of 5" in roster
     unknown = ("K-404", "No member has the code 'K-404'.", 404)
@@ -176,6 +176,20 @@ def test_booking_a_member_by_code_shows_them_on_the_roster_once(
         assert response.status_code == status
         assert named in shown(response)
     assert len(studio.roster(evening.id)) == 1
+
+
+def test_a_booking_nobody_marked_after_the_start_says_so(
+    client: Client, who: Who, world: World, studio: Studio, clock: ManualClock
+) -> None:
+    ten_pack(studio, world)
+    evening = _class(studio, world)
+    _book(studio, world.member_id, evening.id, "b1")
+    who.current = OWNER
+    assert '">booked</span>' in shown(client.get(_page(evening)))
+    clock.set(TUESDAY_EVENING + dt.timedelta(hours=2))
+    later = shown(client.get(_page(evening)))
+    assert '">not marked yet</span>' in later
+    assert '">booked</span>' not in later
 
 
 def test_attended_at_the_desk_but_no_show_and_cancel_only_for_the_owner(

@@ -10,7 +10,7 @@ from typing import Any
 from sessionpacks.enums import Metric
 from sessionpacks.units import format_money
 from sessionpacks.values import PassBalance
-from sessionpacks.web.wording import amount, entry_word
+from sessionpacks.web.wording import amount, booking_word, entry_word
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -49,9 +49,10 @@ def pass_names(passes: Iterable[PassBalance]) -> dict[int, str]:
     return {held.pass_id: held.label or "Pass" for held in passes}
 
 
-def template_helpers(zone: dt.tzinfo) -> dict[str, Any]:
-    """The helpers, the zone given: templates call ``when(moment)``."""
+def template_helpers(zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
+    """The helpers, the zone and the moment given: templates call ``when(moment)``."""
     return {
+        "booking_word": functools.partial(booking_word, now=now),
         "when": functools.partial(when, zone=zone),
         "money": money,
         "units": units,

@@ -184,7 +184,7 @@ def render_ready(request: Request, page: Page) -> Page:
         "here": request.route_name,
         "path": request.path,
         "referrer": request.header("Referer"),
-        **template_helpers(request.zone),
+        **template_helpers(request.zone, request.studio.clock.now()),
     }
     context.update(page.context)
     return Page(page.template, context, page.status)

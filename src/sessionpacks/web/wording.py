@@ -3,6 +3,8 @@ check-in was refused. The core decides; this only says it the way a front desk w
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sessionpacks import errors
 from sessionpacks.bookings import BookingResult
 from sessionpacks.enums import BookingState, EntryKind, Metric
@@ -95,6 +97,23 @@ def missing(error: errors.NotFound) -> str:
         return typed.format(error.ident)
     kind = _GONE.get(error.kind, error.kind)
     return f"That {kind} does not exist, or no longer does. Go back and reload the page."
+
+
+_BOOKING = {
+    BookingState.RESERVED: "booked",
+    BookingState.ATTENDED: "attended",
+    BookingState.CANCELLED: "cancelled",
+    BookingState.LATE_CANCELLED: "cancelled late",
+    BookingState.NO_SHOW: "missed",
+}
+
+
+def booking_word(state: BookingState, starts_at: dt.datetime, now: dt.datetime) -> str:
+    """Where a booking stands, in words; a booking whose class has begun and that nobody has
+    marked yet says so, rather than "booked" for ever."""
+    if state is BookingState.RESERVED and starts_at <= now:
+        return "not marked yet"
+    return _BOOKING[state]
 
 
 def unusable(reason: Unusable) -> str:
