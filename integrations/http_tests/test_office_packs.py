@@ -160,7 +160,7 @@ def test_the_pass_page_shows_the_pass_and_its_actions(
     for button in (
         ">Suspend</button>",
         ">Extend</button>",
-        ">Refund</button>",
+        ">Refund (nothing was paid)</button>",  # a granted pass: no charge to give back
         ">Delete pass</button>",
     ):
         assert button in page
@@ -259,6 +259,8 @@ def test_refunding_a_sold_pass(
     )
     who.current = OWNER
     page = f"{world.card}/passes/{sale.pass_id}"
+    # The amount is on the button before the click: all ten unused, all 120.00 back.
+    assert "Refund 120.00 EUR</button>" in client.get(page).text
     response = submit(client, page, page + "/refund", {"reason": "Moving away"})
     assert response.status_code == 302
     assert studio.pass_balance(sale.pass_id).state is PassState.REFUNDED

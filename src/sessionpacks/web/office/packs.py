@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from sessionpacks.enums import Metric
+from sessionpacks.refunds import refund_amount
 from sessionpacks.values import LifecycleResult, PassTerms
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import money, pass_names, units, when
@@ -140,6 +141,8 @@ def pass_page(request: Request, account_id: int, pass_id: int) -> Page:
         held=held,
         member_names={member.id: member.name for member in members},
         pass_names=pass_names((held,)),
+        # What Refund would give back, shown on its button before anyone presses it.
+        refund_minor=refund_amount(held.cost_basis_minor, held.remaining, held.initial_quantity),
         services={service.id: service.name for service in core.services()},
         history=core.history(pass_id=pass_id),
     )
