@@ -94,7 +94,12 @@ def test_nobody_signed_in_gets_401_and_staff_without_a_member_gets_403(
 ) -> None:
     assert client.get(page).status_code == 401
     who.current = OWNER
-    assert client.get(page).status_code == 403
+    refused = client.get(page)
+    assert refused.status_code == 403
+    # The studio's own page, saying why, with its header and a way back: not a bare 403.
+    assert "your account is not linked to one" in refused.text
+    assert 'class="sp-header"' in refused.text
+    assert ">Back to the site</a>" in refused.text
 
 
 # -- pages ----------------------------------------------------------------------------------
