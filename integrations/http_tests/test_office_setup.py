@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from office_world import OFFICE, shown
 from support import FRONT_DESK, OWNER, Client, Who, submit
 
@@ -22,7 +23,7 @@ def test_creating_and_archiving_a_template(client: Client, who: Who, studio: Stu
             "kind": "pack",
             "quantity": "5",
             "metric": "sessions",
-            "price_minor": "6000",
+            "price": "60.00",
             "currency": "EUR",
             "validity_days": "60",
             "start_rule": "on_first_use",
@@ -46,6 +47,42 @@ def test_creating_and_archiving_a_template(client: Client, who: Who, studio: Stu
     assert "archived" in client.get(page).text
 
 
+@pytest.mark.parametrize(
+    ("price", "currency", "minor"),
+    [("120", "EUR", 12000), ("120.5", "EUR", 12050), ("12,50", "EUR", 1250), ("1500", "JPY", 1500)],
+)
+def test_a_price_is_typed_in_the_currencys_units(
+    client: Client, who: Who, studio: Studio, price: str, currency: str, minor: int
+) -> None:
+    who.current = OWNER
+    page = OFFICE + "/templates"
+    data = {"name": "Pack", "quantity": "5", "price": price, "currency": currency}
+    assert submit(client, page, page, data).status_code == 302
+    (template,) = studio.templates()
+    assert (template.price_minor, template.currency) == (minor, currency)
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "said"),
+    [
+        ("12.345", "EUR", "an amount such as 120.55"),
+        ("12.5", "JPY", "an amount such as 120,"),
+        ("ten", "EUR", "'price'"),
+        ("-5", "EUR", "'price'"),
+    ],
+)
+def test_a_price_the_currency_cannot_hold_is_refused_and_nothing_is_made(
+    client: Client, who: Who, studio: Studio, price: str, currency: str, said: str
+) -> None:
+    who.current = OWNER
+    page = OFFICE + "/templates"
+    data = {"name": "Pack", "quantity": "5", "price": price, "currency": currency}
+    response = submit(client, page, page, data)
+    assert response.status_code == 422
+    assert said in shown(response)
+    assert studio.templates() == ()
+
+
 def test_a_template_with_bad_terms_is_refused_naming_the_problem(
     client: Client, who: Who, studio: Studio
 ) -> None:
@@ -55,7 +92,7 @@ def test_a_template_with_bad_terms_is_refused_naming_the_problem(
         ({"name": "X", "quantity": "five"}, "'quantity'"),
         ({"quantity": "5"}, "'name' is required"),
         ({"name": "X", "quantity": "5", "kind": "bundle"}, "unknown kind 'bundle'"),
-        ({"name": "X", "quantity": "5", "price_minor": "100"}, "currency"),
+        ({"name": "X", "quantity": "5", "price": "1.00"}, "currency"),
     ):
         response = submit(client, page, page, data)
         assert response.status_code in (409, 422), (data, response.status_code)
@@ -67,7 +104,7 @@ def test_adding_a_service(client: Client, who: Who, studio: Studio) -> None:
     who.current = OWNER
     page = OFFICE + "/services"
     data = {"name": "Reformer", "category": "pilates", "duration_minutes": "50"}
-    response = submit(client, page, page, {**data, "price_minor": "2500", "currency": "EUR"})
+    response = submit(client, page, page, {**data, "price": "25", "currency": "EUR"})
     assert response.status_code == 302
     (service,) = studio.services()
     assert (service.name, service.category, service.price_minor) == ("Reformer", "pilates", 2500)

@@ -13,12 +13,17 @@ _EXPONENTS = {
 
 
 def format_money(minor: int, currency: str) -> str:
-    exponent = _EXPONENTS.get(currency, 2)
+    exponent = minor_digits(currency)
     if exponent == 0:
         return f"{minor} {currency}"
     sign = "-" if minor < 0 else ""
     whole, fraction = divmod(abs(minor), 10**exponent)
     return f"{sign}{whole}.{fraction:0{exponent}d} {currency}"
+
+
+def minor_digits(currency: str) -> int:
+    """How many digits a currency's minor unit has: 2 for EUR, 0 for JPY, 3 for KWD."""
+    return _EXPONENTS.get(currency, 2)
 
 
 def format_units(units: int, metric: Metric, currency: str | None = None) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
+from sessionpacks.units import minor_digits
 from sessionpacks.web.http import Lookup
 from sessionpacks.web.problems import BadRequest
 
@@ -84,6 +86,27 @@ def day(data: Lookup, name: str, *, required: bool = False) -> dt.date | None:
         raise BadRequest(
             f"the field {name!r} must be a date such as 2026-03-31, got {value!r}"
         ) from None
+
+
+_AMOUNT = re.compile(r"^(\d{1,15})(?:[.,](\d*))?$")
+
+
+def money(data: Lookup, name: str, currency: str | None) -> int | None:
+    """An amount typed as people write it, "120" or "120.50", in minor units of ``currency``
+    (12050 for EUR); empty is None. More decimals than the currency has are refused."""
+    value = text(data, name, required=False)
+    if value is None:
+        return None
+    if not currency:
+        raise BadRequest(f"the field {name!r} needs a currency: fill in the field 'currency'")
+    digits = minor_digits(currency.strip().upper())
+    found = _AMOUNT.match(value.replace(" ", ""))
+    if found is None or len(found.group(2) or "") > digits:
+        example = "120" if digits == 0 else "120." + "5" * digits
+        raise BadRequest(f"the field {name!r} must be an amount such as {example}, got {value!r}")
+    whole, fraction = found.group(1), (found.group(2) or "").ljust(digits, "0")
+    scale: int = 10**digits
+    return int(whole) * scale + (int(fraction) if fraction else 0)
 
 
 def key(data: Lookup, name: str = "idempotency_key") -> str:

@@ -35,15 +35,21 @@ def create_template(request: Request) -> Redirect:
     def number(name: str) -> int | None:
         return forms.integer(data, name, required=False)
 
+    # Amounts are typed in the currency's units ("120.50"); the core keeps minor units.
+    currency = forms.text(data, "currency", required=False)
+
+    def amount(name: str) -> int | None:
+        return forms.money(data, name, currency)
+
     found = request.studio.create_template(
         forms.required_text(data, "name"),
         quantity=forms.required_int(data, "quantity"),
         kind=forms.text(data, "kind", required=False) or TemplateKind.PACK.value,
         metric=forms.text(data, "metric", required=False) or Metric.SESSIONS.value,
-        price_minor=number("price_minor") or 0,
-        currency=forms.text(data, "currency", required=False),
-        first_rate_minor=number("first_rate_minor"),
-        subsequent_rate_minor=number("subsequent_rate_minor"),
+        price_minor=amount("price") or 0,
+        currency=currency,
+        first_rate_minor=amount("first_rate"),
+        subsequent_rate_minor=amount("subsequent_rate"),
         validity_days=number("validity_days"),
         validity_months=number("validity_months"),
         start_rule=forms.text(data, "start_rule", required=False) or StartRule.ON_PURCHASE.value,
@@ -78,13 +84,13 @@ def services(request: Request) -> Page:
 @routes.post("/services")
 def add_service(request: Request) -> Redirect:
     data = request.form
-    price = forms.integer(data, "price_minor", required=False)
+    currency = forms.text(data, "currency", required=False)
     found = request.studio.add_service(
         forms.required_text(data, "name"),
         category=forms.required_text(data, "category"),
         duration_minutes=forms.required_int(data, "duration_minutes"),
-        price_minor=price,
-        currency=forms.text(data, "currency", required=False),
+        price_minor=forms.money(data, "price", currency),
+        currency=currency,
         **keyed(request),
     )
     return request.done(f"Service {found.name} added.", "office.services")
