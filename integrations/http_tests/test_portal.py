@@ -155,11 +155,38 @@ def test_the_schedule_lists_upcoming_classes_with_an_enroll_button(
     studio.add_occurrence(setup.yoga, START + dt.timedelta(days=30))  # beyond two weeks
     page = client.get(CLASSES)
     assert page.status_code == 200
-    assert page.text.count("Enroll</button>") == 1
+    assert page.text.count('<button type="submit">Enroll') == 1
     assert "Tue 03 Mar 2026, 09:00" in page.text
     assert "Ana" in page.text
-    # A family account chooses who goes.
-    assert "Lucía Pérez Jr" in page.text
+    # A family account chooses who goes, once, above the list.
+    assert page.text.count("Lucía Pérez Jr</option>") == 1
+
+
+def test_who_goes_and_what_pays_are_chosen_once_and_only_what_can_pay_is_offered(
+    client: Client, studio: Studio, setup: Setup
+) -> None:
+    spin = studio.add_service("Spin", category="class", duration_minutes=45).id
+    kids = studio.grant(
+        studio.member(setup.lucia.member.id).account_id,
+        PassTerms(quantity=5, label="Kids' spin pack", services=(spin,)),
+        reason="sold at the desk",
+        idempotency_key="kids",
+        actor=OWNER.actor,
+        channel="office",
+    ).pass_id
+    page = client.get(CLASSES).text
+    assert page.count('name="member_id"') == 2  # the choice above, and the one Enroll form
+    chosen = client.get(f"{CLASSES}?member_id={setup.lucia.child.id}&pass_id={kids}").text
+    # The kids' pack pays for Spin only: the yoga class is not offered with it.
+    assert "That pass does not pay for this class" in chosen
+    assert '<button type="submit">Enroll' not in chosen
+    child = client.get(f"{CLASSES}?member_id={setup.lucia.child.id}").text
+    assert f'name="member_id" value="{setup.lucia.child.id}"' in child
+    assert '<button type="submit">Enroll Lucía</button>' in child
+    # Another account's member or pass in the query is ignored, not used.
+    other = client.get(f"{CLASSES}?member_id={setup.other.member.id}&pass_id={setup.other.pass_id}")
+    assert f'name="member_id" value="{setup.lucia.member.id}"' in other.text
+    assert 'name="pass_id" value=' not in other.text
 
 
 # -- enrolling ---------------------------------------------------------------------------------
@@ -228,8 +255,14 @@ def test_enrolling_without_credit_says_why(
 ) -> None:
     account = studio.add_account("acc-3", "Carla")
     carla = studio.add_member(account.id, "Carla")
+    token = csrf(client, CLASSES)  # this browser's form token, taken before Carla signs in
     who.current = Identity.member(carla.id, "member")
-    response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", {})
+    page = client.get(CLASSES).text
+    assert "No pass on your account pays for this class" in page
+    assert '<button type="submit">Enroll' not in page
+    # Sent anyway (an old page), the enrollment is refused, saying why.
+    data = {**token, "idempotency_key": "carla-1"}
+    response = client.post(f"{CLASSES}/{setup.occurrence_id}/enroll", data=data)
     assert response.status_code == 409
     assert "Not enough credit" in response.text
     assert studio.bookings(member_id=carla.id) == ()

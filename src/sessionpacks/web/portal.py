@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sessionpacks.enums import BookingState, Channel
-from sessionpacks.errors import NotFound
+from sessionpacks.enums import BookingState, Channel, PassState
+from sessionpacks.errors import NotFound, SessionPacksError
 from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
@@ -81,16 +81,40 @@ def classes(request: Request) -> Page:
         for booking in request.studio.bookings(member_id=member_id)
         if booking.state in (BookingState.RESERVED, BookingState.ATTENDED)
     }
+    members = request.studio.members(member.account_id)
+    passes = [p for p in request.studio.passes(member.account_id) if p.state is PassState.ACTIVE]
+    # Who goes and what pays are chosen once, above the list; anything else is ignored.
+    who = forms.integer(request.query, "member_id", required=False)
+    who = who if who in {someone.id for someone in members} else member_id
+    paying = forms.integer(request.query, "pass_id", required=False)
+    paying = paying if paying in {held.pass_id for held in passes} else None
+    occurrences = request.studio.schedule(now, now + dt.timedelta(days=SCHEDULE_DAYS))
+    # Each class offers Enroll only when the choice can pay for it (asked once per service).
+    payable = {
+        service_id: _can_pay(request, who, service_id, paying)
+        for service_id in {found.service_id for found in occurrences}
+    }
     return _page(
         request,
         "sessionpacks/portal/classes.html",
         member=member,
-        members=request.studio.members(member.account_id),
-        occurrences=request.studio.schedule(now, now + dt.timedelta(days=SCHEDULE_DAYS)),
+        members=members,
+        occurrences=occurrences,
         services={service.id: service for service in request.studio.services()},
-        passes=request.studio.passes(member.account_id),
+        passes=passes,
         enrolled=enrolled,
+        who=who,
+        paying=paying,
+        payable=payable,
     )
+
+
+def _can_pay(request: Request, member_id: int, service_id: int, pass_id: int | None) -> bool:
+    try:
+        plan = request.studio.plan_redemption(member_id, service_id, pass_id=pass_id)
+    except SessionPacksError:  # the chosen pass cannot pay for this service at all
+        return False
+    return sum(part.units for part in plan.parts) >= plan.units > 0
 
 
 @routes.post("/classes/<int:occurrence_id>/enroll")
