@@ -142,6 +142,11 @@ def test_the_reports_draw_their_charts_within_the_policy(
         page.screenshot(path=str(screenshots / f"report-{name.lower()}.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     reports.get_by_role("link", name="Revenue", exact=True).click()
+    # Measured once the revenue page and its stylesheet have loaded: a click only starts the
+    # navigation, and a loaded machine could otherwise measure the page before, or unstyled.
+    page.wait_for_url(re.compile(r"/reports/revenue$"))
+    page.wait_for_load_state("load")
+    expect(page.locator("svg.sp-chart")).to_have_count(2)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the revenue report is {overflow}px wider than a phone"
     assert complaints.heard == []
