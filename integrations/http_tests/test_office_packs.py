@@ -293,7 +293,9 @@ def test_starting_and_cancelling_a_plan(
     assert response.status_code == 302, response.text
     (sub,) = studio.subscriptions(account_id=world.account_id)
     assert sub.state.value == "active"
-    assert ">Cancel plan</button>" in client.get(world.card).text
+    card = client.get(world.card).text
+    assert ">Cancel plan</button>" in card
+    assert "Monthly 8: <span" in card  # the plan by its name, not its number
     action = f"{world.card}/subscriptions/{sub.id}/cancel"
     assert submit(client, world.card, action, {}).status_code == 302
     assert studio.subscription(sub.id).state.value == "cancelled"

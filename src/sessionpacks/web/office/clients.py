@@ -67,6 +67,7 @@ def client(request: Request, account_id: int) -> Page:
         bookings=core.bookings(account_id=account_id),
         services={service.id: service.name for service in core.services()},
         subscriptions=core.subscriptions(account_id=account_id),
+        plan_names={found.id: found.name for found in core.templates(include_archived=True)},
         tasks=core.tasks(state="open", account_id=account_id),
     )
 
