@@ -91,10 +91,6 @@ def problem_for(error: errors.SessionPacksError) -> Problem | None:
     return None
 
 
-def problem(status: int, slug: str, title: str, detail: str) -> Problem:
-    return Problem(status, slug, title, detail)
-
-
 def every_problem() -> tuple[tuple[int, str, str], ...]:
     """Every (status, slug, title) the API can answer with, for its OpenAPI document."""
     return tuple((status, slug, title) for _, status, slug, title in _STATUS)
