@@ -4,10 +4,18 @@ check-in was refused. The core decides; this only says it the way a front desk w
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sessionpacks import errors
 from sessionpacks.bookings import BookingResult
-from sessionpacks.enums import BookingState, EntryKind, Metric
+from sessionpacks.enums import (
+    BatchState,
+    BookingState,
+    EntryKind,
+    Metric,
+    PassState,
+    SubscriptionState,
+)
 from sessionpacks.errors import Unusable
 from sessionpacks.units import format_money
 from sessionpacks.values import RedeemResult
@@ -142,3 +150,25 @@ def refusal(error: errors.SessionPacksError) -> str:
     if isinstance(error, errors.InvalidState):
         return f"this is not possible now ({error})"
     return str(error)
+
+
+_STATE: dict[enum.Enum, str] = {
+    PassState.PENDING: "not started",
+    PassState.ACTIVE: "active",
+    PassState.SUSPENDED: "on hold",
+    PassState.EXHAUSTED: "used up",
+    PassState.EXPIRED: "expired",
+    PassState.VOIDED: "deleted",
+    PassState.REFUNDED: "refunded",
+    SubscriptionState.ACTIVE: "active",
+    SubscriptionState.CANCELLED: "cancelled",
+    BatchState.OPEN: "in progress",
+    BatchState.COMPLETE: "done",
+    BatchState.UNDOING: "being undone",
+    BatchState.UNDONE: "undone",
+}
+
+
+def state_word(state: enum.Enum) -> str:
+    """Where a pass, a plan or a batch stands, in words: "used up", not ``exhausted``."""
+    return _STATE[state]
