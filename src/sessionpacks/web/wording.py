@@ -172,3 +172,22 @@ _STATE: dict[enum.Enum, str] = {
 def state_word(state: enum.Enum) -> str:
     """Where a pass, a plan or a batch stands, in words: "used up", not ``exhausted``."""
     return _STATE[state]
+
+
+_HELD_BACK = {
+    Unusable.SUSPENDED: "it is on hold",
+    Unusable.EXPIRED: "it has expired",
+    Unusable.EXHAUSTED: "it is used up",
+    Unusable.NOT_STARTED: "it has not started yet",
+    Unusable.MEMBER_CAP_REACHED: "this member has used their share of it",
+    Unusable.NOT_USABLE_BY_MEMBER: "it is for another member",
+    Unusable.NOT_APPLICABLE: "it does not pay for this service",
+    Unusable.WRONG_METRIC: "it is counted in another unit",
+    Unusable.VOIDED: "it was deleted",
+    Unusable.REFUNDED: "it was refunded",
+}
+
+
+def held_back(reason: Unusable | None) -> str:
+    """Why a pass cannot pay, as staff are told it: "it has expired"."""
+    return _HELD_BACK[reason] if reason is not None else "it does not pay for this"
