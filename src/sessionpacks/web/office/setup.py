@@ -29,8 +29,18 @@ class KindChoice:
 
 # What every kind asks: what it is called, costs, pays for, and who may use it.
 _COMMON = frozenset(
-    {"name", "quantity", "price", "currency", "services", "categories", "scope", "member_cap"}
-    | {"priority", "refundable"}
+    [
+        "name",
+        "quantity",
+        "price",
+        "currency",
+        "services",
+        "categories",
+        "scope",
+        "member_cap",
+        "priority",
+        "refundable",
+    ]
 )
 # When a pass or a pack starts and stops being usable; a plan's passes last one period instead.
 _VALIDITY = frozenset(
