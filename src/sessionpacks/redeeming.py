@@ -653,11 +653,13 @@ def _start_on_first_use(ctx: WriteContext, row: Record, at: dt.datetime) -> None
 def last_session_task(row: Record, member: MemberInfo) -> TaskRequest:
     """The staff to-do when a pack's last session is used (see :func:`last_use`): time to offer
     the client a new one."""
-    label = row.label or f"pass {row.id}"
+    # Staff read these words on the tasks page and the client card: no internal ids in them
+    # (the task links to its account and pass).
+    label = row.label or "their pass"
     return TaskRequest(
         title=f"{member.name} used the last of {label}",
-        body=f"Pass {row.id} ({label}) of account {row.account_id} cannot pay another session"
-        f" after {member.name}'s redemption. Offer a new pack.",
+        body=f"{label} cannot pay another session after {member.name}'s last visit."
+        " Offer a new pack.",
         account_id=row.account_id,
         pass_id=row.id,
     )
