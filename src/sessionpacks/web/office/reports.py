@@ -19,6 +19,7 @@ from sessionpacks.errors import InvalidInput
 from sessionpacks.reports import PassListReport, Table
 from sessionpacks.reports.holdings import HELD
 from sessionpacks.web import forms
+from sessionpacks.web.helpers import when
 from sessionpacks.web.http import Body, Page, Request, not_found
 from sessionpacks.web.office import routes
 from sessionpacks.web.problems import BadRequest
@@ -50,6 +51,9 @@ class Shown:
     table: Table
     filename: str
     page: dict[str, Any]
+    # The table's caption on the page, in the studio's days; the core's title (kept in the
+    # CSV's JSON twin and the CLI) gives its moments in UTC.
+    caption: str | None = None
 
 
 Builder = Callable[[Request, Mapping[str, str]], Shown]
@@ -184,6 +188,7 @@ def _liability(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"liability-{_dated(request, found.as_of)}.csv",
         {"report": found, "charts": money_charts(history, liability_only=True)},
+        f"Liability as of {when(found.as_of, request.zone)}",
     )
 
 
@@ -198,6 +203,7 @@ def _revenue(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"revenue-{_days(request, start, end)}.csv",
         {"report": found, "totals": found.totals(), "charts": money_charts(history)},
+        f"Revenue {_between(request, start, end)}",
     )
 
 
@@ -209,14 +215,20 @@ def _attendance(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"attendance-{_days(request, start, end)}.csv",
         {"report": found, "chart": attendance_by_service(found)},
+        f"Attendance {_between(request, start, end)}",
     )
 
 
 def _sales(request: Request, args: Mapping[str, str]) -> Shown:
     start, end = _period(request, args)
-    found = request.studio.reports.sales(start, end, step=_step(args))
+    step = _step(args)
+    found = request.studio.reports.sales(start, end, step=step)
     return Shown(
-        "Sales", found.table(), f"sales-{_days(request, start, end)}.csv", {"report": found}
+        "Sales",
+        found.table(),
+        f"sales-{_days(request, start, end)}.csv",
+        {"report": found},
+        f"Sales by {step} {_between(request, start, end)}",
     )
 
 
@@ -238,7 +250,8 @@ def _page(
     except InvalidInput as error:
         return Page(template, {"values": values, "error": str(error), **extra}, 400)
     page = {"title": shown.title, **extra}
-    return request.page(template, values=values, table=shown.table, **page, **shown.page)
+    table = shown.table if shown.caption is None else attrs.evolve(shown.table, title=shown.caption)
+    return request.page(template, values=values, table=table, **page, **shown.page)
 
 
 def _csv(request: Request, build: Builder, page: Callable[..., Page], **path: str) -> Body | Page:
@@ -321,6 +334,15 @@ def _period(request: Request, args: Mapping[str, str]) -> tuple[dt.datetime, dt.
 def _days(request: Request, start: dt.datetime, end: dt.datetime) -> str:
     last = (end - dt.timedelta(days=1)).astimezone(request.zone)
     return f"{start.astimezone(request.zone):%Y-%m-%d}-to-{last:%Y-%m-%d}"
+
+
+def _between(request: Request, start: dt.datetime, end: dt.datetime) -> str:
+    """``from Tue 01 Dec 2026 to Sat 05 Dec 2026``: the period's first and last whole days."""
+    last = end - dt.timedelta(microseconds=1)
+    return (
+        f"from {when(start, request.zone, with_time=False)}"
+        f" to {when(last, request.zone, with_time=False)}"
+    )
 
 
 def _step(args: Mapping[str, str]) -> str:
