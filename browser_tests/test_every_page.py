@@ -109,34 +109,11 @@ UTC = re.compile(
     r"\d{1,2}:\d{2}(?::\d{2})?[ \u00a0]*UTC\b|[+-]00:00\b|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
 )
 
-# Leaks known and being fixed elsewhere, left out of what is read until then: the cells of the
-# tables' columns with these headers, exactly.
-EXPECTED_TO_BE_FIXED = {
-    # The office pass history's "Who" shows the ledger's actor ("staff alex (office)"); the
-    # lead is giving it a display name through a hook. Remove once that is merged.
-    "Who": "the office history's actor",
-}
-
-_READ = """columns => {
-    const left = new Set();
-    for (const table of document.querySelectorAll('table')) {
-        const heads = [...table.querySelectorAll('thead th')].map(th => th.innerText.trim());
-        for (const column of columns) {
-            const at = heads.indexOf(column);
-            if (at < 0) continue;
-            for (const row of table.querySelectorAll('tbody tr')) {
-                if (row.cells[at]) left.add(row.cells[at]);
-            }
-        }
-    }
-    const text = el => el.innerText.trim();
-    return {
-        text: document.body.innerText,
-        excluded: [...left].map(text).filter(Boolean),
-        cells: [...document.querySelectorAll('td, th')].filter(e => !left.has(e)).map(text),
-        overflow: document.documentElement.scrollWidth - window.innerWidth,
-    };
-}"""
+_READ = """() => ({
+    text: document.body.innerText,
+    cells: [...document.querySelectorAll('td, th')].map(cell => cell.innerText.trim()),
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+})"""
 
 # The URLs a page leads to: its links, and its GET forms submitted as they stand.
 _LINKS = """() => [
@@ -282,11 +259,8 @@ def _crawlable(site: Site, own: str, url: str) -> bool:
 
 
 def read(page: Page, surface: Surface, url: str, status: int) -> Seen:
-    found = page.evaluate(_READ, list(EXPECTED_TO_BE_FIXED))
-    text = found["text"]
-    for cell in found["excluded"]:
-        text = text.replace(cell, "", 1)
-    return Seen(surface, url, status, text, tuple(found["cells"]), found["overflow"])
+    found = page.evaluate(_READ)
+    return Seen(surface, url, status, found["text"], tuple(found["cells"]), found["overflow"])
 
 
 def shot_name(demo: str, surface: Surface, site: Site, url: str, width: Width) -> str:
