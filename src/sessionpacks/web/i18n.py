@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import gettext as gettext_module
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from decimal import Decimal
 from importlib import resources
@@ -101,7 +101,7 @@ def N_(message: str) -> str:
     return message
 
 
-def template_words(locale: str) -> dict[str, Callable[..., Any]]:
+def template_words(locale: str) -> dict[str, Any]:
     """The ``_``, ``gettext`` and ``ngettext`` templates call, in ``locale``: the catalogue's
     text is trusted, the values put into it are escaped (as Jinja's newstyle gettext does)."""
     from markupsafe import Markup
@@ -116,6 +116,7 @@ def template_words(locale: str) -> dict[str, Callable[..., Any]]:
         found = Markup(translations.ngettext(singular, plural, num))
         return found % {"num": num, **values}
 
+    # The locale too: the page shell's <html lang>.
     return {"_": _gettext, "gettext": _gettext, "ngettext": _ngettext, "locale": locale}
 
 
