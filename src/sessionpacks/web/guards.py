@@ -16,7 +16,15 @@ def require_identity(request: Request) -> Identity:
         )
     if found is None:
         raise SignInRequired()
+    if request.method not in ("GET", "HEAD"):
+        remember_name(request, found)
     return found
+
+
+def remember_name(request: Request, found: Identity) -> None:
+    """Staff about to act: keep their display name, so histories name them as the host does."""
+    if found.is_staff and found.display_name:
+        request.studio.remember_actor_name(found.actor, found.display_name)
 
 
 def require_staff(request: Request) -> Identity:
