@@ -77,19 +77,25 @@ class Site:
         return f"{self.root}{self.mount}/{path}"
 
 
+@pytest.fixture
+def site_locale() -> str:
+    """The demo's language; a test module overrides this fixture to run its tests in another."""
+    return "en"
+
+
 @pytest.fixture(params=["flask", "django"])
-def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+def site(request: pytest.FixtureRequest, tmp_path: Path, site_locale: str) -> Iterator[Site]:
     """The framework's demo site on a fresh SQLite database, served by a real HTTP server."""
     database = f"sqlite:///{tmp_path / 'demo.db'}"
     if request.param == "flask":
-        yield from _flask_site(database)
+        yield from _flask_site(database, site_locale)
     else:
-        yield from _django_site(database, tmp_path / "server.log")
+        yield from _django_site(database, tmp_path / "server.log", site_locale)
 
 
-def _flask_site(database: str) -> Iterator[Site]:
+def _flask_site(database: str, locale: str) -> Iterator[Site]:
     # In a thread: the Flask demo is an app object, one per database.
-    app = create_app(database)
+    app = create_app(database, locale=locale)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -98,7 +104,7 @@ def _flask_site(database: str) -> Iterator[Site]:
     thread.join(timeout=10)
 
 
-def _django_site(database: str, log: Path) -> Iterator[Site]:
+def _django_site(database: str, log: Path, locale: str) -> Iterator[Site]:
     # In a process of its own: Django's settings are configured once per process, so each test's
     # fresh database needs a fresh process. Port 0 lets the server choose; its banner says which.
     with log.open("w") as errors:
@@ -111,6 +117,8 @@ def _django_site(database: str, log: Path) -> Iterator[Site]:
                 "0",
                 "--database",
                 database,
+                "--locale",
+                locale,
             ],
             stdout=subprocess.PIPE,
             stderr=errors,

@@ -40,17 +40,26 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture
+def locale() -> str | None:
+    """The studio's language as the host's settings say it; None, the default. A test module
+    overrides this fixture to run its tests in another."""
+    return None
+
+
+@pytest.fixture
 def host(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     clock: ManualClock,
     who: Who,
     server_url: str | None,
+    locale: str | None,
 ) -> Iterator[Any]:
     """The host app of the chosen framework, with sessionpacks mounted at ``/sessionpacks``."""
     adapter = request.config.getoption("--adapter")
     module = importlib.import_module(f"hosts.{adapter}_host")
-    with module.make_host(tmp_path, clock, who, server_url, Settings(policy=POLICY)) as made:
+    settings = Settings(policy=POLICY)
+    with module.make_host(tmp_path, clock, who, server_url, settings, locale) as made:
         yield made
 
 

@@ -114,6 +114,8 @@ def test_my_passes_show_what_is_left_the_state_and_the_expiry(
     assert "10 of 10 sessions left" in page.text
     assert "sp-state-active" in page.text
     assert "Sun 31 May 2026" in page.text  # START + 90 days, in the studio's zone (UTC)
+    # Without a locale setting, the pages are English and say so.
+    assert '<html lang="en">' in page.text
     # Nothing of the other account.
     assert "Bruno" not in page.text
 

@@ -240,12 +240,35 @@ class Host:
 
 @contextlib.contextmanager
 def make_host(
-    tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None, settings: Settings
+    tmp_path: Path,
+    clock: ManualClock,
+    who: Who,
+    server_url: str | None,
+    settings: Settings,
+    locale: str | None = None,
 ) -> Iterator[Host]:
     """sessionpacks in the Django project on a SQLite file under ``tmp_path``, or on the server
-    at ``server_url`` (its tables upgraded already, emptied here)."""
-    global _who
+    at ``server_url`` (its tables upgraded already, emptied here); ``locale`` sets
+    ``SESSIONPACKS["LOCALE"]`` for this host."""
     _configure()
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
+    given = dict(django_settings.SESSIONPACKS)
+    if locale is not None:
+        given["LOCALE"] = locale
+    with (
+        override_settings(SESSIONPACKS=given),
+        _made_host(tmp_path, clock, who, server_url, settings) as made,
+    ):
+        yield made
+
+
+@contextlib.contextmanager
+def _made_host(
+    tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None, settings: Settings
+) -> Iterator[Host]:
+    global _who
     from sessionpacks_django import runtime
 
     if server_url is None:

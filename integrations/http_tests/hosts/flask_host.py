@@ -26,10 +26,17 @@ class Host:
 
 
 def make_app(
-    tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None, settings: Settings
+    tmp_path: Path,
+    clock: ManualClock,
+    who: Who,
+    server_url: str | None,
+    settings: Settings,
+    locale: str | None = None,
 ) -> Flask:
     app = Flask("studio", instance_path=str(tmp_path / "instance"))
     app.config.update(SECRET_KEY="test secret", SESSIONPACKS_STUDIO_NAME="Test Studio")
+    if locale is not None:
+        app.config.update(SESSIONPACKS_LOCALE=locale)
     if server_url is not None:
         # Upgraded once for the run; emptied below for this test.
         app.config.update(SESSIONPACKS_DATABASE_URL=server_url, SESSIONPACKS_AUTO_UPGRADE=False)
@@ -52,9 +59,14 @@ def mounted(app: Flask) -> Mounted:
 
 @contextlib.contextmanager
 def make_host(
-    tmp_path: Path, clock: ManualClock, who: Who, server_url: str | None, settings: Settings
+    tmp_path: Path,
+    clock: ManualClock,
+    who: Who,
+    server_url: str | None,
+    settings: Settings,
+    locale: str | None = None,
 ) -> Iterator[Host]:
-    app = make_app(tmp_path, clock, who, server_url, settings)
+    app = make_app(tmp_path, clock, who, server_url, settings, locale)
     try:
         with app.app_context():
             studio = mounted(app).studio

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import attrs
 
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks.web.i18n import SOURCE, known_locale
 
 
 @attrs.frozen
@@ -21,6 +22,8 @@ class WebConfig:
     :param home_url: the host site, linked from every page's header and from problem pages.
     :param security_headers: headers put on every response that does not carry them yet.
     :param session_cookie: the name of the host's session cookie, for the API's document.
+    :param locale: the language of the portal's and kiosk's pages (``"en"``, ``"es"``); one
+        without a catalogue is a configuration error naming it.
     """
 
     studio_name: str = "Studio"
@@ -30,6 +33,7 @@ class WebConfig:
     home_url: str = "/"
     security_headers: Mapping[str, str] = DEFAULT_SECURITY_HEADERS
     session_cookie: str = "session"
+    locale: str = attrs.field(default=SOURCE, converter=known_locale)
 
     @classmethod
     def of(cls, settings: object, session_cookie: str) -> WebConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sessionpacks.web.http import Request, SignInRequired, forbidden
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.identity import Identity
 
 
@@ -10,7 +11,9 @@ def require_identity(request: Request) -> Identity:
     """The signed-in person; nobody signed in is sent to the host's sign-in page."""
     found = request.identity
     if (found is None and request.host_signed_in()) or (found is not None and not found.has_access):
-        raise forbidden("You are signed in, but your account has no access to the studio's pages.")
+        raise forbidden(
+            gettext("You are signed in, but your account has no access to the studio's pages.")
+        )
     if found is None:
         raise SignInRequired()
     if request.method not in ("GET", "HEAD"):
@@ -28,7 +31,9 @@ def require_staff(request: Request) -> Identity:
     """The signed-in staff user; anyone else gets 403, nobody signed in the sign-in page."""
     found = require_identity(request)
     if not found.is_staff:
-        raise forbidden("These pages are for the studio's staff; your account is not one of them.")
+        raise forbidden(
+            gettext("These pages are for the studio's staff; your account is not one of them.")
+        )
     return found
 
 
@@ -37,6 +42,6 @@ def require_member(request: Request) -> tuple[Identity, int]:
     found = require_identity(request)
     if found.member_id is None:
         raise forbidden(
-            "These pages are for the studio's members; your account is not linked to one."
+            gettext("These pages are for the studio's members; your account is not linked to one.")
         )
     return found, found.member_id

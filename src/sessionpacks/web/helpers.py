@@ -1,24 +1,25 @@
-"""What the templates use to show times and amounts, in the studio's zone."""
+"""What the templates use to show times and amounts, in the studio's zone and language."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sessionpacks.enums import Metric
-from sessionpacks.units import format_money
 from sessionpacks.values import PassBalance
+from sessionpacks.web import i18n
 from sessionpacks.web.actors import channel_word
+from sessionpacks.web.i18n import gettext, speaking
 from sessionpacks.web.wording import amount, booking_word, entry_word, state_word
 
 
 def money(minor: int | None, currency: str | None) -> str:
-    """Integer minor units as an amount: 2500 EUR is "25.00 EUR"."""
+    """Integer minor units as an amount: 2500 EUR is "25.00 EUR" ("25,00 EUR" in Spanish)."""
     if minor is None:
         return "—"
-    return format_money(minor, currency or "").strip()
+    return i18n.money(minor, currency or "")
 
 
 def units(quantity: int, metric: Metric | str, currency: str | None = None) -> str:
@@ -37,8 +38,7 @@ def when(value: dt.datetime | None, zone: dt.tzinfo, *, with_time: bool = True) 
     18:00`` (or the day alone); a dash for none."""
     if value is None:
         return "—"
-    local = value.astimezone(zone)
-    return local.strftime("%a %d %b %Y, %H:%M" if with_time else "%a %d %b %Y")
+    return i18n.moment(value.astimezone(zone), with_time=with_time)
 
 
 def time_of_day(value: dt.datetime, zone: dt.tzinfo) -> str:
@@ -53,7 +53,7 @@ def local_input(value: dt.datetime | None, zone: dt.tzinfo) -> str:
 
 def pass_names(passes: Iterable[PassBalance]) -> dict[int, str]:
     """What people call each of these passes, by id, for the pages' tables: its label."""
-    return {held.pass_id: held.label or "Pass" for held in passes}
+    return {held.pass_id: held.label or gettext("Pass") for held in passes}
 
 
 def by_pass(passes: Iterable[PassBalance]) -> dict[int, PassBalance]:
@@ -61,13 +61,16 @@ def by_pass(passes: Iterable[PassBalance]) -> dict[int, PassBalance]:
     return {held.pass_id: held for held in passes}
 
 
-def template_helpers(zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
-    """The helpers, the zone and the moment given: templates call ``when(moment)``."""
-    return {
+def template_helpers(zone: dt.tzinfo, now: dt.datetime, locale: str) -> dict[str, Any]:
+    """The helpers, the zone, the moment and the language given: templates call
+    ``when(moment)``, and get the words of ``locale`` (they render after the request's handler
+    has returned, so each helper says which language it speaks)."""
+    helpers: dict[str, Callable[..., Any]] = {
         "booking_word": functools.partial(booking_word, now=now),
         "when": functools.partial(when, zone=zone),
         "money": money,
         "units": units,
+        "amount": amount,
         "signed_units": signed_units,
         "entry_word": entry_word,
         "channel_word": channel_word,
@@ -75,3 +78,12 @@ def template_helpers(zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
         "local_input": functools.partial(local_input, zone=zone),
         "time_of_day": functools.partial(time_of_day, zone=zone),
     }
+    return {name: _speaking(locale, helper) for name, helper in helpers.items()}
+
+
+def _speaking(locale: str, helper: Callable[..., str]) -> Callable[..., str]:
+    def spoken(*args: Any, **kwargs: Any) -> str:
+        with speaking(locale):
+            return helper(*args, **kwargs)
+
+    return spoken

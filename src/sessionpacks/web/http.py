@@ -17,6 +17,7 @@ import attrs
 from sessionpacks.expiry import studio_zone
 from sessionpacks.studio import Studio
 from sessionpacks.web.config import WebConfig
+from sessionpacks.web.i18n import N_
 from sessionpacks.web.identity import Identity
 
 
@@ -78,7 +79,8 @@ class SignIn:
     ``next``, or answers 401 when the host has none."""
 
     next: str
-    detail: str = "Sign in to the site first, then come back to this page."
+    # Translated where it is shown: a page's problem (site.problem) speaks the studio's language.
+    detail: str = N_("Sign in to the site first, then come back to this page.")
 
 
 Outcome = Page | Redirect | Body | SignIn

@@ -15,6 +15,7 @@ from sessionpacks.errors import ConfigurationError, NotFound, SessionPacksError
 from sessionpacks.web import Identity, forms
 from sessionpacks.web.guards import require_staff
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.problems import BadRequest
 from sessionpacks.web.routes import Routes
 from sessionpacks.web.wording import refusal, taken
@@ -57,21 +58,25 @@ def _verdict(request: Request, signed_in: Identity) -> dict[str, Any]:
     try:
         code = forms.required_text(request.form, "member_code")
     except BadRequest:
-        return _no("Type your member code", "Then press Check in.")
+        return _no(gettext("Type your member code"), gettext("Then press Check in."))
     try:
         member = request.studio.member_at_kiosk(code, request.form.get("pin") or None)
     except NotFound:
         return _no(
-            "Code or PIN not recognised",
-            "Check your member code, and your PIN if you have one, then try again.",
+            gettext("Code or PIN not recognised"),
+            gettext("Check your member code, and your PIN if you have one, then try again."),
         )
     first = member.name.split()[0] if member.name.strip() else member.name
     try:
         occurrence_id = forms.integer(request.form, "occurrence_id", required=False)
         service_id = forms.integer(request.form, "service_id", required=False)
         if occurrence_id is None and service_id is None:
-            return _no(f"{first}, choose a class", "Pick the class you are here for.")
+            return _no(
+                gettext("%(name)s, choose a class", name=first),
+                gettext("Pick the class you are here for."),
+            )
         key = forms.key(request.form)
+        welcome = gettext("Welcome, %(name)s", name=first)
         if occurrence_id is not None:
             booked = request.studio.check_in(
                 member.id,
@@ -81,20 +86,25 @@ def _verdict(request: Request, signed_in: Identity) -> dict[str, Any]:
                 channel=Channel.KIOSK,
             )
             if not booked.created:
-                return _ok(f"Welcome, {first}", "You are checked in; nothing more was taken.")
-            return _ok(f"Welcome, {first}", taken(booked.redeemed))
+                return _ok(welcome, gettext("You are checked in; nothing more was taken."))
+            return _ok(welcome, taken(booked.redeemed))
         assert service_id is not None
         redeemed = request.studio.redeem(
             member.id, service_id, idempotency_key=key, actor=signed_in.actor, channel=Channel.KIOSK
         )
-        return _ok(f"Welcome, {first}", taken(redeemed))
+        return _ok(welcome, taken(redeemed))
     except BadRequest as error:
-        return _no("Cannot check in", str(error))
+        return _no(gettext("Cannot check in"), str(error))
     except ConfigurationError:
         raise  # the host's to fix, not the member's
     except SessionPacksError as error:
         reason = refusal(error)
-        return _no("Cannot check in", f"Sorry {first}, {reason}. Please see the front desk.")
+        return _no(
+            gettext("Cannot check in"),
+            gettext(
+                "Sorry %(name)s, %(reason)s. Please see the front desk.", name=first, reason=reason
+            ),
+        )
 
 
 def _ok(headline: str, detail: str) -> dict[str, Any]:

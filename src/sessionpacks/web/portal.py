@@ -17,8 +17,9 @@ from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
 from sessionpacks.web.helpers import pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.routes import Routes
-from sessionpacks.web.wording import amount, booking_change, taken
+from sessionpacks.web.wording import booking_change, taken
 
 routes = Routes("/my", "portal.")
 
@@ -138,9 +139,10 @@ def enroll(request: Request, occurrence_id: int) -> Redirect:
     )
     at = when(result.starts_at, request.zone)
     if result.created:
-        request.flash(f"Enrolled for {at}. {taken(result.redeemed)}".strip())
+        said = gettext("Enrolled for %(at)s. %(taken)s", at=at, taken=taken(result.redeemed))
+        request.flash(said.strip())
     else:
-        request.flash(f"Already enrolled for {at}; nothing more was taken.")
+        request.flash(gettext("Already enrolled for %(at)s; nothing more was taken.", at=at))
     return Redirect(request.link("portal.classes"), 303)
 
 
@@ -167,7 +169,7 @@ def _own_pass(request: Request, pass_id: int, account_id: int) -> PassBalance:
 
 
 def _page(request: Request, template: str, **values: Any) -> Page:
-    return request.page(template, amount=amount, **values)
+    return request.page(template, **values)
 
 
 def _back(request: Request, default: str) -> str:

@@ -9,23 +9,42 @@ from __future__ import annotations
 import attrs
 
 from sessionpacks import errors
+from sessionpacks.web.i18n import N_
 
 # The most specific class first: the first match wins.
 _STATUS: tuple[tuple[type[Exception], int, str, str], ...] = (
-    (errors.ManualCreditsProtected, 403, "manual-credits-protected", "Manual credits protected"),
-    (errors.NotAuthorized, 403, "not-authorized", "Not allowed"),
-    (errors.NotFound, 404, "not-found", "Not found"),
-    (errors.CurrencyMismatch, 422, "currency-mismatch", "Currency mismatch"),
-    (errors.InvalidInput, 422, "invalid-input", "Invalid input"),
-    (errors.IdempotencyConflict, 409, "idempotency-conflict", "Idempotency key reused"),
-    (errors.InsufficientCredit, 409, "insufficient-credit", "Not enough credit"),
-    (errors.PassUnusable, 409, "pass-unusable", "Pass cannot be used"),
-    (errors.OccurrenceFull, 409, "occurrence-full", "Class is full"),
-    (errors.InvalidState, 409, "invalid-state", "Not possible now"),
-    (errors.SaleFailed, 502, "sale-failed", "Sale failed"),
-    (errors.PaymentUnknown, 504, "payment-unknown", "Payment outcome unknown"),
-    (errors.NoPaymentProvider, 503, "no-payment-provider", "Payments are not set up"),
-    (errors.PaymentError, 402, "payment-declined", "Payment declined"),
+    (
+        errors.ManualCreditsProtected,
+        403,
+        "manual-credits-protected",
+        N_("Manual credits protected"),
+    ),
+    (errors.NotAuthorized, 403, "not-authorized", N_("Not allowed")),
+    (errors.NotFound, 404, "not-found", N_("Not found")),
+    (errors.CurrencyMismatch, 422, "currency-mismatch", N_("Currency mismatch")),
+    (errors.InvalidInput, 422, "invalid-input", N_("Invalid input")),
+    (errors.IdempotencyConflict, 409, "idempotency-conflict", N_("Idempotency key reused")),
+    (errors.InsufficientCredit, 409, "insufficient-credit", N_("Not enough credit")),
+    (errors.PassUnusable, 409, "pass-unusable", N_("Pass cannot be used")),
+    (errors.OccurrenceFull, 409, "occurrence-full", N_("Class is full")),
+    (errors.InvalidState, 409, "invalid-state", N_("Not possible now")),
+    (errors.SaleFailed, 502, "sale-failed", N_("Sale failed")),
+    (errors.PaymentUnknown, 504, "payment-unknown", N_("Payment outcome unknown")),
+    (errors.NoPaymentProvider, 503, "no-payment-provider", N_("Payments are not set up")),
+    (errors.PaymentError, 402, "payment-declined", N_("Payment declined")),
+)
+
+# The titles of the HTTP errors a page may show (the frameworks' own, in English), for the
+# catalogue: a page shows each in the studio's language, the API as it is.
+HTTP_TITLES = (
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Bad Request"),
+    N_("Form expired"),
 )
 
 # Problem type URIs are relative references under the API, which serves their descriptions.

@@ -29,6 +29,7 @@ from sessionpacks.web.http import (
     SignInRequired,
     not_found,
 )
+from sessionpacks.web.i18n import SOURCE, current, gettext, speaking, template_words
 from sessionpacks.web.openapi import PROBLEM_JSON
 from sessionpacks.web.problems import Problem, problem_for
 from sessionpacks.web.routes import ANY, Route, Routes, Surface
@@ -94,7 +95,18 @@ def by_rule() -> dict[str, dict[str, Route]]:
 
 
 def respond(routes: dict[str, Route], request: Request, values: dict[str, Any]) -> Outcome:
-    """Run the route of ``routes`` (one rule's, by method) that the request's method names."""
+    """Run the route of ``routes`` (one rule's, by method) that the request's method names,
+    speaking the studio's language (the API speaks English, as its reference does)."""
+    surface = next(iter(routes.values())).surface
+    with speaking(_locale(surface, request)):
+        return _respond(routes, request, values)
+
+
+def _locale(surface: Surface, request: Request) -> str:
+    return SOURCE if surface is Surface.API else request.config.locale
+
+
+def _respond(routes: dict[str, Route], request: Request, values: dict[str, Any]) -> Outcome:
     method = "GET" if request.method == "HEAD" else request.method
     route = routes.get(method) or routes.get(ANY)
     if route is None:
@@ -128,6 +140,15 @@ def problem(
 ) -> Page | Body:
     """The page, or the API's problem document, for an error; a configuration error (the host's
     to fix) is raised again, to be a 500."""
+    with speaking(_locale(surface, request)):
+        return _problem_answer(surface, request, error)
+
+
+def _problem_answer(
+    surface: Surface,
+    request: Request,
+    error: HttpError | SessionPacksError | Problem,
+) -> Page | Body:
     found = _problem(surface, error)
     if surface is Surface.API:
         # The instance is a URI reference: the path as sent, percent-encoded.
@@ -138,7 +159,10 @@ def problem(
             headers = {"Allow": ", ".join(error.allow)}
             answer = Body(answer.content, answer.media_type, answer.status, headers)
         return answer
-    page = Page("sessionpacks/problem.html", {"problem": found}, found.status)
+    # A page says the title, and a sentence of ours, in the studio's language; gettext gives
+    # any other sentence (a core error's own) back as it is.
+    shown = attrs.evolve(found, title=gettext(found.title), detail=gettext(found.detail))
+    page = Page("sessionpacks/problem.html", {"problem": shown}, found.status)
     return render_ready(request, page)
 
 
@@ -165,7 +189,9 @@ def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -
 
 def form_expired(request: Request, why: str) -> Page | Body:
     """The page for a form whose CSRF token is missing or stale."""
-    found = Problem(400, "csrf", "Form expired", f"{why} Reload the page and try again.")
+    with speaking(request.config.locale):
+        detail = gettext("%(why)s Reload the page and try again.", why=why)
+    found = Problem(400, "csrf", "Form expired", detail)
     return problem(Surface.PAGE, request, found)
 
 
@@ -184,7 +210,9 @@ def render_ready(request: Request, page: Page) -> Page:
         "here": request.route_name,
         "path": request.path,
         "referrer": request.header("Referer"),
-        **template_helpers(request.zone, request.studio.clock.now()),
+        # The language respond() speaks: the studio's, or English on the API's pages.
+        **template_helpers(request.zone, request.studio.clock.now(), current()),
+        **template_words(current()),
     }
     context.update(page.context)
     return Page(page.template, context, page.status)

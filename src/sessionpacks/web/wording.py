@@ -1,5 +1,6 @@
 """Plain words for members: what a redemption took, what a cancellation gave back, and why a
-check-in was refused. The core decides; this only says it the way a front desk would."""
+check-in was refused. The core decides; this only says it the way a front desk would, in the
+studio's language (:mod:`sessionpacks.web.i18n`)."""
 
 from __future__ import annotations
 
@@ -20,52 +21,52 @@ from sessionpacks.enums import (
     TemplateKind,
 )
 from sessionpacks.errors import Unusable
-from sessionpacks.units import format_money
 from sessionpacks.values import RedeemResult
+from sessionpacks.web.i18n import N_, gettext, money, ngettext
 from sessionpacks.web.product_terms import ProductTerms
 
 _UNUSABLE = {
-    Unusable.SUSPENDED: "your pass is on hold (suspended)",
-    Unusable.EXPIRED: "your pass has expired",
-    Unusable.EXHAUSTED: "your pass is used up",
-    Unusable.NOT_STARTED: "your pass has not started yet",
-    Unusable.MEMBER_CAP_REACHED: "you have used your share of your account's pass",
-    Unusable.NOT_USABLE_BY_MEMBER: "your account's pass is for another member",
-    Unusable.NOT_APPLICABLE: "you have no pass for this",
-    Unusable.WRONG_METRIC: "your passes cannot be combined for this",
-    Unusable.VOIDED: "your pass was cancelled",
-    Unusable.REFUNDED: "your pass was refunded",
+    Unusable.SUSPENDED: N_("your pass is on hold (suspended)"),
+    Unusable.EXPIRED: N_("your pass has expired"),
+    Unusable.EXHAUSTED: N_("your pass is used up"),
+    Unusable.NOT_STARTED: N_("your pass has not started yet"),
+    Unusable.MEMBER_CAP_REACHED: N_("you have used your share of your account's pass"),
+    Unusable.NOT_USABLE_BY_MEMBER: N_("your account's pass is for another member"),
+    Unusable.NOT_APPLICABLE: N_("you have no pass for this"),
+    Unusable.WRONG_METRIC: N_("your passes cannot be combined for this"),
+    Unusable.VOIDED: N_("your pass was cancelled"),
+    Unusable.REFUNDED: N_("your pass was refunded"),
 }
 # When several passes were refused, the reason a member can act on comes first.
 _FIRST = tuple(_UNUSABLE)
 
-NO_PASS = "you have no pass for this"
+NO_PASS = N_("you have no pass for this")
 
 
 def amount(units: int, metric: Metric, currency: str | None) -> str:
     """``3 sessions``, ``45 minutes``, ``12.50 EUR`` (money is kept in minor units)."""
     if metric is Metric.MONEY:
-        return format_money(units, currency or "").strip()
+        return money(units, currency or "")
     if metric is Metric.MINUTES:
-        return f"{units} minute" if units == 1 else f"{units} minutes"
-    return f"{units} session" if units == 1 else f"{units} sessions"
+        return ngettext("%(num)d minute", "%(num)d minutes", units)
+    return ngettext("%(num)d session", "%(num)d sessions", units)
 
 
 _ENTRY = {
-    EntryKind.GRANT: "Added",
-    EntryKind.REDEEM: "Used",
-    EntryKind.REVERSE: "Given back",
-    EntryKind.ADJUST: "Corrected",
-    EntryKind.EXPIRE: "Expired",
-    EntryKind.EXTEND: "Extended",
-    EntryKind.VOID: "Deleted",
-    EntryKind.REFUND: "Refunded",
+    EntryKind.GRANT: N_("Added"),
+    EntryKind.REDEEM: N_("Used"),
+    EntryKind.REVERSE: N_("Given back"),
+    EntryKind.ADJUST: N_("Corrected"),
+    EntryKind.EXPIRE: N_("Expired"),
+    EntryKind.EXTEND: N_("Extended"),
+    EntryKind.VOID: N_("Deleted"),
+    EntryKind.REFUND: N_("Refunded"),
 }
 
 
 def entry_word(kind: EntryKind) -> str:
     """What a ledger entry did, as a history says it: "Used", "Given back"."""
-    return _ENTRY[kind]
+    return gettext(_ENTRY[kind])
 
 
 def taken(redeemed: RedeemResult | None) -> str:
@@ -76,10 +77,20 @@ def taken(redeemed: RedeemResult | None) -> str:
     left = amount(last.balance_after, redeemed.metric, redeemed.currency)
     if last.number is not None and last.of is not None:
         if redeemed.metric is Metric.SESSIONS:
-            return f"Session {last.number} of {last.of}, {last.balance_after} left."
-        return f"Session {last.number} of {last.of}, {left} left."
+            return gettext(
+                "Session %(number)d of %(of)d, %(left)d left.",
+                number=last.number,
+                of=last.of,
+                left=last.balance_after,
+            )
+        return gettext(
+            "Session %(number)d of %(of)d, %(left)s left.",
+            number=last.number,
+            of=last.of,
+            left=left,
+        )
     used = amount(redeemed.units, redeemed.metric, redeemed.currency)
-    return f"{used} taken, {left} left."
+    return gettext("%(used)s taken, %(left)s left.", used=used, left=left)
 
 
 def booking_change(result: BookingResult) -> str:
@@ -87,36 +98,50 @@ def booking_change(result: BookingResult) -> str:
     back = result.returned is not None
     if result.state is BookingState.LATE_CANCELLED:
         if back:
-            return "Cancelled after the cut-off; your credit is back."
-        return "Cancelled after the cut-off: by the studio's policy the credit is not returned."
-    return "Booking cancelled; your credit is back." if back else "Booking cancelled."
+            return gettext("Cancelled after the cut-off; your credit is back.")
+        return gettext(
+            "Cancelled after the cut-off: by the studio's policy the credit is not returned."
+        )
+    if back:
+        return gettext("Booking cancelled; your credit is back.")
+    return gettext("Booking cancelled.")
 
 
 # What a person typed that named nobody, said in the words of the form they typed it in.
 _TYPED = {
-    "member ref": "No member has the code {!r}.",
-    "account ref": "No client has the reference {!r}.",
-    "member code and PIN": "That code or PIN is not recognised.",
+    "member ref": N_("No member has the code %(typed)r."),
+    "account ref": N_("No client has the reference %(typed)r."),
+    "member code and PIN": N_("That code or PIN is not recognised."),
 }
-# Everything else is found by a link or a list, so what is missing is a row gone since.
-_GONE = {"occurrence": "class", "account": "client", "redemption": "visit"}
+# Everything else is found by a link or a list, so what is missing is a row gone since: one
+# whole sentence each, as a language may need another word order or gender for each.
+_GONE = {
+    "occurrence": N_("That class does not exist, or no longer does. Go back and reload the page."),
+    "account": N_("That client does not exist, or no longer does. Go back and reload the page."),
+    "redemption": N_("That visit does not exist, or no longer does. Go back and reload the page."),
+    "pass": N_("That pass does not exist, or no longer does. Go back and reload the page."),
+    "booking": N_("That booking does not exist, or no longer does. Go back and reload the page."),
+    "member": N_("That member does not exist, or no longer does. Go back and reload the page."),
+    "service": N_("That service does not exist, or no longer does. Go back and reload the page."),
+}
+_GONE_ANY = N_("That %(kind)s does not exist, or no longer does. Go back and reload the page.")
 
 
 def missing(error: errors.NotFound) -> str:
     """A page's words for something not found: what was typed, never an internal id."""
     typed = _TYPED.get(error.kind)
     if typed is not None:
-        return typed.format(error.ident)
-    kind = _GONE.get(error.kind, error.kind)
-    return f"That {kind} does not exist, or no longer does. Go back and reload the page."
+        return gettext(typed, typed=error.ident) if "%" in typed else gettext(typed)
+    gone = _GONE.get(error.kind)
+    return gettext(gone) if gone is not None else gettext(_GONE_ANY, kind=error.kind)
 
 
 _BOOKING = {
-    BookingState.RESERVED: "booked",
-    BookingState.ATTENDED: "attended",
-    BookingState.CANCELLED: "cancelled",
-    BookingState.LATE_CANCELLED: "cancelled late",
-    BookingState.NO_SHOW: "missed",
+    BookingState.RESERVED: N_("booked"),
+    BookingState.ATTENDED: N_("attended"),
+    BookingState.CANCELLED: N_("cancelled"),
+    BookingState.LATE_CANCELLED: N_("cancelled late"),
+    BookingState.NO_SHOW: N_("missed"),
 }
 
 
@@ -124,12 +149,12 @@ def booking_word(state: BookingState, starts_at: dt.datetime, now: dt.datetime) 
     """Where a booking stands, in words; a booking whose class has begun and that nobody has
     marked yet says so, rather than "booked" for ever."""
     if state is BookingState.RESERVED and starts_at <= now:
-        return "not marked yet"
-    return _BOOKING[state]
+        return gettext("not marked yet")
+    return gettext(_BOOKING[state])
 
 
 def unusable(reason: Unusable) -> str:
-    return _UNUSABLE[reason]
+    return gettext(_UNUSABLE[reason])
 
 
 def refusal(error: errors.SessionPacksError) -> str:
@@ -141,41 +166,44 @@ def refusal(error: errors.SessionPacksError) -> str:
         for reason in _FIRST:
             if reason in reasons:
                 return unusable(reason)
-        return NO_PASS
+        return gettext(NO_PASS)
     if isinstance(error, errors.OccurrenceFull):
-        return "this class is full"
+        return gettext("this class is full")
     if isinstance(error, errors.NotAuthorized):
-        return "this device may not check members in; ask at the front desk"
+        return gettext("this device may not check members in; ask at the front desk")
     if isinstance(error, errors.NotFound):
-        kind = "class" if error.kind == "occurrence" else error.kind
-        return f"that {kind} is not on the schedule any more"
+        if error.kind == "occurrence":
+            return gettext("that class is not on the schedule any more")
+        if error.kind == "service":
+            return gettext("that service is not on the schedule any more")
+        return gettext("that %(kind)s is not on the schedule any more", kind=error.kind)
     if isinstance(error, errors.IdempotencyConflict):
-        return "this form was already used; please try again"
+        return gettext("this form was already used; please try again")
     if isinstance(error, errors.InvalidState):
-        return f"this is not possible now ({error})"
+        return gettext("this is not possible now (%(why)s)", why=error)
     return str(error)
 
 
 _STATE: dict[enum.Enum, str] = {
-    PassState.PENDING: "not started",
-    PassState.ACTIVE: "active",
-    PassState.SUSPENDED: "on hold",
-    PassState.EXHAUSTED: "used up",
-    PassState.EXPIRED: "expired",
-    PassState.VOIDED: "deleted",
-    PassState.REFUNDED: "refunded",
-    SubscriptionState.ACTIVE: "active",
-    SubscriptionState.CANCELLED: "cancelled",
-    BatchState.OPEN: "in progress",
-    BatchState.COMPLETE: "done",
-    BatchState.UNDOING: "being undone",
-    BatchState.UNDONE: "undone",
+    PassState.PENDING: N_("not started"),
+    PassState.ACTIVE: N_("active"),
+    PassState.SUSPENDED: N_("on hold"),
+    PassState.EXHAUSTED: N_("used up"),
+    PassState.EXPIRED: N_("expired"),
+    PassState.VOIDED: N_("deleted"),
+    PassState.REFUNDED: N_("refunded"),
+    SubscriptionState.ACTIVE: N_("active"),
+    SubscriptionState.CANCELLED: N_("cancelled"),
+    BatchState.OPEN: N_("in progress"),
+    BatchState.COMPLETE: N_("done"),
+    BatchState.UNDOING: N_("being undone"),
+    BatchState.UNDONE: N_("undone"),
 }
 
 
 def state_word(state: enum.Enum) -> str:
     """Where a pass, a plan or a batch stands, in words: "used up", not ``exhausted``."""
-    return _STATE[state]
+    return gettext(_STATE[state])
 
 
 _HELD_BACK = {
@@ -315,7 +343,7 @@ def _rates(terms: ProductTerms) -> str:
 
 
 def _money(minor: int, currency: str | None) -> str:
-    return format_money(minor, currency or "").strip()
+    return money(minor, currency or "")
 
 
 def _day(day: dt.date | None) -> str:

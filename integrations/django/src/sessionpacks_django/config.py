@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.policies import RolePolicy
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks.web.i18n import known_locale
 
 SETTING = "SESSIONPACKS"
 
@@ -128,6 +129,13 @@ def _security_headers(value: object) -> Mapping[str, str]:
     return MappingProxyType(given)
 
 
+def _locale(value: object) -> str:
+    try:
+        return known_locale(value)
+    except ConfigurationError as error:
+        raise ImproperlyConfigured(f"{SETTING}['LOCALE']: {error}") from error
+
+
 @attrs.frozen
 class Config:
     """What sessionpacks reads from ``settings.SESSIONPACKS``; every key is optional.
@@ -155,6 +163,7 @@ class Config:
     :param security_headers: headers put on every sessionpacks response that does not carry them
         yet (:data:`sessionpacks.web.headers.DEFAULT_SECURITY_HEADERS` unless set); ``{}`` turns
         them off. A header the host's own middleware sets wins.
+    :param locale: the language of the portal's and kiosk's pages: "en" (default) or "es".
     """
 
     database: str = attrs.field(default="default", validator=_text)
@@ -178,6 +187,7 @@ class Config:
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
+    locale: str = attrs.field(default="en", converter=_locale)
 
     @classmethod
     def from_setting(cls, value: object) -> Config:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from sessionpacks.errors import ConfigurationError
 from sessionpacks.web.headers import DEFAULT_SECURITY_HEADERS
+from sessionpacks.web.i18n import SOURCE, known_locale
 
 PREFIX = "SESSIONPACKS_"
 
@@ -36,6 +37,13 @@ def _database_url(value: object) -> str | None:
         return sa.make_url(value).render_as_string(hide_password=False)
     except sa.exc.ArgumentError as error:
         raise ConfigurationError(f"SESSIONPACKS_DATABASE_URL: {error}") from error
+
+
+def _locale(value: object) -> str:
+    try:
+        return known_locale(value)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"SESSIONPACKS_LOCALE: {error}") from error
 
 
 def _key(attribute: attrs.Attribute[Any]) -> str:
@@ -101,6 +109,8 @@ class Config:
         them yet (:data:`~sessionpacks_flask.DEFAULT_SECURITY_HEADERS` unless set); ``{}``
         turns them off. A header the host sets, in a view hook or its own ``after_request``
         (Flask-Talisman's included), always wins.
+    :param locale: the language of the portal's and kiosk's pages, ``"en"`` (the default) or
+        ``"es"``.
     """
 
     database_url: str | None = attrs.field(default=None, converter=_database_url)
@@ -116,6 +126,7 @@ class Config:
     security_headers: Mapping[str, str] = attrs.field(
         default=DEFAULT_SECURITY_HEADERS, converter=_security_headers
     )
+    locale: str = attrs.field(default=SOURCE, converter=_locale)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Config:

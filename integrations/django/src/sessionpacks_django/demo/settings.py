@@ -16,9 +16,11 @@ FRONT_DESK_GROUP = "Front desk"
 MOUNT = "studio/"
 
 
-def settings_for(database_url: str, *, hosts: tuple[str, ...] = ()) -> dict[str, Any]:
+def settings_for(
+    database_url: str, *, hosts: tuple[str, ...] = (), locale: str = "en"
+) -> dict[str, Any]:
     """The settings of the demo site on ``database_url`` (a SQLAlchemy URL), answering requests
-    addressed to localhost and to ``hosts``."""
+    addressed to localhost and to ``hosts``, its pages in ``locale``."""
     return {
         "DEBUG": False,
         # A fresh key per start: signing in again after a restart is fine for a demo.
@@ -45,6 +47,7 @@ def settings_for(database_url: str, *, hosts: tuple[str, ...] = ()) -> dict[str,
         ],
         "SESSIONPACKS": {
             "STUDIO_NAME": STUDIO_NAME,
+            "LOCALE": locale,
             "ROLES": ROLES,
             "GROUP_ROLES": {FRONT_DESK_GROUP: "owner"},
             "PLUGINS": ["sessionpacks.demo.DemoPayments"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIServer, make_server
 
@@ -14,9 +15,12 @@ class _ThreadedServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
-def start(database_url: str, host: str = "127.0.0.1", port: int = 8000) -> WSGIServer:
-    """Configure Django for the demo on ``database_url`` (once per process), migrate, seed, and
-    return the server bound to ``port`` (0: a free one), not yet serving."""
+def start(
+    database_url: str, host: str = "127.0.0.1", port: int = 8000, *, locale: str = "en"
+) -> WSGIServer:
+    """Configure Django for the demo on ``database_url`` (once per process), its pages in
+    ``locale``, migrate, seed, and return the server bound to ``port`` (0: a free one), not yet
+    serving."""
     import django
     from django.conf import settings
     from django.core.management import call_command
@@ -26,7 +30,8 @@ def start(database_url: str, host: str = "127.0.0.1", port: int = 8000) -> WSGIS
 
     # Listening on every address, the site answers any name the machine is reached by.
     everywhere = host in ("0.0.0.0", "::", "")
-    settings.configure(**settings_for(database_url, hosts=("*",) if everywhere else (host,)))
+    hosts = ("*",) if everywhere else (host,)
+    settings.configure(**settings_for(database_url, hosts=hosts, locale=locale))
     django.setup()
     call_command("migrate", verbosity=0)
 
@@ -51,8 +56,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database", default=DEFAULT_DATABASE, help="a SQLAlchemy URL (default: %(default)s)"
     )
+    parser.add_argument(
+        "--locale",
+        default=os.environ.get("SESSIONPACKS_LOCALE") or "en",
+        help="the pages' language, en or es (default: $SESSIONPACKS_LOCALE, else en)",
+    )
     args = parser.parse_args(argv)
-    server = start(args.database, args.host, args.port)
+    server = start(args.database, args.host, args.port, locale=args.locale)
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(
         f"\nsessionpacks Django demo gym site on {args.database}\n"

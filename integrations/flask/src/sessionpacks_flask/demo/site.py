@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 
 from flask import Flask, abort, redirect, render_template, request, url_for
@@ -30,14 +31,17 @@ from sessionpacks_flask.demo.users import DemoUser, member_user, staff_user
 DEFAULT_DATABASE = "sqlite:///sessionpacks-demo.db"
 
 
-def create_app(database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = None) -> Flask:
-    """The demo site on ``database_url``, seeded on first start."""
+def create_app(
+    database_url: str = DEFAULT_DATABASE, *, clock: Clock | None = None, locale: str = "en"
+) -> Flask:
+    """The demo site on ``database_url``, seeded on first start, its pages in ``locale``."""
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config.update(
         # A fresh key per start: signing in again after a restart is fine for a demo.
         SECRET_KEY=secrets.token_hex(32),
         SESSIONPACKS_DATABASE_URL=database_url,
         SESSIONPACKS_STUDIO_NAME=STUDIO_NAME,
+        SESSIONPACKS_LOCALE=locale,
     )
     login = LoginManager(app)
     login.login_view = "home"
@@ -137,8 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database", default=DEFAULT_DATABASE, help="a SQLAlchemy URL (default: %(default)s)"
     )
+    parser.add_argument(
+        "--locale",
+        default=os.environ.get("SESSIONPACKS_LOCALE") or "en",
+        help="the pages' language, en or es (default: $SESSIONPACKS_LOCALE, else en)",
+    )
     args = parser.parse_args(argv)
-    app = create_app(args.database)
+    app = create_app(args.database, locale=args.locale)
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(
         f"\nsessionpacks demo gym site on {args.database}\n"
