@@ -21,7 +21,7 @@ def _rows(engine: Engine) -> list[tuple[str, str, str, dt.datetime]]:
         found = conn.execute(
             sa.select(names.c.kind, names.c.actor_id, names.c.display_name, names.c.updated_at)
         )
-        return [tuple(row) for row in found]  # type: ignore[misc]
+        return [(row[0], row[1], row[2], row[3]) for row in found]
 
 
 def test_a_name_is_kept_renamed_and_looked_up_by_kind_and_id(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import attrs
 import pytest
@@ -219,6 +220,29 @@ def test_a_double_submit_enrolls_once(client: Client, studio: Studio, setup: Set
     assert client.post(action, data=form).status_code == 303
     assert len(studio.bookings(member_id=setup.lucia.member.id)) == 1
     assert _remaining(studio, setup.lucia.pass_id) == 9
+
+
+def test_a_familys_history_says_who_used_each_credit_in_the_passs_unit(
+    client: Client, studio: Studio, setup: Setup, who: Who
+) -> None:
+    _enroll(studio, setup.lucia.child, setup.occurrence_id)
+    rows = [
+        " | ".join(" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells)
+        for row in re.findall(r"<tr>(.*?)</tr>", client.get(HISTORY).text, re.S)
+        if (cells := re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+    ]
+    used = [row for row in rows if "| Used" in row]
+    assert len(used) == 1, rows
+    assert "| Lucía Pérez Jr | -1 session | 9 sessions |" in used[0]
+    added = next(row for row in rows if "| Added" in row)
+    assert "| — | +10 sessions | 10 sessions |" in added
+    # A single client's history has no Who column: there is nobody else to tell apart.
+    sol = studio.add_member(studio.add_account("acc-3", "Sol Vega").id, "Sol Vega")
+    _grant(studio, sol.account_id, 5, "Sol's pack")
+    who.current = Identity.member(sol.id, "member")
+    single = client.get(HISTORY).text
+    assert "+5 sessions" in single
+    assert ">Who<" not in single
 
 
 def test_a_member_enrolls_a_family_member_of_their_own_account(

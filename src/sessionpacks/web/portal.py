@@ -8,6 +8,7 @@ another account is "not found"), and writes name an account the core's authoriza
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sessionpacks.enums import BookingState, Channel, PassState
@@ -15,7 +16,7 @@ from sessionpacks.errors import NotFound, SessionPacksError
 from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
-from sessionpacks.web.helpers import pass_names, when
+from sessionpacks.web.helpers import by_pass, pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.i18n import gettext
 from sessionpacks.web.routes import Routes
@@ -52,6 +53,7 @@ def pass_history(request: Request, pass_id: int) -> Page:
         member=member,
         held=held,
         entries=request.studio.history(pass_id=pass_id),
+        **_entries_context(request, member.account_id, (held,)),
     )
 
 
@@ -64,8 +66,12 @@ def history(request: Request) -> Page:
         request,
         "sessionpacks/portal/history.html",
         member=member,
-        pass_names=pass_names(request.studio.passes(member.account_id, include_voided=True)),
         entries=request.studio.history(account_id=member.account_id, limit=200),
+        **_entries_context(
+            request,
+            member.account_id,
+            request.studio.passes(member.account_id, include_voided=True),
+        ),
         bookings=request.studio.bookings(member_id=member_id),
         now=request.studio.clock.now(),
     )
@@ -158,6 +164,19 @@ def cancel(request: Request, booking_id: int) -> Redirect:
     )
     request.flash(booking_change(result))
     return Redirect(_back(request, request.link("portal.history")), 303)
+
+
+def _entries_context(
+    request: Request, account_id: int, passes: Sequence[PassBalance]
+) -> dict[str, Any]:
+    """What a credit history needs: each pass's name and unit, and, on a family's account,
+    who used each credit."""
+    members = request.studio.members(account_id)
+    return {
+        "pass_names": pass_names(passes),
+        "passes_by_id": by_pass(passes),
+        "member_names": {found.id: found.name for found in members} if len(members) > 1 else {},
+    }
 
 
 def _own_pass(request: Request, pass_id: int, account_id: int) -> PassBalance:
