@@ -71,6 +71,18 @@ class Member(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class ActorName(Base):
+    """What the host called someone who acted (a staff user's display name), kept so a history
+    says "Alex" rather than the id the ledger records, even after the user is gone."""
+
+    __tablename__ = "sessionpacks_actor_names"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(REF_LENGTH), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class Service(Base):
     """A class type or appointment type that credits pay for."""
 

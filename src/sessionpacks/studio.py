@@ -17,8 +17,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from sessionpacks import bookings as booking_rules
 from sessionpacks import (
+    actor_names,
     boundary,
     bulk_granting,
     client_import,
@@ -35,6 +35,7 @@ from sessionpacks import (
     templates,
     validation,
 )
+from sessionpacks import bookings as booking_rules
 from sessionpacks import refunds as refunding
 from sessionpacks import renewals as renewing
 from sessionpacks import schedule as scheduling
@@ -392,6 +393,20 @@ class Studio:
             idempotency_key=idempotency_key,
             channel=channel,
         )
+
+    def remember_actor_name(self, actor: Actor, display_name: str) -> None:
+        """Keep ``display_name`` as what histories call ``actor`` (the host's name for a staff
+        user, say); the web pages call this as staff act. Asked again with the same name, it
+        only reads; a blank name is ignored."""
+        name = display_name.strip()[:200]
+        if name:
+            with self._writer.plain() as conn:
+                actor_names.remember(conn, self.clock.now(), actor.kind, actor.id, name)
+
+    def actor_names(self, actors: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The display names kept for these (kind, id) pairs, as a ledger entry records its
+        actor (``actor_kind``, ``actor_id``); actors never named are left out."""
+        return self._read(lambda conn: actor_names.lookup(conn, actors))
 
     def member_for_user(self, user_key: str) -> directory.MemberInfo:
         """The member linked to the host's user ``user_key``; :class:`NotFound` if none."""

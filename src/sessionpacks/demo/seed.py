@@ -22,6 +22,7 @@ from sessionpacks import (
     allow_all,
 )
 from sessionpacks.demo.payments import DemoPayments
+from sessionpacks.demo.people import STAFF_NAME
 
 CURRENCY = "USD"
 DAY = dt.timedelta(days=1)
@@ -40,6 +41,7 @@ def seed(engine: Engine, now: dt.datetime) -> None:
         engine, settings=Settings(policy=allow_all), plugins=[DemoPayments()], clock=clock
     )
     keys = (f"demo-seed-{n}" for n in itertools.count(1))
+    studio.remember_actor_name(FRONT_DESK, STAFF_NAME)
 
     def moment(days: float, hour: int = 9) -> dt.datetime:
         start = (now - 21 * DAY).replace(hour=hour, minute=0, second=0, microsecond=0)

@@ -13,7 +13,15 @@ def require_identity(request: Request) -> Identity:
         raise forbidden("You are signed in, but your account has no access to the studio's pages.")
     if found is None:
         raise SignInRequired()
+    if request.method not in ("GET", "HEAD"):
+        remember_name(request, found)
     return found
+
+
+def remember_name(request: Request, found: Identity) -> None:
+    """Staff about to act: keep their display name, so histories name them as the host does."""
+    if found.is_staff and found.display_name:
+        request.studio.remember_actor_name(found.actor, found.display_name)
 
 
 def require_staff(request: Request) -> Identity:

@@ -10,7 +10,8 @@ from typing import Any
 from sessionpacks.enums import Metric
 from sessionpacks.units import format_money
 from sessionpacks.values import PassBalance
-from sessionpacks.web.wording import amount, booking_word, entry_word
+from sessionpacks.web.actors import channel_word
+from sessionpacks.web.wording import amount, booking_word, entry_word, state_word
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -23,6 +24,12 @@ def money(minor: int | None, currency: str | None) -> str:
 def units(quantity: int, metric: Metric | str, currency: str | None = None) -> str:
     """A quantity in its metric: "1 session", "90 minutes", "25.00 EUR"."""
     return amount(quantity, Metric(metric), currency)
+
+
+def signed_units(delta: int, metric: Metric | str, currency: str | None = None) -> str:
+    """A change to a balance in its metric, with its sign: "+1 session", "-15.00 EUR"."""
+    sign = "+" if delta > 0 else "-" if delta < 0 else ""
+    return sign + units(abs(delta), metric, currency)
 
 
 def when(value: dt.datetime | None, zone: dt.tzinfo, *, with_time: bool = True) -> str:
@@ -49,6 +56,11 @@ def pass_names(passes: Iterable[PassBalance]) -> dict[int, str]:
     return {held.pass_id: held.label or "Pass" for held in passes}
 
 
+def by_pass(passes: Iterable[PassBalance]) -> dict[int, PassBalance]:
+    """These passes by id, for a history's rows to show amounts in their pass's metric."""
+    return {held.pass_id: held for held in passes}
+
+
 def template_helpers(zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
     """The helpers, the zone and the moment given: templates call ``when(moment)``."""
     return {
@@ -56,7 +68,10 @@ def template_helpers(zone: dt.tzinfo, now: dt.datetime) -> dict[str, Any]:
         "when": functools.partial(when, zone=zone),
         "money": money,
         "units": units,
+        "signed_units": signed_units,
         "entry_word": entry_word,
+        "channel_word": channel_word,
+        "state_word": state_word,
         "local_input": functools.partial(local_input, zone=zone),
         "time_of_day": functools.partial(time_of_day, zone=zone),
     }

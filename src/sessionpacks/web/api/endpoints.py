@@ -21,6 +21,7 @@ from sessionpacks.studio import Studio
 from sessionpacks.values import Actor
 from sessionpacks.web import Identity
 from sessionpacks.web.api.fields import Field, read_object, read_parameters
+from sessionpacks.web.guards import remember_name
 from sessionpacks.web.http import Body, HttpError, Request, forbidden
 from sessionpacks.web.problems import BadRequest
 
@@ -115,6 +116,7 @@ class Endpoint:
                     "a write takes a JSON body, sent as Content-Type: application/json",
                 )
             key = _key(request, found)
+            remember_name(request, found)
         args = read_parameters(self.path_fields, path_values, "path")
         args.update(read_parameters(self.query, request.query, "query"))
         if self.writes:

@@ -7,7 +7,8 @@ import io
 from sessionpacks.client_import import read_csv as read_client_csv
 from sessionpacks.enums import PassState
 from sessionpacks.web import forms
-from sessionpacks.web.helpers import pass_names
+from sessionpacks.web.actors import actor_names
+from sessionpacks.web.helpers import by_pass, pass_names
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import (
@@ -55,17 +56,21 @@ def client(request: Request, account_id: int) -> Page:
     members = core.members(account_id)
     passes = core.passes(account_id, include_voided=True)
     current = [p for p in passes if p.state in CURRENT]
+    member_names = {member.id: member.name for member in members}
+    history = core.history(account_id=account_id, limit=100)
     return request.page(
         "sessionpacks/office/client.html",
         account=account,
         members=members,
-        member_names={member.id: member.name for member in members},
+        member_names=member_names,
         pass_names=pass_names(passes),
+        passes_by_id=by_pass(passes),
         current=current,
         past=[p for p in passes if p.state not in CURRENT],
         usable=current,
         balance=core.account_balance(account_id),
-        history=core.history(account_id=account_id, limit=100),
+        history=history,
+        who=actor_names(core, history, member_names),
         bookings=core.bookings(account_id=account_id),
         services={service.id: service.name for service in core.services()},
         subscriptions=core.subscriptions(account_id=account_id),

@@ -11,7 +11,8 @@ from sessionpacks.errors import InvalidInput
 from sessionpacks.refunds import refund_amount
 from sessionpacks.values import LifecycleResult, PassTerms
 from sessionpacks.web import forms
-from sessionpacks.web.helpers import money, pass_names, units, when
+from sessionpacks.web.actors import actor_names
+from sessionpacks.web.helpers import by_pass, money, pass_names, units, when
 from sessionpacks.web.http import Page, Redirect, Request, not_found
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import (
@@ -36,10 +37,15 @@ def read_terms(request: Request) -> PassTerms:
     """The pass an "add credits" form describes; the core checks the terms themselves."""
     data = request.form
     metric = Metric(choice(request, "metric", METRICS, Metric.SESSIONS.value))
+    currency = forms.text(data, "currency", required=False)
+    # Money credit is typed as an amount ("25.50"), like every price; the core counts cents.
+    quantity = (
+        forms.money(data, "quantity", currency) if metric is Metric.MONEY else None
+    ) or forms.required_int(data, "quantity")
     return PassTerms(
-        quantity=forms.required_int(data, "quantity"),
+        quantity=quantity,
         metric=metric,
-        currency=forms.text(data, "currency", required=False),
+        currency=currency,
         label=forms.text(data, "label", required=False) or "",
         services=ids(request, "services"),
         categories=words(request, "categories"),
@@ -137,18 +143,22 @@ def pass_page(request: Request, account_id: int, pass_id: int) -> Page:
     core = request.studio
     held = core.pass_balance(pass_id)
     if held.account_id != account_id:
-        raise not_found(f"there is no pass {pass_id} on this account")
+        raise not_found("That pass is not on this client's account.")
     members = core.members(account_id)
+    member_names = {member.id: member.name for member in members}
+    history = core.history(pass_id=pass_id)
     return request.page(
         "sessionpacks/office/pass.html",
         account=core.account(account_id),
         held=held,
-        member_names={member.id: member.name for member in members},
+        member_names=member_names,
         pass_names=pass_names((held,)),
+        passes_by_id=by_pass((held,)),
         # What Refund would give back, shown on its button before anyone presses it.
         refund_minor=refund_amount(held.cost_basis_minor, held.remaining, held.initial_quantity),
         services={service.id: service.name for service in core.services()},
-        history=core.history(pass_id=pass_id),
+        history=history,
+        who=actor_names(core, history, member_names),
     )
 
 

@@ -3,7 +3,8 @@ pay), reversing a redemption, and a private session booked in one step."""
 
 from __future__ import annotations
 
-from sessionpacks.values import RedemptionPlan
+from sessionpacks.directory import MemberInfo
+from sessionpacks.values import PassBalance, RedemptionPlan
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import units, when
 from sessionpacks.web.http import Page, Redirect, Request
@@ -17,6 +18,7 @@ from sessionpacks.web.office.shared import (
     pass_name,
     to_client,
 )
+from sessionpacks.web.wording import held_back
 
 
 def _choices(request: Request, account_id: int) -> dict[str, object]:
@@ -41,19 +43,42 @@ def redeem_page(request: Request, account_id: int) -> Page:
     service_id = forms.integer(args, "service_id", required=False)
     pass_id = forms.integer(args, "pass_id", required=False)
     plan: RedemptionPlan | None = None
+    reasons: dict[int, str] = {}
+    # Every pass of the account, past ones too: the dry run says why each cannot pay.
+    held = {p.pass_id: p for p in request.studio.passes(account_id, include_voided=True)}
     if member_id is not None and service_id is not None:
         plan = request.studio.plan_redemption(member_id, service_id, pass_id=pass_id)
+        member = request.studio.member(member_id)
+        reasons = {
+            part.pass_id: _why_first(request, held[part.pass_id], member, pass_id)
+            for part in plan.parts
+        }
     return request.page(
         "sessionpacks/office/redeem.html",
         plan=plan,
-        # Every pass of the account, past ones too: the dry run says why each cannot pay.
-        labels={
-            held.pass_id: held.label or "Pass"
-            for held in request.studio.passes(account_id, include_voided=True)
-        },
+        held=held,
+        reasons=reasons,
+        held_back=held_back,
         picked={"member_id": member_id, "service_id": service_id, "pass_id": pass_id},
         **_choices(request, account_id),
     )
+
+
+def _why_first(request: Request, held: PassBalance, member: MemberInfo, named: int | None) -> str:
+    """Why the usual order picks this pass, as the desk would say it."""
+    if held.pass_id == named:
+        return "you chose it"
+    if held.pass_id == member.default_pass_id:
+        return f"{member.name}'s default pack"
+    reasons = [
+        f"{member.name}'s own pass" if held.member_id else "shared by everyone on the account"
+    ]
+    if held.expires_at is None:
+        reasons.append("never expires")
+    else:
+        reasons.append(f"expires {when(held.expires_at, request.zone)}")
+    reasons.append("free credits" if held.cost_basis_minor == 0 else "paid credits")
+    return ", ".join(reasons)
 
 
 @routes.post("/clients/<int:account_id>/redeem", form_page="office.redeem_page")

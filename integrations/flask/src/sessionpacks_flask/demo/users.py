@@ -23,7 +23,9 @@ class DemoUser(UserMixin):  # type: ignore[misc]
 
 
 def staff_user() -> DemoUser:
-    return DemoUser(STAFF_USER_ID, STAFF_NAME, Identity.staff("alex", STAFF_ROLE))
+    return DemoUser(
+        STAFF_USER_ID, STAFF_NAME, Identity.staff("alex", STAFF_ROLE, display_name=STAFF_NAME)
+    )
 
 
 def member_user(member_id: int, name: str) -> DemoUser:
