@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from forms_seen import form_of, said_beside
 from office_world import OFFICE, World, build, shown, ten_pack
 from support import FRONT_DESK, OWNER, Client, Who, csrf, submit
 
@@ -86,11 +87,13 @@ def test_bulk_grant_needs_clients_and_good_terms(
     page = OFFICE + "/bulk-grant"
     response = submit(client, page, page, {"quantity": "1", "reason": "Snow"})
     assert response.status_code == 422
-    assert "'account_id'" in shown(response)
+    assert said_beside(response, page, "account_id") == "Tick at least one client"
+    assert form_of(response, page).fields["reason"].value == "Snow"
     data = {"account_id": str(world.account_id), "quantity": "lots", "reason": "Snow"}
     response = submit(client, page, page, data)
     assert response.status_code == 422
-    assert "'quantity'" in shown(response)
+    assert said_beside(response, page, "quantity").startswith("Enter a whole number")
+    assert form_of(response, page).fields["account_id"].chosen == [str(world.account_id)]
     assert studio.passes(world.account_id) == ()
 
 

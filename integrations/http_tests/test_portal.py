@@ -290,16 +290,18 @@ def test_enrolling_without_credit_says_why(
     data = {**token, "idempotency_key": "carla-1"}
     response = client.post(f"{CLASSES}/{setup.occurrence_id}/enroll", data=data)
     assert response.status_code == 409
-    assert "Not enough credit" in response.text
+    # The classes page again, saying why at its top.
+    assert "Not enough credit" in response.text.split('class="sp-error-summary"')[1]
+    assert "No pass on your account pays for this class" in response.text
     assert studio.bookings(member_id=carla.id) == ()
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"idempotency_key": ""}, "idempotency_key"),
-        ({"pass_id": "first"}, "pass_id"),
-        ({"member_id": "me"}, "member_id"),
+        ({"idempotency_key": ""}, "Required"),
+        ({"pass_id": "first"}, "Enter a whole number"),
+        ({"member_id": "me"}, "Enter a whole number"),
     ],
 )
 def test_a_bad_enroll_field_is_a_4xx_naming_it(
@@ -307,7 +309,8 @@ def test_a_bad_enroll_field_is_a_4xx_naming_it(
 ) -> None:
     response = submit(client, CLASSES, f"{CLASSES}/{setup.occurrence_id}/enroll", data)
     assert response.status_code == 422
-    assert message in response.text
+    # The classes page again, the error listed at its top.
+    assert message in response.text.split('class="sp-error-summary"')[1].split("</section>")[0]
     assert studio.bookings(member_id=setup.lucia.member.id) == ()
 
 

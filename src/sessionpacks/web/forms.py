@@ -10,6 +10,9 @@ from sessionpacks.units import minor_digits
 from sessionpacks.web.http import Lookup
 from sessionpacks.web.problems import BadRequest
 
+# What a person is told beside an empty field that must be filled in.
+REQUIRED = "Required"
+
 
 def new_key() -> str:
     """A fresh idempotency key for a form about to be shown: submitting the form twice (a
@@ -21,10 +24,12 @@ def text(data: Lookup, name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise BadRequest(f"the field {name!r} is required")
+            raise BadRequest(f"the field {name!r} is required", field=name, said=REQUIRED)
         return None
     if not isinstance(value, str):
-        raise BadRequest(f"the field {name!r} must be text, got {value!r}")
+        raise BadRequest(
+            f"the field {name!r} must be text, got {value!r}", field=name, said="Enter text"
+        )
     return value.strip()
 
 
@@ -38,10 +43,10 @@ def integer(data: Lookup, name: str, *, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise BadRequest(f"the field {name!r} is required")
+            raise BadRequest(f"the field {name!r} is required", field=name, said=REQUIRED)
         return None
     if isinstance(value, bool):
-        raise BadRequest(f"the field {name!r} must be a whole number, got {value!r}")
+        raise _not_whole(name, value)
     if isinstance(value, int):
         return value
     if isinstance(value, str):
@@ -49,7 +54,15 @@ def integer(data: Lookup, name: str, *, required: bool = True) -> int | None:
             return int(value.strip())
         except ValueError:
             pass
-    raise BadRequest(f"the field {name!r} must be a whole number, got {value!r}")
+    raise _not_whole(name, value)
+
+
+def _not_whole(name: str, value: object) -> BadRequest:
+    return BadRequest(
+        f"the field {name!r} must be a whole number, got {value!r}",
+        field=name,
+        said="Enter a whole number, such as 3",
+    )
 
 
 def required_int(data: Lookup, name: str) -> int:
@@ -71,7 +84,9 @@ def moment(
     except ValueError:
         raise BadRequest(
             f"the field {name!r} must be a date and time such as 2026-03-31T18:00:00+02:00,"
-            f" got {value!r}"
+            f" got {value!r}",
+            field=name,
+            said="Enter a date and time",
         ) from None
     return found if found.tzinfo else found.replace(tzinfo=zone)
 
@@ -84,7 +99,9 @@ def day(data: Lookup, name: str, *, required: bool = False) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise BadRequest(
-            f"the field {name!r} must be a date such as 2026-03-31, got {value!r}"
+            f"the field {name!r} must be a date such as 2026-03-31, got {value!r}",
+            field=name,
+            said="Enter a date",
         ) from None
 
 
@@ -98,12 +115,20 @@ def money(data: Lookup, name: str, currency: str | None) -> int | None:
     if value is None:
         return None
     if not currency:
-        raise BadRequest(f"the field {name!r} needs a currency: fill in the field 'currency'")
+        raise BadRequest(
+            f"the field {name!r} needs a currency: fill in the field 'currency'",
+            field="currency",
+            said="Enter the currency of this amount, such as USD",
+        )
     digits = minor_digits(currency.strip().upper())
     found = _AMOUNT.match(value.replace(" ", ""))
     if found is None or len(found.group(2) or "") > digits:
         example = "120" if digits == 0 else "120." + "5" * digits
-        raise BadRequest(f"the field {name!r} must be an amount such as {example}, got {value!r}")
+        raise BadRequest(
+            f"the field {name!r} must be an amount such as {example}, got {value!r}",
+            field=name,
+            said=f"Enter an amount such as {example}",
+        )
     whole, fraction = found.group(1), (found.group(2) or "").ljust(digits, "0")
     scale: int = 10**digits
     return int(whole) * scale + (int(fraction) if fraction else 0)
@@ -112,5 +137,5 @@ def money(data: Lookup, name: str, currency: str | None) -> int | None:
 def key(data: Lookup, name: str = "idempotency_key") -> str:
     found = required_text(data, name)
     if len(found) > 200:
-        raise BadRequest(f"the field {name!r} is longer than 200 characters")
+        raise BadRequest(f"the field {name!r} is longer than 200 characters", field=name)
     return found

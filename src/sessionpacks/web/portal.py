@@ -17,8 +17,9 @@ from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_member
 from sessionpacks.web.helpers import by_pass, pass_names, when
-from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.http import Fields, Page, Redirect, Request
 from sessionpacks.web.i18n import gettext
+from sessionpacks.web.problems import BadRequest
 from sessionpacks.web.routes import Routes
 from sessionpacks.web.wording import booking_change, taken
 
@@ -91,9 +92,11 @@ def classes(request: Request) -> Page:
     members = request.studio.members(member.account_id)
     passes = [p for p in request.studio.passes(member.account_id) if p.state is PassState.ACTIVE]
     # Who goes and what pays are chosen once, above the list; anything else is ignored.
-    who = forms.integer(request.query, "member_id", required=False)
+    # A refused enrollment shows the page again with the choice its form sent.
+    chosen = request.form if request.method == "POST" else request.query
+    who = _picked(chosen, "member_id")
     who = who if who in {someone.id for someone in members} else member_id
-    paying = forms.integer(request.query, "pass_id", required=False)
+    paying = _picked(chosen, "pass_id")
     paying = paying if paying in {held.pass_id for held in passes} else None
     occurrences = request.studio.schedule(now, now + dt.timedelta(days=SCHEDULE_DAYS))
     # Each class offers Enroll only when the choice can pay for it (asked once per service).
@@ -116,6 +119,14 @@ def classes(request: Request) -> Page:
     )
 
 
+def _picked(values: Fields, name: str) -> int | None:
+    """A choice above the list; one that is no number is no choice (an old or altered link)."""
+    try:
+        return forms.integer(values, name, required=False)
+    except BadRequest:
+        return None
+
+
 def _can_pay(request: Request, member_id: int, service_id: int, pass_id: int | None) -> bool:
     try:
         plan = request.studio.plan_redemption(member_id, service_id, pass_id=pass_id)
@@ -124,7 +135,8 @@ def _can_pay(request: Request, member_id: int, service_id: int, pass_id: int | N
     return sum(part.units for part in plan.parts) >= plan.units > 0
 
 
-@routes.post("/classes/<int:occurrence_id>/enroll")
+# Refused (full, no credit left), the classes page again, saying why above the list.
+@routes.post("/classes/<int:occurrence_id>/enroll", form_page="portal.classes")
 def enroll(request: Request, occurrence_id: int) -> Redirect:
     """Enroll me (or, on a family account, one of its members) in a class, using a credit."""
     signed_in, member_id = require_member(request)
@@ -152,7 +164,7 @@ def enroll(request: Request, occurrence_id: int) -> Redirect:
     return Redirect(request.link("portal.classes"), 303)
 
 
-@routes.post("/bookings/<int:booking_id>/cancel")
+@routes.post("/bookings/<int:booking_id>/cancel", form_page="portal.history")
 def cancel(request: Request, booking_id: int) -> Redirect:
     """Cancel one of my bookings; the service's policy says whether the credit comes back."""
     signed_in, _ = require_member(request)

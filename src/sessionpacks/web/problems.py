@@ -88,7 +88,17 @@ class Problem:
 
 
 class BadRequest(errors.InvalidInput):
-    """A request the web layer cannot read: a missing or malformed field."""
+    """A request the web layer cannot read: a missing or malformed field.
+
+    :param field: the form field at fault, so a page can say it beside that field.
+    :param said: the same for a person filling in the form ("Enter a whole number"); the
+        message itself, which the API sends, names the field for a developer.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, said: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.said = said or message
 
 
 class BadFields(BadRequest):

@@ -35,6 +35,17 @@ class Surface(enum.Enum):
 
 
 @attrs.frozen
+class Refusal:
+    """A core error a form can cause, said beside ``field`` (or above the form when None), in
+    ``said`` (a sentence, or a function of the error giving one) or, when empty, the error's
+    own message."""
+
+    kind: type[Exception]
+    field: str | None
+    said: str | Callable[[Exception], str] = ""
+
+
+@attrs.frozen
 class Route:
     rule: str
     method: str
@@ -42,6 +53,10 @@ class Route:
     handler: Handler
     surface: Surface = Surface.PAGE
     guard: Guard | None = None
+    # A form's POST: the GET route whose page shows the form, shown again when the form is
+    # refused (with what was typed and the errors), and which refusals belong to which field.
+    form_page: str | None = None
+    refusals: tuple[Refusal, ...] = ()
 
     @property
     def value_names(self) -> tuple[str, ...]:
@@ -80,7 +95,16 @@ class Routes:
         self.surface = surface
         self.routes: list[Route] = []
 
-    def add(self, rule: str, method: str, handler: Handler, name: str | None = None) -> None:
+    def add(
+        self,
+        rule: str,
+        method: str,
+        handler: Handler,
+        name: str | None = None,
+        *,
+        form_page: str | None = None,
+        refusals: tuple[Refusal, ...] = (),
+    ) -> None:
         self.routes.append(
             Route(
                 self.prefix + rule,
@@ -89,18 +113,36 @@ class Routes:
                 handler,
                 self.surface,
                 self.guard,
+                form_page,
+                refusals,
             )
         )
 
     def get(self, rule: str, name: str | None = None) -> Callable[[H], H]:
         return self._adding(rule, "GET", name)
 
-    def post(self, rule: str, name: str | None = None) -> Callable[[H], H]:
-        return self._adding(rule, "POST", name)
+    def post(
+        self,
+        rule: str,
+        name: str | None = None,
+        *,
+        form_page: str | None = None,
+        refusals: tuple[Refusal, ...] = (),
+    ) -> Callable[[H], H]:
+        """A form's POST; ``form_page`` (a route's full name, taking some of this rule's values)
+        keeps a refused form on its page instead of the problem page."""
+        return self._adding(rule, "POST", name, form_page, refusals)
 
-    def _adding(self, rule: str, method: str, name: str | None) -> Callable[[H], H]:
+    def _adding(
+        self,
+        rule: str,
+        method: str,
+        name: str | None,
+        form_page: str | None = None,
+        refusals: tuple[Refusal, ...] = (),
+    ) -> Callable[[H], H]:
         def decorate(handler: H) -> H:
-            self.add(rule, method, handler, name)
+            self.add(rule, method, handler, name, form_page=form_page, refusals=refusals)
             return handler
 
         return decorate

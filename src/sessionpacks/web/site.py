@@ -32,6 +32,7 @@ from sessionpacks.web.http import (
 from sessionpacks.web.i18n import SOURCE, current, gettext, speaking, template_words
 from sessionpacks.web.openapi import PROBLEM_JSON
 from sessionpacks.web.problems import Problem, problem_for
+from sessionpacks.web.refused import Refused, no_form_refused, refused
 from sessionpacks.web.routes import ANY, Route, Routes, Surface
 
 root = Routes()
@@ -127,7 +128,7 @@ def _respond(routes: dict[str, Route], request: Request, values: dict[str, Any])
     except HttpError as error:
         return problem(route.surface, request, error)
     except SessionPacksError as error:
-        return problem(route.surface, request, error)
+        return form_again(route, request, values, error) or problem(route.surface, request, error)
     if isinstance(outcome, Page):
         return render_ready(request, outcome)
     return outcome
@@ -187,6 +188,28 @@ def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -
     return found
 
 
+def form_again(
+    route: Route, request: Request, values: dict[str, Any], error: SessionPacksError
+) -> Page | None:
+    """The page of a refused form again, with what was typed and the errors beside the fields,
+    at the status the problem page would have had; None when the problem page answers."""
+    found = refused(route, values, request.form, error)
+    if found is None or route.form_page is None:
+        return None
+    page_route = _named()[route.form_page]
+    request.route_name = page_route.name
+    try:
+        outcome = page_route.handler(request, **{k: values[k] for k in page_route.value_names})
+    except (HttpError, SessionPacksError):
+        # The page itself cannot be shown (its client is gone): the problem page says why.
+        request.route_name = route.name
+        return None
+    if not isinstance(outcome, Page):
+        return None
+    status = _problem(route.surface, error).status
+    return render_ready(request, attrs.evolve(outcome, status=status), found)
+
+
 def form_expired(request: Request, why: str) -> Page | Body:
     """The page for a form whose CSRF token is missing or stale."""
     with speaking(request.config.locale):
@@ -195,9 +218,11 @@ def form_expired(request: Request, why: str) -> Page | Body:
     return problem(Surface.PAGE, request, found)
 
 
-def render_ready(request: Request, page: Page) -> Page:
+def render_ready(request: Request, page: Page, refused_form: Refused | None = None) -> Page:
     """The page with what every template may use; the adapter adds only its CSRF field."""
     context: dict[str, Any] = {
+        "form_state": no_form_refused if refused_form is None else refused_form.state_for,
+        "refused_form": refused_form,
         "link": request.link,
         "messages": request.messages(),
         "new_key": forms.new_key,

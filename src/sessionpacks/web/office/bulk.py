@@ -25,12 +25,16 @@ def bulk_grant_page(request: Request) -> Page:
     )
 
 
-@routes.post("/bulk-grant")
+@routes.post("/bulk-grant", form_page="office.bulk_grant_page")
 def bulk_grant(request: Request) -> Redirect:
     data = request.form
     chosen = ids(request, "account_id")
     if not chosen:
-        raise BadRequest("the field 'account_id' is required: tick at least one client")
+        raise BadRequest(
+            "the field 'account_id' is required: tick at least one client",
+            field="account_id",
+            said="Tick at least one client",
+        )
     report = request.studio.bulk_grant(
         [Recipient(account_id=account_id) for account_id in chosen],
         read_terms(request),
@@ -56,7 +60,7 @@ def bulk_grant_report(request: Request, batch_id: int) -> Page:
     )
 
 
-@routes.post("/bulk-grant/<int:batch_id>/undo")
+@routes.post("/bulk-grant/<int:batch_id>/undo", form_page="office.bulk_grant_report")
 def undo_bulk_grant(request: Request, batch_id: int) -> Redirect:
     """Take back what the batch gave: untouched passes go, used ones keep their visits."""
     report = request.studio.undo_bulk_grant(

@@ -22,6 +22,8 @@ from sessionpacks.web.problems import BadRequest
 
 # Passes that can still be used (or will be); the rest are the card's past passes.
 CURRENT = {PassState.PENDING, PassState.ACTIVE, PassState.SUSPENDED}
+# The client card, where the member forms are.
+CARD = "office.client"
 
 
 @routes.get("/")
@@ -32,7 +34,7 @@ def clients(request: Request) -> Page:
     return request.page("sessionpacks/office/clients.html", query=query, accounts=found)
 
 
-@routes.post("/clients")
+@routes.post("/clients", form_page="office.clients")
 def add_client(request: Request) -> Redirect:
     data = request.form
     account = request.studio.add_client(
@@ -77,7 +79,7 @@ def client(request: Request, account_id: int) -> Page:
     )
 
 
-@routes.post("/clients/<int:account_id>/members")
+@routes.post("/clients/<int:account_id>/members", form_page=CARD)
 def add_member(request: Request, account_id: int) -> Redirect:
     data = request.form
     member = request.studio.add_member(
@@ -90,7 +92,7 @@ def add_member(request: Request, account_id: int) -> Redirect:
     return to_client(request, account_id, f"Member {member.name} added.")
 
 
-@routes.post("/clients/<int:account_id>/members/<int:member_id>/default-pass")
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/default-pass", form_page=CARD)
 def set_default_pass(request: Request, account_id: int, member_id: int) -> Redirect:
     """Choose the pack a member's redemptions use first; "none" clears the choice."""
     pass_id = optional_id(request, "pass_id")
@@ -102,7 +104,7 @@ def set_default_pass(request: Request, account_id: int, member_id: int) -> Redir
     return request.done(message, "office.client", account_id=account_id)
 
 
-@routes.post("/clients/<int:account_id>/members/<int:member_id>/user")
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/user", form_page=CARD)
 def link_user(request: Request, account_id: int, member_id: int) -> Redirect:
     """Link a member to the site's user who signs in as them; empty unlinks."""
     data = request.form
@@ -113,7 +115,7 @@ def link_user(request: Request, account_id: int, member_id: int) -> Redirect:
     return to_client(request, account_id, f"{member.name} now signs in as {member.user_key}.")
 
 
-@routes.post("/clients/<int:account_id>/members/<int:member_id>/kiosk-pin")
+@routes.post("/clients/<int:account_id>/members/<int:member_id>/kiosk-pin", form_page=CARD)
 def set_kiosk_pin(request: Request, account_id: int, member_id: int) -> Redirect:
     """Set the PIN asked at the kiosk; the Clear button stops asking for one."""
     data = request.form
@@ -123,19 +125,23 @@ def set_kiosk_pin(request: Request, account_id: int, member_id: int) -> Redirect
     return to_client(request, account_id, f"The kiosk {asked} from {member.name}.")
 
 
-@routes.post("/clients/import")
+@routes.post("/clients/import", form_page="office.clients")
 def import_clients(request: Request) -> Page:
     """Add a client list from an uploaded CSV file: checked whole first, then written in chunks;
     the page says what was added, what was there already and which lines were refused, why."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadRequest("the field 'file' is required: choose a CSV file of clients")
+        raise BadRequest(
+            "the field 'file' is required: choose a CSV file of clients",
+            field="file",
+            said="Choose a CSV file of clients",
+        )
     try:
         # Read whole: the host's MAX_CONTENT_LENGTH bounds an upload, and Python 3.10's spooled
         # upload file cannot be wrapped as text.
         text = upload.content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadRequest(f"{upload.filename} is not a UTF-8 CSV file") from None
+        raise BadRequest(f"{upload.filename} is not a UTF-8 CSV file", field="file") from None
     rows = list(read_client_csv(io.StringIO(text, newline=""), upload.filename))
     report = request.studio.import_clients(rows, actor=actor(request))
     return request.page("sessionpacks/office/import_report.html", report=report)

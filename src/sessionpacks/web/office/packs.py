@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from sessionpacks.enums import Metric
+from sessionpacks.errors import InvalidInput
 from sessionpacks.refunds import refund_amount
 from sessionpacks.values import LifecycleResult, PassTerms
 from sessionpacks.web import forms
@@ -25,8 +26,11 @@ from sessionpacks.web.office.shared import (
     words,
 )
 from sessionpacks.web.problems import BadRequest
+from sessionpacks.web.routes import Refusal
 
 METRICS = tuple(metric.value for metric in Metric)
+# The page of one pass, where its suspend, extend, adjust, refund and delete forms are.
+PASS_PAGE = "office.pass_page"
 
 
 def read_terms(request: Request) -> PassTerms:
@@ -60,7 +64,7 @@ def sell_page(request: Request, account_id: int) -> Page:
     )
 
 
-@routes.post("/clients/<int:account_id>/sell")
+@routes.post("/clients/<int:account_id>/sell", form_page="office.sell_page")
 def sell(request: Request, account_id: int) -> Redirect:
     """Charge through the host's payment hook and make the pass; with no payment provider the
     core refuses and the page says so (503)."""
@@ -80,7 +84,7 @@ def sell(request: Request, account_id: int) -> Redirect:
     )
 
 
-@routes.post("/clients/<int:account_id>/assign")
+@routes.post("/clients/<int:account_id>/assign", form_page="office.sell_page")
 def assign(request: Request, account_id: int) -> Redirect:
     """A template's pass without charging: complimentary, or paid outside sessionpacks."""
     data = request.form
@@ -112,7 +116,7 @@ def grant_page(request: Request, account_id: int) -> Page:
     )
 
 
-@routes.post("/clients/<int:account_id>/grant")
+@routes.post("/clients/<int:account_id>/grant", form_page="office.grant_page")
 def grant(request: Request, account_id: int) -> Redirect:
     data = request.form
     terms = read_terms(request)
@@ -177,17 +181,17 @@ def _to_pass(request: Request, account_id: int, pass_id: int, said: str) -> Redi
     return request.done(message, "office.pass_page", account_id=account_id, pass_id=pass_id)
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/suspend")
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/suspend", form_page=PASS_PAGE)
 def suspend(request: Request, account_id: int, pass_id: int) -> Redirect:
     return _lifecycle(request, account_id, pass_id, request.studio.suspend)
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/unsuspend")
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/unsuspend", form_page=PASS_PAGE)
 def unsuspend(request: Request, account_id: int, pass_id: int) -> Redirect:
     return _lifecycle(request, account_id, pass_id, request.studio.unsuspend)
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/extend")
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/extend", form_page=PASS_PAGE)
 def extend(request: Request, account_id: int, pass_id: int) -> Redirect:
     """To a new expiry, or out by a number of days: one of the two."""
     data = request.form
@@ -209,11 +213,32 @@ def extend(request: Request, account_id: int, pass_id: int) -> Redirect:
 
 def _days(days: int) -> dt.timedelta:
     if days <= 0:
-        raise BadRequest(f"the field 'days' must be a positive number of days, got {days}")
+        raise BadRequest(
+            f"the field 'days' must be a positive number of days, got {days}",
+            field="days",
+            said="Enter a number of days above 0",
+        )
     return dt.timedelta(days=days)
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/adjust")
+def _change_refused(error: Exception) -> str:
+    """Why the core refused an adjustment, in a sentence with no pass id."""
+    said = str(error)
+    if "zero" in said:
+        return "Enter a change other than 0"
+    if "more than a pass holds" in said:
+        return "That would put more on the pass than a pass can hold"
+    if "would leave" in said:
+        return "That takes away more than the pass holds"
+    return "Enter a whole number of units, such as 2 or -1"
+
+
+@routes.post(
+    "/clients/<int:account_id>/passes/<int:pass_id>/adjust",
+    form_page=PASS_PAGE,
+    # A change the pass cannot take is the number's fault, said without the pass's id.
+    refusals=(Refusal(InvalidInput, "delta", _change_refused),),
+)
 def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
     """Correct a pass by hand, up or down (a signed number of units)."""
     data = request.form
@@ -231,7 +256,7 @@ def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
     )
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/void")
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/void", form_page=PASS_PAGE)
 def void(request: Request, account_id: int, pass_id: int) -> Redirect:
     """Delete a pass: what remains is voided; its history stays."""
     data = request.form
@@ -244,7 +269,7 @@ def void(request: Request, account_id: int, pass_id: int) -> Redirect:
     return to_client(request, account_id, f"{name} deleted.")
 
 
-@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/refund")
+@routes.post("/clients/<int:account_id>/passes/<int:pass_id>/refund", form_page=PASS_PAGE)
 def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
     data = request.form
     result = request.studio.refund(
@@ -263,7 +288,7 @@ def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
 # -- plans ---------------------------------------------------------------------------------------
 
 
-@routes.post("/clients/<int:account_id>/subscribe")
+@routes.post("/clients/<int:account_id>/subscribe", form_page="office.sell_page")
 def subscribe(request: Request, account_id: int) -> Redirect:
     data = request.form
     result = request.studio.subscribe(
@@ -276,7 +301,10 @@ def subscribe(request: Request, account_id: int) -> Redirect:
     return to_client(request, account_id, f"Plan started (subscription {result.subscription_id}).")
 
 
-@routes.post("/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel")
+@routes.post(
+    "/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel",
+    form_page="office.client",
+)
 def cancel_subscription(request: Request, account_id: int, subscription_id: int) -> Redirect:
     request.studio.cancel_subscription(subscription_id, **keyed(request))
     return to_client(request, account_id, f"Subscription {subscription_id} cancelled.")

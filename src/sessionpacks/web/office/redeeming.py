@@ -37,7 +37,8 @@ def _choices(request: Request, account_id: int) -> dict[str, object]:
 def redeem_page(request: Request, account_id: int) -> Page:
     """Pick member and service (and a pass, if one must pay first); with both picked, the page
     shows the dry run and a button that redeems exactly that."""
-    args = request.query
+    # A refused redemption shows this page again with the dry run of what its form sent.
+    args = request.form if request.method == "POST" else request.query
     member_id = forms.integer(args, "member_id", required=False)
     service_id = forms.integer(args, "service_id", required=False)
     pass_id = forms.integer(args, "pass_id", required=False)
@@ -80,7 +81,7 @@ def _why_first(request: Request, held: PassBalance, member: MemberInfo, named: i
     return ", ".join(reasons)
 
 
-@routes.post("/clients/<int:account_id>/redeem")
+@routes.post("/clients/<int:account_id>/redeem", form_page="office.redeem_page")
 def redeem(request: Request, account_id: int) -> Redirect:
     data = request.form
     result = request.studio.redeem(
@@ -101,7 +102,9 @@ def redeem(request: Request, account_id: int) -> Redirect:
     )
 
 
-@routes.post("/clients/<int:account_id>/redemptions/<int:redemption_id>/reverse")
+@routes.post(
+    "/clients/<int:account_id>/redemptions/<int:redemption_id>/reverse", form_page="office.client"
+)
 def reverse(request: Request, account_id: int, redemption_id: int) -> Redirect:
     """Give a redemption's units back to the passes it took them from."""
     data = request.form
@@ -118,7 +121,7 @@ def private_session_page(request: Request, account_id: int) -> Page:
     return request.page("sessionpacks/office/private_session.html", **_choices(request, account_id))
 
 
-@routes.post("/clients/<int:account_id>/private-session")
+@routes.post("/clients/<int:account_id>/private-session", form_page="office.private_session_page")
 def private_session(request: Request, account_id: int) -> Redirect:
     """Book (or, ticked "attended", record after the fact) a one-off private session."""
     data = request.form

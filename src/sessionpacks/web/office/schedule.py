@@ -8,14 +8,18 @@ import datetime as dt
 from itertools import groupby
 
 from sessionpacks.enums import BookingState, CreditTaken
+from sessionpacks.errors import NotFound
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import flag, keyed, moment
+from sessionpacks.web.routes import Refusal
 
 WEEK = dt.timedelta(days=7)
 CREDIT_TAKEN = tuple(taken.value for taken in CreditTaken)
+# An occurrence's page: its roster's forms and the booking by member code.
+ROSTER = "office.occurrence"
 
 
 def _midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
@@ -46,7 +50,7 @@ def schedule(request: Request) -> Page:
     )
 
 
-@routes.post("/schedule")
+@routes.post("/schedule", form_page="office.schedule")
 def add_occurrence(request: Request) -> Redirect:
     data = request.form
     starts_at = moment(request, "starts_at", required=True)
@@ -87,7 +91,11 @@ def occurrence(request: Request, occurrence_id: int) -> Page:
     )
 
 
-@routes.post("/schedule/<int:occurrence_id>/book")
+@routes.post(
+    "/schedule/<int:occurrence_id>/book",
+    form_page=ROSTER,
+    refusals=(Refusal(NotFound, "member_ref"),),
+)
 def book_member(request: Request, occurrence_id: int) -> Redirect:
     """Book a member found by their member code (the kiosk code or the host's id)."""
     data = request.form
@@ -119,17 +127,17 @@ def _booking_action(
     return _to_roster(request, occurrence_id, f"{who}'s booking cancelled{outcome}.")
 
 
-@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/attended")
+@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/attended", form_page=ROSTER)
 def mark_attended(request: Request, occurrence_id: int, booking_id: int) -> Redirect:
     return _booking_action(request, occurrence_id, booking_id, "attended", "marked attended")
 
 
-@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/no-show")
+@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/no-show", form_page=ROSTER)
 def mark_no_show(request: Request, occurrence_id: int, booking_id: int) -> Redirect:
     return _booking_action(request, occurrence_id, booking_id, "no_show", "marked a no-show")
 
 
-@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/cancel")
+@routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/cancel", form_page=ROSTER)
 def cancel_booking(request: Request, occurrence_id: int, booking_id: int) -> Redirect:
     """Cancel by the policy, or (``keep_credit``) without giving the credit back, with a reason."""
     data = request.form
@@ -142,7 +150,7 @@ def cancel_booking(request: Request, occurrence_id: int, booking_id: int) -> Red
     return _to_roster(request, occurrence_id, f"{who}'s booking cancelled; the credit was kept.")
 
 
-@routes.post("/schedule/<int:occurrence_id>/cancel")
+@routes.post("/schedule/<int:occurrence_id>/cancel", form_page=ROSTER)
 def cancel_occurrence(request: Request, occurrence_id: int) -> Redirect:
     """Call the class off: its reservations are cancelled and their credit given back."""
     result = request.studio.cancel_occurrence(occurrence_id, **keyed(request))
@@ -170,7 +178,7 @@ def booking_policy(request: Request, service_id: int) -> Page:
     )
 
 
-@routes.post("/services/<int:service_id>/booking-policy")
+@routes.post("/services/<int:service_id>/booking-policy", form_page="office.booking_policy")
 def set_booking_policy(request: Request, service_id: int) -> Redirect:
     """Every field is on the form, so an unticked box means "no" rather than "unchanged"."""
     data = request.form

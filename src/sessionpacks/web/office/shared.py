@@ -42,7 +42,11 @@ def ids(request: Request, name: str) -> tuple[int, ...]:
         try:
             found.append(int(value))
         except ValueError:
-            raise BadRequest(f"the field {name!r} must hold ids, got {value!r}") from None
+            raise BadRequest(
+                f"the field {name!r} must hold ids, got {value!r}",
+                field=name,
+                said="Choose from the list",
+            ) from None
     return tuple(found)
 
 
@@ -65,7 +69,11 @@ def moment(request: Request, name: str, *, required: bool = False) -> dt.datetim
 def choice(request: Request, name: str, allowed: Sequence[str], default: str) -> str:
     value = forms.text(request.form, name, required=False) or default
     if value not in allowed:
-        raise BadRequest(f"the field {name!r} must be one of {', '.join(allowed)}, got {value!r}")
+        raise BadRequest(
+            f"the field {name!r} must be one of {', '.join(allowed)}, got {value!r}",
+            field=name,
+            said="Choose one of " + ", ".join(allowed),
+        )
     return value
 
 

@@ -16,7 +16,7 @@ def tasks(request: Request) -> Page:
     return request.page("sessionpacks/office/tasks.html", tasks=found, state=state)
 
 
-@routes.post("/tasks/<int:task_id>/complete")
+@routes.post("/tasks/<int:task_id>/complete", form_page="office.tasks")
 def complete_task(request: Request, task_id: int) -> Redirect:
     task = request.studio.complete_task(task_id, **keyed(request))
     return request.done(f"Task done: {task.title}", "office.tasks")
