@@ -282,9 +282,9 @@ def demo(
     folder = tmp_path_factory.mktemp(request.param)
     database = f"sqlite:///{folder / 'demo.db'}"
     if request.param == "flask":
-        sites = _flask_site(database)
+        sites = _flask_site(database, "en")
     else:
-        sites = _django_site(database, folder / "server.log")
+        sites = _django_site(database, folder / "server.log", "en")
     for site in sites:
         yield request.param, site
 
