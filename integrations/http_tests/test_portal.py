@@ -8,6 +8,8 @@ import itertools
 
 import attrs
 import pytest
+from office_world import shown
+from pressing import press
 from support import OWNER, START, Client, Who, csrf, submit
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
@@ -341,6 +343,32 @@ def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
     (booking,) = studio.bookings(member_id=setup.lucia.member.id)
     assert booking.state is BookingState.CANCELLED
     assert _remaining(studio, setup.lucia.pass_id) == 10
+
+
+def test_cancelling_asks_first_saying_whether_the_credit_comes_back(
+    client: Client, studio: Studio, setup: Setup, clock: ManualClock
+) -> None:
+    studio.set_booking_policy(setup.yoga, cancel_cutoff_minutes=720)
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    confirming = press(client, client.get(HISTORY), "Cancel booking")
+    assert confirming.status_code == 200
+    said = shown(confirming)
+    assert "Lucía Pérez: Yoga, Tue 03 Mar 2026, 09:00." in said
+    assert "Your credit comes back." in said
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+    clock.advance(dt.timedelta(hours=20))
+    late = shown(client.get(f"/sessionpacks/my/bookings/{booking_id}/cancel"))
+    assert "It is after the cut-off. By the studio's policy the credit is not returned." in late
+    response = press(client, confirming, "Cancel the booking")
+    assert response.status_code == 303
+    assert response.location.endswith(HISTORY)  # back where the button was
+    assert studio.bookings(member_id=setup.lucia.member.id)[0].state is (
+        BookingState.LATE_CANCELLED
+    )
+    # Another account's booking has no confirmation to show.
+    theirs = _enroll(studio, setup.other.member, setup.occurrence_id)
+    assert client.get(f"/sessionpacks/my/bookings/{theirs}/cancel").status_code == 404
 
 
 def test_a_late_cancellation_follows_the_policy(
