@@ -85,6 +85,14 @@ def test_assigning_and_starting_a_plan_are_confirmed_first(
     )
     assert "No money is taken here: the plan is billed elsewhere." in shown(billed_elsewhere)
     assert ">Start the plan</button>" in billed_elsewhere.text
+    # Cancelling the plan says what stops and what stays, then stops it.
+    confirming = press(client, client.get(world.card), "Cancel plan")
+    said = shown(confirming)
+    assert "No further period is renewed or charged." in said
+    assert "This period's credits stay until it ends, Thu 02 Apr 2026" in said
+    assert studio.subscription(started.id).state.value == "active"
+    assert press(client, confirming, "Cancel the plan").status_code == 302
+    assert studio.subscription(started.id).state.value == "cancelled"
 
 
 def test_a_bad_choice_on_a_confirmation_is_the_usual_problem_page(

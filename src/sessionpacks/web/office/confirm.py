@@ -164,6 +164,33 @@ def _period(template: TemplateInfo) -> str:
     return "each period"
 
 
+@routes.get("/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel/confirm")
+def cancel_subscription_confirm(request: Request, account_id: int, subscription_id: int) -> Page:
+    core = request.studio
+    found = core.subscription(subscription_id)
+    if found.account_id != account_id:
+        raise NotFound("subscription", subscription_id)
+    plan = core.template(found.template_id)
+    return confirm_page(
+        request,
+        PAGE,
+        Confirmation(
+            title=f"Cancel {plan.name} for {core.account(account_id).name}",
+            happens=(
+                "No further period is renewed or charged.",
+                "This period's credits stay until it ends,"
+                f" {when(found.period_end, request.zone)}.",
+            ),
+            action=request.link(
+                "office.cancel_subscription", account_id=account_id, subscription_id=subscription_id
+            ),
+            back=request.link("office.client", account_id=account_id),
+            button="Cancel the plan",
+            danger=True,
+        ),
+    )
+
+
 # -- one pass ------------------------------------------------------------------------------------
 
 
