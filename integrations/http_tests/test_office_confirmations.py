@@ -38,7 +38,7 @@ def test_selling_shows_the_charge_before_anything_is_charged(
     assert confirming.status_code == 200
     said = shown(confirming)
     assert "Ana Ruiz is charged 120.00 EUR now, through the studio's payment provider." in said
-    assert "10-class pack: 10 sessions for everyone on the account, valid 90 days." in said
+    assert "10-class pack, 10 sessions for everyone on the account, valid 90 days." in said
     assert ">Charge 120.00 EUR</button>" in said
     assert f'href="{world.card}/sell"' in said  # Go back
     # Looking is free: nothing charged, no pass.

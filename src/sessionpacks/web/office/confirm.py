@@ -51,7 +51,7 @@ def _pack(request: Request, template: TemplateInfo, whom: str) -> str:
     starts_at = forms.moment(request.query, "starts_at", request.zone)
     start = f", starting {when(starts_at, request.zone)}" if starts_at else ""
     return (
-        f"{template.name}: {units(template.quantity, template.metric, template.currency)}"
+        f"{template.name}, {units(template.quantity, template.metric, template.currency)}"
         f" for {whom}{start}{_validity(template)}."
     )
 
@@ -260,6 +260,8 @@ def void_confirm(request: Request, account_id: int, pass_id: int) -> Page:
 def adjust_confirm(request: Request, account_id: int, pass_id: int) -> Page:
     held = held_on(request, account_id, pass_id)
     delta = forms.required_int(request.query, "delta")
+    if delta == 0:
+        raise BadRequest("the field 'delta' must add or take away at least one unit, got 0")
     name = held.label or "the pass"
     change = units(abs(delta), held.metric, held.currency)
     after = units(held.remaining + delta, held.metric, held.currency)
