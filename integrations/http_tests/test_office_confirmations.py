@@ -149,19 +149,20 @@ def test_a_refund_shows_the_amount_and_changes_nothing_until_confirmed(
     assert [refund.amount_minor for refund in payments.refunds] == [10800]
 
 
-def test_deleting_and_adjusting_a_pass_say_what_they_take_first(
+def test_deleting_a_pass_says_what_it_takes_first(
     client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     pass_id = ten_pack(studio, world)
+    studio.adjust(
+        pass_id,
+        -3,
+        reason="Counted twice",
+        idempotency_key="a",
+        actor=OWNER.actor,
+        channel="office",
+    )
     who.current = OWNER
     page = f"{world.card}/passes/{pass_id}"
-    confirming = press(client, client.get(page), "Adjust", delta="-3", reason="Counted twice")
-    said = shown(confirming)
-    assert "Take 3 sessions away from Ten classes: 10 sessions left now, 7 sessions after." in said
-    assert studio.pass_balance(pass_id).remaining == 10
-    assert press(client, confirming, "Take away 3 sessions").status_code == 302
-    assert studio.pass_balance(pass_id).remaining == 7
-
     confirming = press(client, client.get(page), "Delete pass", reason="Created by mistake")
     said = shown(confirming)
     assert "Ten classes is deleted: the 7 sessions left on it are taken away." in said

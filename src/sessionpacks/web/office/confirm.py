@@ -2,7 +2,8 @@
 pressing Confirm will do (the amount, the units, the people) and holds the real POST form.
 
 Desk redeeming already shows its dry run before its button; marking attended or a no-show, and
-booking a member, stay one click: they are the roster's fast path and each can be put right."""
+booking a member, stay one click: they are the roster's fast path and each can be put right.
+Adjust, like Add credits, acts on the number and reason typed on its own form."""
 
 from __future__ import annotations
 
@@ -222,7 +223,7 @@ def refund_confirm(request: Request, account_id: int, pass_id: int) -> Page:
         request,
         PAGE,
         Confirmation(
-            title=f"Refund {name}",
+            title=f"Refund and end {name}",
             happens=happens,
             action=request.link("office.refund", account_id=account_id, pass_id=pass_id),
             back=request.link("office.pass_page", account_id=account_id, pass_id=pass_id),
@@ -252,34 +253,6 @@ def void_confirm(request: Request, account_id: int, pass_id: int) -> Page:
             button=f"Delete the pass and its {left}",
             reason=Reason("Created by mistake", typed(request)),
             danger=True,
-        ),
-    )
-
-
-@routes.get("/clients/<int:account_id>/passes/<int:pass_id>/adjust/confirm")
-def adjust_confirm(request: Request, account_id: int, pass_id: int) -> Page:
-    held = held_on(request, account_id, pass_id)
-    delta = forms.required_int(request.query, "delta")
-    if delta == 0:
-        raise BadRequest("the field 'delta' must add or take away at least one unit, got 0")
-    name = held.label or "the pass"
-    change = units(abs(delta), held.metric, held.currency)
-    after = units(held.remaining + delta, held.metric, held.currency)
-    said = f"Add {change} to {name}" if delta >= 0 else f"Take {change} away from {name}"
-    return confirm_page(
-        request,
-        PAGE,
-        Confirmation(
-            title=said,
-            happens=(
-                f"{said}: {units(held.remaining, held.metric, held.currency)} left now,"
-                f" {after} after.",
-            ),
-            action=request.link("office.adjust", account_id=account_id, pass_id=pass_id),
-            back=request.link("office.pass_page", account_id=account_id, pass_id=pass_id),
-            button=("Add " if delta >= 0 else "Take away ") + change,
-            fields={"delta": str(delta)},
-            reason=Reason("Counted twice", typed(request)),
         ),
     )
 
