@@ -48,6 +48,10 @@ def test_sell_punch_see_session_one_of_ten_suspend_and_be_refused(
     assert ten_pack is not None
     sell.locator("select[name=template_id]").select_option(ten_pack)
     sell.get_by_role("button", name="Sell", exact=True).click()
+    # The confirmation says what she is charged before anything is: Confirm states the amount.
+    expect(page.locator(".sp-confirm")).to_contain_text("is charged")
+    page.screenshot(path=str(screenshots / "sell-confirm.png"), full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Charge \d")).click()
     expect(page.locator(".sp-flash-success")).to_be_visible()
     card_url = page.url
 

@@ -33,6 +33,7 @@ def test_selling_charges_through_the_payment_hook_and_makes_the_pass(
     who.current = FRONT_DESK
     page = f"{world.card}/sell"
     assert "10-class pack" in client.get(page).text
+    page = f"{world.card}/sell/confirm?template_id={world.template_id}"
     data = {"template_id": str(world.template_id), "member_id": "", "idempotency_key": "sale-1"}
     response = submit(client, page, f"{world.card}/sell", data)
     assert response.status_code == 302
@@ -48,8 +49,8 @@ def test_selling_without_a_payment_provider_says_so_and_sells_nothing(
     client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
-    page = f"{world.card}/sell"
-    response = submit(client, page, page, {"template_id": str(world.template_id)})
+    page = f"{world.card}/sell/confirm?template_id={world.template_id}"
+    response = submit(client, page, f"{world.card}/sell", {"template_id": str(world.template_id)})
     assert response.status_code == 503
     # The sell page again, saying so above the Sell form.
     assert said_above(response, "/sell").startswith("Payments are not set up")
@@ -58,8 +59,8 @@ def test_selling_without_a_payment_provider_says_so_and_sells_nothing(
 
 def test_selling_needs_a_template(client: Client, who: Who, world: World, studio: Studio) -> None:
     who.current = FRONT_DESK
-    page = f"{world.card}/sell"
-    response = submit(client, page, page, {"template_id": ""})
+    page = f"{world.card}/sell/confirm?template_id={world.template_id}"
+    response = submit(client, page, f"{world.card}/sell", {"template_id": ""})
     assert response.status_code == 422
     assert said_beside(response, "/sell", "template_id") == "Required"
     assert studio.passes(world.account_id) == ()
@@ -69,7 +70,7 @@ def test_assigning_a_template_grants_it_without_charging(
     client: Client, who: Who, world: World, studio: Studio
 ) -> None:
     who.current = FRONT_DESK
-    page = f"{world.card}/sell"
+    page = f"{world.card}/assign/confirm?template_id={world.template_id}"
     response = submit(
         client,
         page,
@@ -292,12 +293,14 @@ def test_starting_and_cancelling_a_plan(
     page = f"{world.card}/sell"
     # A plan is started from a plan: the form offers no pack.
     sell_page = client.get(page).text
-    subscribe_form = sell_page.split(f'action="{world.card}/subscribe"')[1].split("</form>")[0]
+    subscribe_form = sell_page.split(f'action="{world.card}/subscribe/confirm"')[1]
+    subscribe_form = subscribe_form.split("</form>")[0]
     offered = subscribe_form.split('name="template_id"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\d+)">', offered) == [str(plan.id)]
     assert (
         sell_page.count(f'<option value="{world.template_id}">10-class pack') == 2
     )  # sell, assign
+    page = f"{world.card}/subscribe/confirm?template_id={plan.id}&billing=external"
     response = submit(
         client,
         page,

@@ -9,6 +9,8 @@ import re
 
 import attrs
 import pytest
+from office_world import shown
+from pressing import press
 from support import OWNER, START, Client, Who, csrf, submit
 
 from sessionpacks import BookingState, ManualClock, PassTerms, Studio
@@ -362,7 +364,7 @@ def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     assert _remaining(studio, setup.lucia.pass_id) == 9
     action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
-    response = submit(client, CLASSES, action, {"next": CLASSES})
+    response = submit(client, action, action, {"next": CLASSES})
     assert response.status_code == 303
     assert response.location.endswith(CLASSES)
     page = client.get(response.location)
@@ -372,13 +374,40 @@ def test_cancelling_my_booking_before_the_cut_off_gives_the_credit_back(
     assert _remaining(studio, setup.lucia.pass_id) == 10
 
 
+def test_cancelling_asks_first_saying_whether_the_credit_comes_back(
+    client: Client, studio: Studio, setup: Setup, clock: ManualClock
+) -> None:
+    studio.set_booking_policy(setup.yoga, cancel_cutoff_minutes=720)
+    booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
+    confirming = press(client, client.get(HISTORY), "Cancel booking")
+    assert confirming.status_code == 200
+    said = shown(confirming)
+    assert "Lucía Pérez: Yoga, Tue 03 Mar 2026, 09:00." in said
+    assert "Your credit comes back." in said
+    (booking,) = studio.bookings(member_id=setup.lucia.member.id)
+    assert booking.state is BookingState.RESERVED
+    clock.advance(dt.timedelta(hours=20))
+    late = shown(client.get(f"/sessionpacks/my/bookings/{booking_id}/cancel"))
+    assert "It is after the cut-off. By the studio's policy the credit is not returned." in late
+    response = press(client, confirming, "Cancel the booking")
+    assert response.status_code == 303
+    assert response.location.endswith(HISTORY)  # back where the button was
+    assert studio.bookings(member_id=setup.lucia.member.id)[0].state is (
+        BookingState.LATE_CANCELLED
+    )
+    # Another account's booking has no confirmation to show.
+    theirs = _enroll(studio, setup.other.member, setup.occurrence_id)
+    assert client.get(f"/sessionpacks/my/bookings/{theirs}/cancel").status_code == 404
+
+
 def test_a_late_cancellation_follows_the_policy(
     client: Client, studio: Studio, setup: Setup, clock: ManualClock
 ) -> None:
     studio.set_booking_policy(setup.yoga, cancel_cutoff_minutes=720)
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     clock.advance(dt.timedelta(hours=20))
-    response = submit(client, CLASSES, f"/sessionpacks/my/bookings/{booking_id}/cancel", {})
+    action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
+    response = submit(client, action, action, {})
     assert response.status_code == 303
     assert "after the cut-off" in client.get(response.location).text
     (booking,) = studio.bookings(member_id=setup.lucia.member.id)
@@ -402,8 +431,11 @@ def test_cancelling_twice_is_a_conflict_not_a_second_refund(
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
-    assert submit(client, CLASSES, action, {}).status_code == 303
-    assert submit(client, CLASSES, action, {}).status_code == 409
+    token = csrf(client, action)
+    assert client.post(action, data={**token, "idempotency_key": "c-1"}).status_code == 303
+    assert client.post(action, data={**token, "idempotency_key": "c-2"}).status_code == 409
+    # Its confirmation says so too, rather than offering to cancel again.
+    assert client.get(action).status_code == 409
     assert _remaining(studio, setup.lucia.pass_id) == 10
 
 
@@ -424,7 +456,7 @@ def test_a_cancel_returns_only_to_a_portal_page(
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
     action = f"/sessionpacks/my/bookings/{booking_id}/cancel"
-    response = submit(client, CLASSES, action, {"next": "https://evil.example/sessionpacks/my/"})
+    response = submit(client, action, action, {"next": "https://evil.example/sessionpacks/my/"})
     assert response.status_code == 303
     assert response.location.endswith(HISTORY)
 
@@ -433,7 +465,8 @@ def test_nobody_signed_in_cannot_enroll_or_cancel(
     client: Client, studio: Studio, setup: Setup, who: Who
 ) -> None:
     booking_id = _enroll(studio, setup.lucia.member, setup.occurrence_id)
-    token = csrf(client, CLASSES)
+    # The token of the booking's confirmation page, the one page that holds its form.
+    token = csrf(client, f"/sessionpacks/my/bookings/{booking_id}/cancel")
     who.current = None
     for action in (
         f"{CLASSES}/{setup.occurrence_id}/enroll",

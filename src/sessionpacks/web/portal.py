@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sessionpacks.enums import BookingState, Channel, PassState
-from sessionpacks.errors import NotFound, SessionPacksError
+from sessionpacks.errors import InvalidState, NotFound, SessionPacksError
 from sessionpacks.values import PassBalance
 from sessionpacks.web import forms
+from sessionpacks.web.confirming import Confirmation, credit_outcome
 from sessionpacks.web.guards import require_member
 from sessionpacks.web.helpers import by_pass, pass_names, when
 from sessionpacks.web.http import Fields, Page, Redirect, Request
@@ -164,6 +165,46 @@ def enroll(request: Request, occurrence_id: int) -> Redirect:
     return Redirect(request.link("portal.classes"), 303)
 
 
+@routes.get("/bookings/<int:booking_id>/cancel")
+def cancel_confirm(request: Request, booking_id: int) -> Page:
+    """Before cancelling one of my bookings: the class, and whether my credit comes back."""
+    _, member_id = require_member(request)
+    account_id = request.studio.member(member_id).account_id
+    booking = next(
+        (b for b in request.studio.bookings(account_id=account_id) if b.booking_id == booking_id),
+        None,
+    )
+    if booking is None:  # another account's booking is as good as unknown here
+        raise NotFound("booking", booking_id)
+    if booking.state is not BookingState.RESERVED:
+        raise InvalidState("this booking is not booked any more: there is nothing to cancel")
+    policy = request.studio.booking_policy(booking.service_id)
+    late, back = credit_outcome(booking, policy, request.studio.clock.now())
+    if back:
+        outcome = "Your credit comes back." if booking.passes else "Nothing was taken for it."
+    else:
+        outcome = "By the studio's policy the credit is not returned."
+    if late:
+        outcome = "It is after the cut-off. " + outcome
+    back_to = _back(request, request.link("portal.history"), request.query)
+    return request.page(
+        "sessionpacks/portal/confirm.html",
+        confirmation=Confirmation(
+            title="Cancel your booking?",
+            happens=(
+                f"{booking.member_name}: {booking.service_name},"
+                f" {when(booking.starts_at, request.zone)}.",
+                outcome,
+            ),
+            action=request.link("portal.cancel", booking_id=booking_id),
+            back=back_to,
+            button="Cancel the booking",
+            fields={"next": back_to},
+            danger=True,
+        ),
+    )
+
+
 @routes.post("/bookings/<int:booking_id>/cancel", form_page="portal.history")
 def cancel(request: Request, booking_id: int) -> Redirect:
     """Cancel one of my bookings; the service's policy says whether the credit comes back."""
@@ -203,9 +244,9 @@ def _page(request: Request, template: str, **values: Any) -> Page:
     return request.page(template, **values)
 
 
-def _back(request: Request, default: str) -> str:
+def _back(request: Request, default: str, fields: Fields | None = None) -> str:
     """Where a form asked to return to, if it is one of the portal's own pages."""
-    target = str(request.form.get("next") or "")
+    target = str((request.form if fields is None else fields).get("next") or "")
     prefix = request.link("portal.home")
     # Only a path under the portal: never a redirect to another site.
     if target.startswith(prefix) and "//" not in target and "\\" not in target:

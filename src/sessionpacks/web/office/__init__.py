@@ -14,6 +14,7 @@ routes = Routes("/office", "office.", guard=require_staff)
 from sessionpacks.web.office import (  # noqa: E402
     bulk,
     clients,
+    confirm,
     packs,
     redeeming,
     reports,
@@ -25,6 +26,7 @@ from sessionpacks.web.office import (  # noqa: E402
 __all__ = [
     "bulk",
     "clients",
+    "confirm",
     "packs",
     "redeeming",
     "reports",

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sessionpacks.enums import Channel
-from sessionpacks.values import Actor
+from sessionpacks.errors import NotFound
+from sessionpacks.values import Actor, PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_staff
 from sessionpacks.web.http import Redirect, Request
@@ -80,3 +81,11 @@ def choice(request: Request, name: str, allowed: Sequence[str], default: str) ->
 def pass_name(request: Request, pass_id: int) -> str:
     """What staff call a pass: its label, never its id."""
     return request.studio.pass_balance(pass_id).label or "The pass"
+
+
+def held_on(request: Request, account_id: int, pass_id: int) -> PassBalance:
+    """A pass of this account; another account's is not found here."""
+    held = request.studio.pass_balance(pass_id)
+    if held.account_id != account_id:
+        raise NotFound("pass", pass_id)  # the page says so in words, without the id
+    return held
