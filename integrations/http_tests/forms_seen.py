@@ -107,11 +107,13 @@ def forms_of(response: Response) -> list[Form]:
 
 
 def form_of(response: Response, action: str) -> Form:
-    """The form on the page that posts to ``action`` (a path, or its end)."""
+    """The form on the page that posts to ``action`` (a path, or its end), or that opens its
+    confirmation first (a GET to ``action``/confirm), as the buttons that move money do."""
     found = [
         form
         for form in forms_of(response)
-        if form.method == "post" and form.action.endswith(action)
+        if (form.method == "post" and form.action.endswith(action))
+        or (form.method == "get" and form.action.endswith(action + "/confirm"))
     ]
     assert len(found) == 1, f"{len(found)} forms post to {action}"
     return found[0]
