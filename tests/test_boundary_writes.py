@@ -66,6 +66,7 @@ WRITES = (
     "mark_no_show",
     "redeem",
     "refund",
+    "remember_actor_name",
     "renew_due",
     "renew_plan",
     "reverse",
@@ -88,6 +89,7 @@ NOT_WRITES = frozenset(
         # Reads.
         "account",
         "account_balance",
+        "actor_names",
         "account_by_ref",
         "booking_policy",
         "bookings",
@@ -355,7 +357,7 @@ def plausible(name: str) -> st.SearchStrategy[object]:
         return st.integers(min_value=-30, max_value=400).map(lambda d: START + dt.timedelta(days=d))
     if name in ("on_progress", "host"):
         return st.none()
-    if name in ("name", "ref", "member_name", "member_ref", "code", "text"):
+    if name in ("name", "ref", "member_name", "member_ref", "code", "text", "display_name"):
         return words
     return st.integers(min_value=1, max_value=40)
 

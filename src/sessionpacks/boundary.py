@@ -194,6 +194,16 @@ _FLAGS = (
     "include_voided",
 )
 _ref = chars("ref", limits.REF_LENGTH)
+
+
+def _actor_key(value: object) -> object:
+    """One (kind, id) pair, as a ledger entry records its actor."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise InvalidInput(f"each of actors must be a (kind, id) pair, got {value!r}")
+    chars("actor kind", limits.ACTOR_KIND_LENGTH)(value[0])
+    return chars("actor id", limits.ACTOR_ID_LENGTH)(value[1])
+
+
 _moments = (
     "starts_at",
     "ends_at",
@@ -227,6 +237,8 @@ ARGUMENTS: Mapping[str, Check] = {
     "email": chars("email", limits.EMAIL_LENGTH),
     "name": chars("name", limits.NAME_LENGTH),
     "member_name": chars("member_name", limits.NAME_LENGTH),
+    "display_name": chars("display_name", limits.NAME_LENGTH),
+    "actors": each(_actor_key, "actors"),
     "category": chars("category", limits.CATEGORY_LENGTH),
     "categories": each(chars("category", limits.CATEGORY_LENGTH), "categories"),
     "services": each(functools.partial(validation.ident, "service id"), "services"),

@@ -398,7 +398,7 @@ class Studio:
         """Keep ``display_name`` as what histories call ``actor`` (the host's name for a staff
         user, say); the web pages call this as staff act. Asked again with the same name, it
         only reads; a blank name is ignored."""
-        name = display_name.strip()[:200]
+        name = display_name.strip()
         if name:
             with self._writer.plain() as conn:
                 actor_names.remember(conn, self.clock.now(), actor.kind, actor.id, name)

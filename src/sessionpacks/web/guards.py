@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+from sessionpacks.errors import InvalidInput
 from sessionpacks.web.http import Request, SignInRequired, forbidden
 from sessionpacks.web.i18n import gettext
 from sessionpacks.web.identity import Identity
@@ -24,7 +27,9 @@ def require_identity(request: Request) -> Identity:
 def remember_name(request: Request, found: Identity) -> None:
     """Staff about to act: keep their display name, so histories name them as the host does."""
     if found.is_staff and found.display_name:
-        request.studio.remember_actor_name(found.actor, found.display_name)
+        # A name no column can keep is simply not kept: histories then say "Staff".
+        with contextlib.suppress(InvalidInput):
+            request.studio.remember_actor_name(found.actor, found.display_name)
 
 
 def require_staff(request: Request) -> Identity:
