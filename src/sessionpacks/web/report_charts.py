@@ -14,6 +14,7 @@ from sessionpacks.reports.tables import money
 from sessionpacks.web import i18n
 from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
 from sessionpacks.web.i18n import gettext, ngettext
+from sessionpacks.web.report_tables import column
 
 # More weeks than this are too many bars to read; the chart then shows only weeks with passes.
 _MOST_WEEKS = 26
@@ -56,7 +57,7 @@ def expiring_by_week(report: PassListReport, zone: dt.tzinfo) -> Chart:
         bars,
     )
     rows = tuple((f"{week:%Y-%m-%d}", str(count)) for week, count in ordered)
-    return Chart(title, svg, (gettext("week of"), gettext("passes expiring")), rows)
+    return Chart(title, svg, (column("week of"), gettext("passes expiring")), rows)
 
 
 def attendance_by_service(report: AttendanceReport) -> Chart:
@@ -70,7 +71,7 @@ def attendance_by_service(report: AttendanceReport) -> Chart:
         ),
         bars,
     )
-    columns = (gettext("service"), gettext("visits"))
+    columns = (column("service"), column("visits"))
     return Chart(title, svg, columns, tuple((b.label, b.shown) for b in bars))
 
 
@@ -115,7 +116,7 @@ def _liability_chart(currency: str, step: str, labels: list[str], held: list[int
         title,
         description,
         labels,
-        [Series(gettext("liability"), tuple(_major(v, currency) for v in held))],
+        [Series(column("liability"), tuple(_major(v, currency) for v in held))],
     )
     rows = tuple((label, _figure(v, currency)) for label, v in zip(labels, held, strict=True))
     at_end = gettext("liability at its end (%(currency)s)", currency=currency)
@@ -143,8 +144,8 @@ def _revenue_chart(
         description,
         labels,
         [
-            Series(gettext("sales"), tuple(_major(v, currency) for v in sold)),
-            Series(gettext("recognised"), tuple(_major(v, currency) for v in earned)),
+            Series(column("sales"), tuple(_major(v, currency) for v in sold)),
+            Series(column("recognised"), tuple(_major(v, currency) for v in earned)),
         ],
     )
     rows = tuple(

@@ -18,7 +18,7 @@ from sessionpacks.enums import PassState
 from sessionpacks.errors import InvalidInput
 from sessionpacks.reports import PassListReport, Table
 from sessionpacks.reports.holdings import HELD
-from sessionpacks.web import forms
+from sessionpacks.web import forms, report_tables
 from sessionpacks.web.helpers import when
 from sessionpacks.web.http import Body, Page, Request, not_found
 from sessionpacks.web.i18n import N_, gettext
@@ -54,9 +54,9 @@ class Shown:
     table: Table
     filename: str
     page: dict[str, Any]
-    # The table's caption on the page, in the studio's days; the core's title (kept in the
-    # CSV's JSON twin and the CLI) gives its moments in UTC.
-    caption: str | None = None
+    # The table as the page shows it: in the studio's language, its caption in the studio's
+    # days; the core's (the CSV file, its JSON twin and the CLI) gives its moments in UTC.
+    shown: Table | None = None
 
 
 Builder = Callable[[Request, Mapping[str, str]], Shown]
@@ -174,11 +174,16 @@ def _passes(request: Request, which: str, args: Mapping[str, str]) -> Shown:
     else:
         found = reports.suspended(as_of=as_of)
     chart = expiring_by_week(found, request.zone) if which == "expiring" else None
+    title = gettext(LISTS[which])
+    caption = gettext(
+        "%(title)s as of %(day)s", title=title, day=when(found.as_of, request.zone, with_time=False)
+    )
     return Shown(
-        gettext(LISTS[which]),
+        title,
         found.table(),
         f"passes-{which}-{_dated(request, found.as_of)}.csv",
         {"report": found, "chart": chart},
+        report_tables.pass_list(found, caption),
     )
 
 
@@ -193,7 +198,10 @@ def _liability(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"liability-{_dated(request, found.as_of)}.csv",
         {"report": found, "charts": money_charts(history, liability_only=True)},
-        gettext("Liability as of %(moment)s", moment=when(found.as_of, request.zone)),
+        report_tables.shown(
+            found.table(),
+            gettext("Liability as of %(moment)s", moment=when(found.as_of, request.zone)),
+        ),
     )
 
 
@@ -208,7 +216,10 @@ def _revenue(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"revenue-{_days(request, start, end)}.csv",
         {"report": found, "totals": found.totals(), "charts": money_charts(history)},
-        gettext("Revenue from %(first)s to %(last)s", **_between(request, start, end)),
+        report_tables.shown(
+            found.table(),
+            gettext("Revenue from %(first)s to %(last)s", **_between(request, start, end)),
+        ),
     )
 
 
@@ -219,8 +230,18 @@ def _attendance(request: Request, args: Mapping[str, str]) -> Shown:
         gettext("Attendance"),
         found.table(),
         f"attendance-{_days(request, start, end)}.csv",
-        {"report": found, "chart": attendance_by_service(found)},
-        gettext("Attendance from %(first)s to %(last)s", **_between(request, start, end)),
+        {
+            "report": found,
+            "chart": attendance_by_service(found),
+            "channels": report_tables.shown(
+                found.channel_table(), gettext("Redemptions by channel")
+            ),
+            "weeks": report_tables.shown(found.week_table(), gettext("Redemptions by week")),
+        },
+        report_tables.shown(
+            found.table(),
+            gettext("Attendance from %(first)s to %(last)s", **_between(request, start, end)),
+        ),
     )
 
 
@@ -233,7 +254,7 @@ def _sales(request: Request, args: Mapping[str, str]) -> Shown:
         found.table(),
         f"sales-{_days(request, start, end)}.csv",
         {"report": found},
-        _sales_caption(step, _between(request, start, end)),
+        report_tables.shown(found.table(), _sales_caption(step, _between(request, start, end))),
     )
 
 
@@ -255,7 +276,7 @@ def _page(
     except InvalidInput as error:
         return Page(template, {"values": values, "error": str(error), **extra}, 400)
     page = {"title": shown.title, **extra}
-    table = shown.table if shown.caption is None else attrs.evolve(shown.table, title=shown.caption)
+    table = shown.table if shown.shown is None else shown.shown
     return request.page(template, values=values, table=table, **page, **shown.page)
 
 
