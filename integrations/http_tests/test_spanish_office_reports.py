@@ -129,8 +129,8 @@ def test_liability_revenue_attendance_and_sales_are_in_spanish(
     revenue = _page(client, f"{REPORTS}/revenue")
     assert "Ingresos del dom, 1 mar 2026 al mar, 3 mar 2026" in revenue
     assert (
-        "Diferido al inicio 0,00 EUR + ventas 120,00 EUR − reconocido 24,00 EUR"
-        " − reembolsado 0,00 EUR = diferido al final 96,00 EUR cuadra"
+        "Diferido al inicio 0,00 EUR + ventas 120,00 EUR \N{MINUS SIGN} reconocido 24,00 EUR"
+        " \N{MINUS SIGN} reembolsado 0,00 EUR = diferido al final 96,00 EUR cuadra"
     ) in revenue
     assert "Ventas e ingresos reconocidos en EUR" in revenue
     assert "mes desde ventas (EUR) reconocido (EUR) 2026-03-01 120,00 24,00" in revenue
@@ -155,9 +155,7 @@ def test_a_bad_date_is_said_in_spanish_with_the_input_kept(
     backwards = _page(
         client, f"{REPORTS}/sales", 400, start="2026-03-03", end="2026-03-01", step="month"
     )
-    assert (
-        "la fecha de fin (2026-03-01) es anterior a la fecha de inicio (2026-03-03)" in backwards
-    )
+    assert "la fecha de fin (2026-03-01) es anterior a la fecha de inicio (2026-03-03)" in backwards
 
 
 def test_product_set_up_is_in_spanish(client: Client, who: Who, desk: Desk) -> None:
@@ -220,9 +218,7 @@ def test_the_client_import_report_is_in_spanish(client: Client, who: Who, desk: 
     assert report.status_code == 200, report.text
     text = _spanish(report.text)
     assert "Clientes importados" in text
-    assert (
-        "Añadidos: 1 cliente y 2 socios; ya estaban: 0; rechazadas: 1 línea, de 3." in text
-    )
+    assert "Añadidos: 1 cliente y 2 socios; ya estaban: 0; rechazadas: 1 línea, de 3." in text
     assert "Líneas no importadas Línea Motivo" in text
     assert re.search(r"Corrige estas líneas en el archivo e impórtalo de nuevo", text)
     assert "Volver a clientes" in text

@@ -31,7 +31,7 @@ from sessionpacks.web.report_charts import (
 )
 from sessionpacks.web.wording import state_word
 
-# The lists' titles, said in the studio's language where they are shown (:func:`_lists`).
+# The lists' titles: marked here, said in the studio's language where they are shown.
 LISTS = {
     "holders": N_("Pass holders"),
     "expiring": N_("Passes expiring soon"),
