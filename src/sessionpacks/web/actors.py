@@ -8,22 +8,23 @@ from collections.abc import Iterable, Mapping
 from sessionpacks.enums import Channel
 from sessionpacks.studio import Studio
 from sessionpacks.values import HistoryEntry
+from sessionpacks.web.i18n import N_, gettext
 
 # Actors that were never given a name, by their kind.
 _KIND = {
-    "staff": "Staff",
-    "member": "The member",
-    "kiosk": "The kiosk",
-    "system": "Automatically",
-    "cli": "The command line",
+    "staff": N_("Staff"),
+    "member": N_("The member"),
+    "kiosk": N_("The kiosk"),
+    "system": N_("Automatically"),
+    "cli": N_("The command line"),
 }
 _CHANNEL = {
-    Channel.OFFICE: "at the desk",
-    Channel.PORTAL: "online",
-    Channel.KIOSK: "at the kiosk",
-    Channel.API: "through the studio's app",
-    Channel.CLI: "from the command line",
-    Channel.SYSTEM: "automatically",
+    Channel.OFFICE: N_("at the desk"),
+    Channel.PORTAL: N_("online"),
+    Channel.KIOSK: N_("at the kiosk"),
+    Channel.API: N_("through the studio's app"),
+    Channel.CLI: N_("from the command line"),
+    Channel.SYSTEM: N_("automatically"),
 }
 
 
@@ -42,9 +43,9 @@ def _name(
     kind, actor_id = pair
     if kind == "member" and actor_id.isdigit() and int(actor_id) in member_names:
         return member_names[int(actor_id)]
-    return named.get(pair) or _KIND.get(kind, "Staff")
+    return named.get(pair) or gettext(_KIND.get(kind, _KIND["staff"]))
 
 
 def channel_word(channel: Channel) -> str:
-    """Through which door an entry came in: "at the desk", "online"."""
-    return _CHANNEL[channel]
+    """Through which door an entry came in: N_("at the desk"), "online"."""
+    return gettext(_CHANNEL[channel])

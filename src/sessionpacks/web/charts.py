@@ -16,6 +16,8 @@ from html import escape
 
 import attrs
 
+from sessionpacks.web.i18n import gettext
+
 # Colours that read on white and apart from each other; dashes and markers tell lines apart
 # without them.
 _COLOURS = ("#2452c7", "#b3261e", "#17703a", "#8a5a00")
@@ -75,7 +77,9 @@ def bar_chart(title: str, description: str, bars: Sequence[Bar], *, width: int =
         ' stroke="#5b6577" stroke-width="1"/>'
     ]
     if not bars:
-        body.append(f'<text x="{label_width + 8}" y="{top + 18}" fill="#5b6577">No data</text>')
+        body.append(
+            f'<text x="{label_width + 8}" y="{top + 18}" fill="#5b6577">{_no_data()}</text>'
+        )
     for i, bar in enumerate(bars):
         y = top + i * row
         length = max(bar.value, 0) / largest * span
@@ -134,7 +138,7 @@ def line_chart(
                 f' font-size="12" fill="#5b6577">{_text(label)}</text>'
             )
     if not values:
-        body.append(f'<text x="{left + 8}" y="{top + 20}" fill="#5b6577">No data</text>')
+        body.append(f'<text x="{left + 8}" y="{top + 20}" fill="#5b6577">{_no_data()}</text>')
     for n, line in enumerate(series):
         colour, dash, marker = (
             _COLOURS[n % len(_COLOURS)],
@@ -180,6 +184,10 @@ def _marker(shape: str, x: float, y: float, colour: str, label: str) -> str:
     )
     points = " ".join(f"{_number(a)},{_number(b)}" for a, b in corners)
     return f'<polygon points="{points}" fill="{colour}">{tip}</polygon>'
+
+
+def _no_data() -> str:
+    return _text(gettext("No data"))
 
 
 def _shorten(text: str, most: int) -> str:

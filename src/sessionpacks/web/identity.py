@@ -13,6 +13,7 @@ from sessionpacks.errors import NotFound
 from sessionpacks.hookspecs import hookimpl
 from sessionpacks.studio import Studio
 from sessionpacks.values import Actor, Target
+from sessionpacks.web.i18n import gettext
 
 
 @attrs.frozen
@@ -79,7 +80,7 @@ class Identity:
                 return studio.member(self.member_id).name
             except LookupError:
                 pass
-        return "Staff" if self.is_staff else "Member"
+        return gettext("Staff") if self.is_staff else gettext("Member")
 
 
 class OwnAccountOnly:

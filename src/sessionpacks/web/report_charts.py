@@ -11,7 +11,10 @@ import attrs
 
 from sessionpacks.reports import AttendanceReport, MoneyOverTime, MoneyPoint, PassListReport
 from sessionpacks.reports.tables import money
+from sessionpacks.web import i18n
 from sessionpacks.web.charts import Bar, Series, bar_chart, line_chart
+from sessionpacks.web.i18n import gettext, ngettext
+from sessionpacks.web.report_tables import column
 
 # More weeks than this are too many bars to read; the chart then shows only weeks with passes.
 _MOST_WEEKS = 26
@@ -40,28 +43,36 @@ def expiring_by_week(report: PassListReport, zone: dt.tzinfo) -> Chart:
             for n in range(span):
                 weeks[first + dt.timedelta(weeks=n)] += 0
     ordered = sorted(weeks.items())
-    bars = [Bar(f"week of {week:%Y-%m-%d}", count, _passes(count)) for week, count in ordered]
-    title = "Passes expiring by week"
+    bars = [
+        Bar(gettext("week of %(day)s", day=f"{week:%Y-%m-%d}"), count, _passes(count))
+        for week, count in ordered
+    ]
+    title = gettext("Passes expiring by week")
     svg = bar_chart(
         title,
-        "Horizontal bars, one per week starting on Monday, each labelled with the number of"
-        " passes that expire in it.",
+        gettext(
+            "Horizontal bars, one per week starting on Monday, each labelled with the number of"
+            " passes that expire in it."
+        ),
         bars,
     )
     rows = tuple((f"{week:%Y-%m-%d}", str(count)) for week, count in ordered)
-    return Chart(title, svg, ("week of", "passes expiring"), rows)
+    return Chart(title, svg, (column("week of"), gettext("passes expiring")), rows)
 
 
 def attendance_by_service(report: AttendanceReport) -> Chart:
     bars = [Bar(s.service, s.redemptions, str(s.redemptions)) for s in report.by_service]
-    title = "Attendance by service"
+    title = gettext("Attendance by service")
     svg = bar_chart(
         title,
-        "Horizontal bars, one per service, each labelled with the number of visits paid with"
-        " credits in the period.",
+        gettext(
+            "Horizontal bars, one per service, each labelled with the number of visits paid with"
+            " credits in the period."
+        ),
         bars,
     )
-    return Chart(title, svg, ("service", "visits"), tuple((b.label, b.shown) for b in bars))
+    columns = (column("service"), column("visits"))
+    return Chart(title, svg, columns, tuple((b.label, b.shown) for b in bars))
 
 
 def money_charts(report: MoneyOverTime, *, liability_only: bool = False) -> list[Chart]:
@@ -82,38 +93,70 @@ def money_charts(report: MoneyOverTime, *, liability_only: bool = False) -> list
     return charts
 
 
+def _from(step: str) -> str:
+    """The column of the periods' first days: "month from"."""
+    return gettext("week from") if step == "week" else gettext("month from")
+
+
 def _liability_chart(currency: str, step: str, labels: list[str], held: list[int]) -> Chart:
-    title = f"Unused paid credits (liability) in {currency}"
+    title = gettext("Unused paid credits (liability) in %(currency)s", currency=currency)
+    if step == "week":
+        description = gettext(
+            "A line of the value of paid credits not yet used, in %(currency)s, at the end of"
+            " each week.",
+            currency=currency,
+        )
+    else:
+        description = gettext(
+            "A line of the value of paid credits not yet used, in %(currency)s, at the end of"
+            " each month.",
+            currency=currency,
+        )
     svg = line_chart(
         title,
-        f"A line of the value of paid credits not yet used, in {currency}, at the end of each"
-        f" {step}.",
+        description,
         labels,
-        [Series("liability", tuple(_major(v, currency) for v in held))],
+        [Series(column("liability"), tuple(_major(v, currency) for v in held))],
     )
-    rows = tuple((label, money(v, currency)) for label, v in zip(labels, held, strict=True))
-    return Chart(title, svg, (f"{step} from", f"liability at its end ({currency})"), rows)
+    rows = tuple((label, _figure(v, currency)) for label, v in zip(labels, held, strict=True))
+    at_end = gettext("liability at its end (%(currency)s)", currency=currency)
+    return Chart(title, svg, (_from(step), at_end), rows)
 
 
 def _revenue_chart(
     currency: str, step: str, labels: list[str], sold: list[int], earned: list[int]
 ) -> Chart:
-    title = f"Sales and revenue recognised in {currency}"
+    title = gettext("Sales and revenue recognised in %(currency)s", currency=currency)
+    if step == "week":
+        description = gettext(
+            "Two lines per week: sales (solid, round markers) and revenue recognised (dashed,"
+            " square markers), in %(currency)s.",
+            currency=currency,
+        )
+    else:
+        description = gettext(
+            "Two lines per month: sales (solid, round markers) and revenue recognised (dashed,"
+            " square markers), in %(currency)s.",
+            currency=currency,
+        )
     svg = line_chart(
         title,
-        f"Two lines per {step}: sales (solid, round markers) and revenue recognised (dashed,"
-        f" square markers), in {currency}.",
+        description,
         labels,
         [
-            Series("sales", tuple(_major(v, currency) for v in sold)),
-            Series("recognised", tuple(_major(v, currency) for v in earned)),
+            Series(column("sales"), tuple(_major(v, currency) for v in sold)),
+            Series(column("recognised"), tuple(_major(v, currency) for v in earned)),
         ],
     )
     rows = tuple(
-        (label, money(s, currency), money(e, currency))
+        (label, _figure(s, currency), _figure(e, currency))
         for label, s, e in zip(labels, sold, earned, strict=True)
     )
-    columns = (f"{step} from", f"sales ({currency})", f"recognised ({currency})")
+    columns = (
+        _from(step),
+        gettext("sales (%(currency)s)", currency=currency),
+        gettext("recognised (%(currency)s)", currency=currency),
+    )
     return Chart(title, svg, columns, rows)
 
 
@@ -125,5 +168,10 @@ def _major(minor: int, currency: str) -> float:
     return float(money(minor, currency))
 
 
+def _figure(minor: int, currency: str) -> str:
+    """An amount in the studio's language without its currency code (its column names it)."""
+    return i18n.money(minor, currency).rsplit(" ", 1)[0]
+
+
 def _passes(count: int) -> str:
-    return f"{count} pass" if count == 1 else f"{count} passes"
+    return ngettext("%(num)d pass", "%(num)d passes", count)

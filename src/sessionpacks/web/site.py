@@ -244,9 +244,15 @@ def render_ready(request: Request, page: Page, refused_form: Refused | None = No
 
 
 def _shown_name(request: Request) -> Callable[[], str]:
-    # Called by the template only when someone is signed in, so anonymous pages read nothing.
+    # Called by the template only when someone is signed in, so anonymous pages read nothing;
+    # the template renders after respond(), so the words' language is kept here.
+    locale = current()
+
     def shown() -> str:
         found = request.identity
-        return "" if found is None else found.shown_name(request.studio)
+        if found is None:
+            return ""
+        with speaking(locale):
+            return found.shown_name(request.studio)
 
     return shown

@@ -22,7 +22,7 @@ from sessionpacks.enums import (
 )
 from sessionpacks.errors import Unusable
 from sessionpacks.values import RedeemResult
-from sessionpacks.web.i18n import N_, gettext, money, ngettext
+from sessionpacks.web.i18n import N_, current, gettext, money, ngettext
 from sessionpacks.web.product_terms import ProductTerms
 
 _UNUSABLE = {
@@ -207,28 +207,30 @@ def state_word(state: enum.Enum) -> str:
 
 
 _HELD_BACK = {
-    Unusable.SUSPENDED: "it is on hold",
-    Unusable.EXPIRED: "it has expired",
-    Unusable.EXHAUSTED: "it is used up",
-    Unusable.NOT_STARTED: "it has not started yet",
-    Unusable.MEMBER_CAP_REACHED: "this member has used their share of it",
-    Unusable.NOT_USABLE_BY_MEMBER: "it is for another member",
-    Unusable.NOT_APPLICABLE: "it does not pay for this service",
-    Unusable.WRONG_METRIC: "it is counted in another unit",
-    Unusable.VOIDED: "it was deleted",
-    Unusable.REFUNDED: "it was refunded",
+    Unusable.SUSPENDED: N_("it is on hold"),
+    Unusable.EXPIRED: N_("it has expired"),
+    Unusable.EXHAUSTED: N_("it is used up"),
+    Unusable.NOT_STARTED: N_("it has not started yet"),
+    Unusable.MEMBER_CAP_REACHED: N_("this member has used their share of it"),
+    Unusable.NOT_USABLE_BY_MEMBER: N_("it is for another member"),
+    Unusable.NOT_APPLICABLE: N_("it does not pay for this service"),
+    Unusable.WRONG_METRIC: N_("it is counted in another unit"),
+    Unusable.VOIDED: N_("it was deleted"),
+    Unusable.REFUNDED: N_("it was refunded"),
 }
 
 
 def held_back(reason: Unusable | None) -> str:
     """Why a pass cannot pay, as staff are told it: "it has expired"."""
-    return _HELD_BACK[reason] if reason is not None else "it does not pay for this"
+    return (
+        gettext(_HELD_BACK[reason]) if reason is not None else gettext("it does not pay for this")
+    )
 
 
 # -- product set-up ----------------------------------------------------------------------------
 
-# A punch pass counts visits to classes; packs and plans count sessions (appointments too).
-_COUNTED = {TemplateKind.PASS: ("class", "classes")}
+# Each part of a summary is one whole message (a language may order its words otherwise); the
+# parts are listed with commas, as a list of terms reads in every language the pages speak.
 
 
 def template_summary(terms: ProductTerms) -> str:
@@ -239,40 +241,46 @@ def template_summary(terms: ProductTerms) -> str:
     parts = [_holds(terms), _price(terms)]
     if terms.kind is TemplateKind.PLAN:
         if terms.rollover:
-            unused = f"unused {_noun(terms, 2)} roll over"
-            if terms.rollover_cap is not None:
-                unused += f", up to {_amount(terms, terms.rollover_cap)}"
-            parts.append(unused)
+            parts.append(_rollover(terms))
     else:
         parts.append(_validity(terms))
         parts.append(_rates(terms))
     if terms.pays_for:
-        parts.append("for " + ", ".join(terms.pays_for))
+        parts.append(gettext("for %(names)s", names=", ".join(terms.pays_for)))
     if terms.scope is Scope.MEMBER:
-        parts.append("for one member")
+        parts.append(gettext("for one member"))
     elif terms.member_cap is not None:
-        parts.append(f"up to {_amount(terms, terms.member_cap)} per member")
+        parts.append(gettext("up to %(most)s per member", most=_amount(terms, terms.member_cap)))
     if terms.auto_renew and terms.kind is not TemplateKind.PLAN:
-        parts.append("sold again when used up or expired")
+        parts.append(gettext("sold again when used up or expired"))
     if not terms.refundable:
-        parts.append("not refundable")
+        parts.append(gettext("not refundable"))
     return ", ".join(part for part in parts if part)
 
 
-def _noun(terms: ProductTerms, count: int) -> str:
-    one, many = _COUNTED.get(terms.kind, ("session", "sessions"))
-    if terms.metric is Metric.MINUTES:
-        one, many = "minute", "minutes"
-    return one if count == 1 else many
+def _rollover(terms: ProductTerms) -> str:
+    minutes = terms.metric is Metric.MINUTES
+    if terms.rollover_cap is None:
+        if minutes:
+            return gettext("unused minutes roll over")
+        return gettext("unused sessions roll over")
+    most = _amount(terms, terms.rollover_cap)
+    if minutes:
+        return gettext("unused minutes roll over, up to %(most)s", most=most)
+    return gettext("unused sessions roll over, up to %(most)s", most=most)
 
 
 def _amount(terms: ProductTerms, units: int) -> str:
     if terms.metric is Metric.MONEY:
         return _money(units, terms.currency)
-    if terms.metric is Metric.MINUTES and units and units % 60 == 0:
-        hours = units // 60
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return f"{units} {_noun(terms, units)}"
+    if terms.metric is Metric.MINUTES:
+        if units and units % 60 == 0:
+            return ngettext("%(num)d hour", "%(num)d hours", units // 60)
+        return ngettext("%(num)d minute", "%(num)d minutes", units)
+    # A punch pass counts visits to classes; packs and plans count sessions (appointments too).
+    if terms.kind is TemplateKind.PASS:
+        return ngettext("%(num)d class", "%(num)d classes", units)
+    return ngettext("%(num)d session", "%(num)d sessions", units)
 
 
 def _holds(terms: ProductTerms) -> str:
@@ -280,51 +288,79 @@ def _holds(terms: ProductTerms) -> str:
         return ""
     held = _amount(terms, terms.quantity)
     if terms.metric is Metric.MONEY:
-        held += " of credit"
-    return f"{held} {_period(terms)}".strip() if terms.kind is TemplateKind.PLAN else held
+        held = gettext("%(amount)s of credit", amount=held)
+    return _each_period(terms, held) if terms.kind is TemplateKind.PLAN else held
 
 
 def _price(terms: ProductTerms) -> str:
     if not terms.price_minor:
-        return "free"
+        return gettext("free")
     price = _money(terms.price_minor, terms.currency)
-    return f"{price} {_period(terms)}".strip() if terms.kind is TemplateKind.PLAN else price
+    return _each_period(terms, price) if terms.kind is TemplateKind.PLAN else price
 
 
-def _period(terms: ProductTerms) -> str:
-    """How often a plan gives its credits and takes its price: "a month", "every 2 weeks"."""
+def _each_period(terms: ProductTerms, what: str) -> str:
+    """What a plan gives or takes each period: "8 sessions a month", "30.00 EUR every 2 weeks"."""
     if terms.period_months is not None:
         months = terms.period_months
-        return "a month" if months == 1 else "a year" if months == 12 else f"every {months} months"
+        if months == 1:
+            return gettext("%(what)s a month", what=what)
+        if months == 12:
+            return gettext("%(what)s a year", what=what)
+        return ngettext(
+            "%(what)s every %(num)d month", "%(what)s every %(num)d months", months, what=what
+        )
     if terms.period_days is not None:
         days = terms.period_days
         if days % 7 == 0:
             weeks = days // 7
-            return "a week" if weeks == 1 else f"every {weeks} weeks"
-        return "a day" if days == 1 else f"every {days} days"
-    return ""
+            if weeks == 1:
+                return gettext("%(what)s a week", what=what)
+            return ngettext(
+                "%(what)s every %(num)d week", "%(what)s every %(num)d weeks", weeks, what=what
+            )
+        if days == 1:
+            return gettext("%(what)s a day", what=what)
+        return ngettext(
+            "%(what)s every %(num)d day", "%(what)s every %(num)d days", days, what=what
+        )
+    return what
 
 
 def _validity(terms: ProductTerms) -> str:
-    starts = {
-        StartRule.ON_PURCHASE: "from purchase",
-        StartRule.ON_FIRST_USE: "from first use",
-        StartRule.ON_DATE: f"from {_day(terms.start_date)}" if terms.start_date else "from a date",
-    }[terms.start_rule]
+    rule = terms.start_rule
+    if rule is StartRule.ON_PURCHASE:
+        starts = gettext("from purchase")
+    elif rule is StartRule.ON_FIRST_USE:
+        starts = gettext("from first use")
+    elif terms.start_date is not None:
+        starts = gettext("from %(day)s", day=_day(terms.start_date))
+    else:
+        starts = gettext("from a date")
     if terms.validity_months is not None:
-        months = terms.validity_months
-        return f"valid {months} month{'' if months == 1 else 's'} {starts}"
-    if terms.validity_days is not None:
-        days = terms.validity_days
-        return f"valid {days} day{'' if days == 1 else 's'} {starts}"
-    if terms.valid_until is not None:
-        until = f"until {_day(terms.valid_until)}"
-        return (
-            f"valid {starts} {until}" if terms.start_rule is StartRule.ON_DATE else f"valid {until}"
+        return ngettext(
+            "valid %(num)d month %(starts)s",
+            "valid %(num)d months %(starts)s",
+            terms.validity_months,
+            starts=starts,
         )
-    if terms.start_rule is StartRule.ON_DATE:
-        return f"starts {starts.removeprefix('from ')}, no expiry"
-    return "no expiry"
+    if terms.validity_days is not None:
+        return ngettext(
+            "valid %(num)d day %(starts)s",
+            "valid %(num)d days %(starts)s",
+            terms.validity_days,
+            starts=starts,
+        )
+    if terms.valid_until is not None:
+        until = _day(terms.valid_until)
+        if rule is StartRule.ON_DATE:
+            return gettext("valid %(starts)s until %(day)s", starts=starts, day=until)
+        return gettext("valid until %(day)s", day=until)
+    if rule is StartRule.ON_DATE:
+        if terms.start_date is not None:
+            return gettext("starts %(day)s, no expiry", day=_day(terms.start_date))
+        return gettext("starts a date, no expiry")
+    return gettext("no expiry")
 
 
 def _rates(terms: ProductTerms) -> str:
@@ -333,12 +369,17 @@ def _rates(terms: ProductTerms) -> str:
         return ""
     first, later = terms.first_rate_minor, terms.subsequent_rate_minor
     if first is not None and later is not None:
-        first_said, later_said = _money(first, terms.currency), _money(later, terms.currency)
-        return f"first session {first_said}, then {later_said} each"
+        return gettext(
+            "first session %(first)s, then %(later)s each",
+            first=_money(first, terms.currency),
+            later=_money(later, terms.currency),
+        )
     if first is not None:
-        return f"first session {_money(first, terms.currency)}"
+        return gettext("first session %(first)s", first=_money(first, terms.currency))
     if later is not None:
-        return f"each session after the first {_money(later, terms.currency)}"
+        return gettext(
+            "each session after the first %(later)s", later=_money(later, terms.currency)
+        )
     return ""
 
 
@@ -346,6 +387,8 @@ def _money(minor: int, currency: str | None) -> str:
     return money(minor, currency or "")
 
 
-def _day(day: dt.date | None) -> str:
-    # As the pages show a day (helpers.when), which imports this module.
-    return "" if day is None else f"{day:%a %d %b %Y}"
+def _day(day: dt.date) -> str:
+    """A day as the pages show one (helpers.when, which imports this module): "Tue 03 Mar 2026"."""
+    from babel.dates import format_date
+
+    return format_date(day, gettext("EEE dd MMM y"), locale=current())

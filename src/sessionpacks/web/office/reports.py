@@ -18,9 +18,10 @@ from sessionpacks.enums import PassState
 from sessionpacks.errors import InvalidInput
 from sessionpacks.reports import PassListReport, Table
 from sessionpacks.reports.holdings import HELD
-from sessionpacks.web import forms
+from sessionpacks.web import forms, report_tables
 from sessionpacks.web.helpers import when
 from sessionpacks.web.http import Body, Page, Request, not_found
+from sessionpacks.web.i18n import N_, gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.problems import BadRequest
 from sessionpacks.web.report_charts import (
@@ -28,13 +29,15 @@ from sessionpacks.web.report_charts import (
     expiring_by_week,
     money_charts,
 )
+from sessionpacks.web.wording import state_word
 
+# The lists' titles: marked here, said in the studio's language where they are shown.
 LISTS = {
-    "holders": "Pass holders",
-    "expiring": "Passes expiring soon",
-    "low-balance": "Passes running low",
-    "unused": "Passes sold and never used",
-    "suspended": "Suspended passes",
+    "holders": N_("Pass holders"),
+    "expiring": N_("Passes expiring soon"),
+    "low-balance": N_("Passes running low"),
+    "unused": N_("Passes sold and never used"),
+    "suspended": N_("Suspended passes"),
 }
 STEPS = ("month", "week")
 # Dates outside these years are typing mistakes (and beyond them a day's end can overflow).
@@ -51,9 +54,9 @@ class Shown:
     table: Table
     filename: str
     page: dict[str, Any]
-    # The table's caption on the page, in the studio's days; the core's title (kept in the
-    # CSV's JSON twin and the CLI) gives its moments in UTC.
-    caption: str | None = None
+    # The table as the page shows it: in the studio's language, its caption in the studio's
+    # days; the core's (the CSV file, its JSON twin and the CLI) gives its moments in UTC.
+    shown: Table | None = None
 
 
 Builder = Callable[[Request, Mapping[str, str]], Shown]
@@ -66,7 +69,7 @@ def reports(request: Request) -> Page:
     start, end = _period(request, _this_month(request))
     return request.page(
         "sessionpacks/office/reports.html",
-        lists=LISTS,
+        lists={name: gettext(title) for name, title in LISTS.items()},
         owed=core.liability().totals(),
         month=core.revenue(start, end).totals(),
     )
@@ -89,7 +92,7 @@ def pass_report(request: Request, which: str) -> Page:
         "sessionpacks/office/report_passes.html",
         lambda request, args: _passes(request, which, args),
         which=which,
-        title=LISTS[which],
+        title=gettext(LISTS[which]),
         **_choices(request),
     )
 
@@ -151,7 +154,9 @@ def _passes(request: Request, which: str, args: Mapping[str, str]) -> Shown:
     if which == "holders":
         state = args.get("state") or ""
         if state and state not in {s.value for s in PassState}:
-            raise BadRequest(f"choose a pass state from the list, not {state!r}")
+            raise BadRequest(
+                gettext("choose a pass state from the list, not %(typed)r", typed=state)
+            )
         found = reports.holders(
             as_of=as_of,
             template_id=_number(args, "template_id", 1, 2**31 - 1),
@@ -169,11 +174,16 @@ def _passes(request: Request, which: str, args: Mapping[str, str]) -> Shown:
     else:
         found = reports.suspended(as_of=as_of)
     chart = expiring_by_week(found, request.zone) if which == "expiring" else None
+    title = gettext(LISTS[which])
+    caption = gettext(
+        "%(title)s as of %(day)s", title=title, day=when(found.as_of, request.zone, with_time=False)
+    )
     return Shown(
-        LISTS[which],
+        title,
         found.table(),
         f"passes-{which}-{_dated(request, found.as_of)}.csv",
         {"report": found, "chart": chart},
+        report_tables.pass_list(found, caption),
     )
 
 
@@ -184,11 +194,14 @@ def _liability(request: Request, args: Mapping[str, str]) -> Shown:
     since = found.as_of - LOOK_BACK
     history = reports.money_over_time(since, found.as_of, step="month")
     return Shown(
-        "Liability",
+        gettext("Liability"),
         found.table(),
         f"liability-{_dated(request, found.as_of)}.csv",
         {"report": found, "charts": money_charts(history, liability_only=True)},
-        f"Liability as of {when(found.as_of, request.zone)}",
+        report_tables.shown(
+            found.table(),
+            gettext("Liability as of %(moment)s", moment=when(found.as_of, request.zone)),
+        ),
     )
 
 
@@ -199,11 +212,14 @@ def _revenue(request: Request, args: Mapping[str, str]) -> Shown:
     found = reports.revenue(start, end)
     history = reports.money_over_time(start, end, step=step)
     return Shown(
-        "Revenue",
+        gettext("Revenue"),
         found.table(),
         f"revenue-{_days(request, start, end)}.csv",
         {"report": found, "totals": found.totals(), "charts": money_charts(history)},
-        f"Revenue {_between(request, start, end)}",
+        report_tables.shown(
+            found.table(),
+            gettext("Revenue from %(first)s to %(last)s", **_between(request, start, end)),
+        ),
     )
 
 
@@ -211,11 +227,21 @@ def _attendance(request: Request, args: Mapping[str, str]) -> Shown:
     start, end = _period(request, args)
     found = request.studio.reports.attendance(start, end)
     return Shown(
-        "Attendance",
+        gettext("Attendance"),
         found.table(),
         f"attendance-{_days(request, start, end)}.csv",
-        {"report": found, "chart": attendance_by_service(found)},
-        f"Attendance {_between(request, start, end)}",
+        {
+            "report": found,
+            "chart": attendance_by_service(found),
+            "channels": report_tables.shown(
+                found.channel_table(), gettext("Redemptions by channel")
+            ),
+            "weeks": report_tables.shown(found.week_table(), gettext("Redemptions by week")),
+        },
+        report_tables.shown(
+            found.table(),
+            gettext("Attendance from %(first)s to %(last)s", **_between(request, start, end)),
+        ),
     )
 
 
@@ -224,11 +250,11 @@ def _sales(request: Request, args: Mapping[str, str]) -> Shown:
     step = _step(args)
     found = request.studio.reports.sales(start, end, step=step)
     return Shown(
-        "Sales",
+        gettext("Sales"),
         found.table(),
         f"sales-{_days(request, start, end)}.csv",
         {"report": found},
-        f"Sales by {step} {_between(request, start, end)}",
+        report_tables.shown(found.table(), _sales_caption(step, _between(request, start, end))),
     )
 
 
@@ -250,7 +276,7 @@ def _page(
     except InvalidInput as error:
         return Page(template, {"values": values, "error": str(error), **extra}, 400)
     page = {"title": shown.title, **extra}
-    table = shown.table if shown.caption is None else attrs.evolve(shown.table, title=shown.caption)
+    table = shown.table if shown.shown is None else shown.shown
     return request.page(template, values=values, table=table, **page, **shown.page)
 
 
@@ -277,23 +303,36 @@ def _choices(request: Request) -> dict[str, Any]:
     return {
         "templates": core.templates(include_archived=True),
         "services": core.services(),
-        "states": [s.value for s in PassState],
-        "held": ", ".join(s.value for s in HELD),
+        # Each state's value for the query, and its word for people.
+        "states": [(s.value, state_word(s)) for s in PassState],
+        "held": ", ".join(state_word(s) for s in HELD),
     }
 
 
 # -- reading the form ----------------------------------------------------------------------------
 
 
-def _day(args: Mapping[str, str], name: str, label: str) -> dt.date | None:
+# What a date field's errors say, by field: whole sentences, as a language may need another
+# word order or gender for each.
+_NOT_A_DAY = {
+    "as_of": N_("the date must be a date such as 2026-03-31, got %(typed)r"),
+    "start": N_("the start date must be a date such as 2026-03-31, got %(typed)r"),
+    "end": N_("the end date must be a date such as 2026-03-31, got %(typed)r"),
+}
+_OUT_OF_YEARS = {
+    "as_of": N_("the date must be between the years %(first)d and %(last)d"),
+    "start": N_("the start date must be between the years %(first)d and %(last)d"),
+    "end": N_("the end date must be between the years %(first)d and %(last)d"),
+}
+
+
+def _day(args: Mapping[str, str], name: str) -> dt.date | None:
     try:
         found = forms.day(args, name)
     except BadRequest:
-        raise BadRequest(
-            f"the {label} must be a date such as 2026-03-31, got {args.get(name)!r}"
-        ) from None
+        raise BadRequest(gettext(_NOT_A_DAY[name], typed=args.get(name))) from None
     if found is not None and not FIRST_YEAR <= found.year <= LAST_YEAR:
-        raise BadRequest(f"the {label} must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+        raise BadRequest(gettext(_OUT_OF_YEARS[name], first=FIRST_YEAR, last=LAST_YEAR))
     return found
 
 
@@ -303,7 +342,7 @@ def _start_of(request: Request, day: dt.date) -> dt.datetime:
 
 def _as_of(request: Request, args: Mapping[str, str]) -> dt.datetime | None:
     """The end of the chosen day in the studio's zone; None (now) for today or later."""
-    day = _day(args, "as_of", "date")
+    day = _day(args, "as_of")
     if day is None:
         return None
     end = _start_of(request, day + dt.timedelta(days=1))
@@ -324,10 +363,16 @@ def _this_month(request: Request) -> dict[str, str]:
 def _period(request: Request, args: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime]:
     """From the start of the first day to the end of the last; this month so far by default."""
     month = _this_month(request)
-    first = _day(args, "start", "start date") or dt.date.fromisoformat(month["start"])
-    last = _day(args, "end", "end date") or dt.date.fromisoformat(month["end"])
+    first = _day(args, "start") or dt.date.fromisoformat(month["start"])
+    last = _day(args, "end") or dt.date.fromisoformat(month["end"])
     if last < first:
-        raise BadRequest(f"the end date ({last}) is before the start date ({first})")
+        raise BadRequest(
+            gettext(
+                "the end date (%(last)s) is before the start date (%(first)s)",
+                last=str(last),
+                first=str(first),
+            )
+        )
     return _start_of(request, first), _start_of(request, last + dt.timedelta(days=1))
 
 
@@ -336,24 +381,38 @@ def _days(request: Request, start: dt.datetime, end: dt.datetime) -> str:
     return f"{start.astimezone(request.zone):%Y-%m-%d}-to-{last:%Y-%m-%d}"
 
 
-def _between(request: Request, start: dt.datetime, end: dt.datetime) -> str:
-    """``from Tue 01 Dec 2026 to Sat 05 Dec 2026``: the period's first and last whole days."""
+def _between(request: Request, start: dt.datetime, end: dt.datetime) -> dict[str, str]:
+    """The period's first and last whole days, as a caption says them: ``Tue 01 Dec 2026``."""
     last = end - dt.timedelta(microseconds=1)
-    return (
-        f"from {when(start, request.zone, with_time=False)}"
-        f" to {when(last, request.zone, with_time=False)}"
-    )
+    return {
+        "first": when(start, request.zone, with_time=False),
+        "last": when(last, request.zone, with_time=False),
+    }
+
+
+def _sales_caption(step: str, period: dict[str, str]) -> str:
+    if step == "week":
+        return gettext("Sales by week from %(first)s to %(last)s", **period)
+    return gettext("Sales by month from %(first)s to %(last)s", **period)
 
 
 def _step(args: Mapping[str, str]) -> str:
     step = args.get("step") or "month"
     if step not in STEPS:
-        raise BadRequest(f"group by week or month, not {step!r}")
+        raise BadRequest(gettext("group by week or month, not %(typed)r", typed=step))
     return step
 
 
 def _number(args: Mapping[str, str], name: str, lowest: int, highest: int) -> int | None:
     found = forms.integer(args, name, required=False)
     if found is not None and not lowest <= found <= highest:
-        raise BadRequest(f"the field {name!r} must be between {lowest} and {highest}, got {found}")
+        raise BadRequest(
+            gettext(
+                "the field %(name)r must be between %(lowest)d and %(highest)d, got %(found)d",
+                name=name,
+                lowest=lowest,
+                highest=highest,
+                found=found,
+            )
+        )
     return found

@@ -11,6 +11,7 @@ from sessionpacks.errors import CurrencyMismatch, InvalidInput, NotFound
 from sessionpacks.templates import TemplateInfo
 from sessionpacks.web import forms, wording
 from sessionpacks.web.http import Body, Fields, Page, Redirect, Request
+from sessionpacks.web.i18n import N_, gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import flag, ids, keyed, moment, words
 from sessionpacks.web.problems import BadRequest, FieldError, problem_for
@@ -22,6 +23,7 @@ class KindChoice:
     """A kind of product as step 1 offers it, and the fields step 2 shows for it."""
 
     kind: TemplateKind
+    # Marked for the catalogue; the page says them in the studio's language.
     title: str
     explained: str
     fields: frozenset[str]
@@ -49,22 +51,28 @@ _VALIDITY = frozenset(
 KINDS = (
     KindChoice(
         TemplateKind.PASS,
-        "Punch pass",
-        "A number of classes paid up front, one punched at each visit, such as a 10-class pass.",
+        N_("Punch pass"),
+        N_(
+            "A number of classes paid up front, one punched at each visit, such as a 10-class pass."
+        ),
         _COMMON | _VALIDITY,
     ),
     KindChoice(
         TemplateKind.PACK,
-        "Session pack",
-        "Sessions, hours or money credit for appointments such as personal training, with a"
-        " lower rate after the first session if you like.",
+        N_("Session pack"),
+        N_(
+            "Sessions, hours or money credit for appointments such as personal training, with a"
+            " lower rate after the first session if you like."
+        ),
         _COMMON | _VALIDITY | {"metric", "first_rate", "subsequent_rate"},
     ),
     KindChoice(
         TemplateKind.PLAN,
-        "Plan",
-        "A membership that gives fresh credits every month (or week) for a price each period,"
-        " and can carry unused ones over.",
+        N_("Plan"),
+        N_(
+            "A membership that gives fresh credits every month (or week) for a price each period,"
+            " and can carry unused ones over."
+        ),
         _COMMON | {"metric", "period_days", "period_months", "rollover", "rollover_cap"},
     ),
 )
@@ -90,7 +98,9 @@ def template_summary(request: Request) -> Body:
     it as the user types, so the words are the server's, as in the templates list."""
     chosen = _BY_KIND.get(request.query.get("kind") or "")
     if chosen is None:
-        raise BadRequest(f"the field 'kind' must be one of {', '.join(_BY_KIND)}")
+        raise BadRequest(
+            gettext("the field 'kind' must be one of %(kinds)s", kinds=", ".join(_BY_KIND))
+        )
     names = {service.id: service.name for service in request.studio.services()}
     terms = ProductTerms.from_fields(chosen.kind, request.query, names)
     said = wording.template_summary(terms)
@@ -110,7 +120,7 @@ def create_template(request: Request) -> Redirect | Page:
     except (InvalidInput, NotFound) as error:
         # A local version of "keep the page and the input" for this one form.
         return _setup_page(request, chosen, data, refused=error)
-    return request.done(f"Template {found.name} created.", "office.templates")
+    return request.done(gettext("Template %(name)s created.", name=found.name), "office.templates")
 
 
 def _create(request: Request) -> TemplateInfo:
@@ -232,7 +242,7 @@ def _field_error(error: InvalidInput | NotFound, chosen: KindChoice | None) -> F
 @routes.post("/templates/<int:template_id>/archive")
 def archive_template(request: Request, template_id: int) -> Redirect:
     found = request.studio.archive_template(template_id, **keyed(request))
-    return request.done(f"Template {found.name} archived.", "office.templates")
+    return request.done(gettext("Template %(name)s archived.", name=found.name), "office.templates")
 
 
 @routes.get("/services")
@@ -252,4 +262,4 @@ def add_service(request: Request) -> Redirect:
         currency=currency,
         **keyed(request),
     )
-    return request.done(f"Service {found.name} added.", "office.services")
+    return request.done(gettext("Service %(name)s added.", name=found.name), "office.services")
