@@ -15,6 +15,7 @@ from sessionpacks.bookings import BookingRecord
 from sessionpacks.enums import CreditTaken
 from sessionpacks.schedule import BookingPolicy
 from sessionpacks.web.http import Page, Request
+from sessionpacks.web.i18n import gettext
 
 
 @attrs.frozen
@@ -23,7 +24,8 @@ class Reason:
 
     placeholder: str
     value: str = ""
-    label: str = "Reason"
+    # Made with the page, so it is said in the page's language.
+    label: str = attrs.field(factory=lambda: gettext("Reason"))
 
 
 @attrs.frozen

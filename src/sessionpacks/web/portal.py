@@ -177,28 +177,38 @@ def cancel_confirm(request: Request, booking_id: int) -> Page:
     if booking is None:  # another account's booking is as good as unknown here
         raise NotFound("booking", booking_id)
     if booking.state is not BookingState.RESERVED:
-        raise InvalidState("this booking is not booked any more: there is nothing to cancel")
+        raise InvalidState(
+            gettext("this booking is not booked any more: there is nothing to cancel")
+        )
     policy = request.studio.booking_policy(booking.service_id)
     late, back = credit_outcome(booking, policy, request.studio.clock.now())
     if back:
-        outcome = "Your credit comes back." if booking.passes else "Nothing was taken for it."
+        outcome = (
+            gettext("Your credit comes back.")
+            if booking.passes
+            else gettext("Nothing was taken for it.")
+        )
     else:
-        outcome = "By the studio's policy the credit is not returned."
+        outcome = gettext("By the studio's policy the credit is not returned.")
     if late:
-        outcome = "It is after the cut-off. " + outcome
+        outcome = gettext("It is after the cut-off. %(outcome)s", outcome=outcome)
     back_to = _back(request, request.link("portal.history"), request.query)
     return request.page(
         "sessionpacks/portal/confirm.html",
         confirmation=Confirmation(
-            title="Cancel your booking?",
+            title=gettext("Cancel your booking?"),
             happens=(
-                f"{booking.member_name}: {booking.service_name},"
-                f" {when(booking.starts_at, request.zone)}.",
+                gettext(
+                    "%(member)s: %(service)s, %(when)s.",
+                    member=booking.member_name,
+                    service=booking.service_name,
+                    when=when(booking.starts_at, request.zone),
+                ),
                 outcome,
             ),
             action=request.link("portal.cancel", booking_id=booking_id),
             back=back_to,
-            button="Cancel the booking",
+            button=gettext("Cancel the booking"),
             fields={"next": back_to},
             danger=True,
         ),

@@ -10,6 +10,7 @@ from sessionpacks.web import forms
 from sessionpacks.web.actors import actor_names
 from sessionpacks.web.helpers import by_pass, pass_names
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import (
     actor,
@@ -45,7 +46,7 @@ def add_client(request: Request) -> Redirect:
         email=forms.text(data, "email", required=False),
         **keyed(request),
     ).account
-    return to_client(request, account.id, f"Client {account.name} added.")
+    return to_client(request, account.id, gettext("Client %(name)s added.", name=account.name))
 
 
 @routes.get("/clients/<int:account_id>")
@@ -89,7 +90,7 @@ def add_member(request: Request, account_id: int) -> Redirect:
         email=forms.text(data, "email", required=False),
         **keyed(request),
     )
-    return to_client(request, account_id, f"Member {member.name} added.")
+    return to_client(request, account_id, gettext("Member %(name)s added.", name=member.name))
 
 
 @routes.post("/clients/<int:account_id>/members/<int:member_id>/default-pass", form_page=CARD)
@@ -98,9 +99,9 @@ def set_default_pass(request: Request, account_id: int, member_id: int) -> Redir
     pass_id = optional_id(request, "pass_id")
     request.studio.set_default_pass(member_id, pass_id, actor=actor(request))
     if pass_id is None:
-        message = "Default pack cleared."
+        message = gettext("Default pack cleared.")
     else:
-        message = f"{pass_name(request, pass_id)} is now the default."
+        message = gettext("%(name)s is now the default.", name=pass_name(request, pass_id))
     return request.done(message, "office.client", account_id=account_id)
 
 
@@ -111,8 +112,10 @@ def link_user(request: Request, account_id: int, member_id: int) -> Redirect:
     user_key = forms.text(data, "user_key", required=False)
     member = request.studio.link_user(member_id, user_key, **keyed(request))
     if member.user_key is None:
-        return to_client(request, account_id, f"{member.name} is no longer linked to a site login.")
-    return to_client(request, account_id, f"{member.name} now signs in as {member.user_key}.")
+        said = gettext("%(name)s is no longer linked to a site login.", name=member.name)
+        return to_client(request, account_id, said)
+    said = gettext("%(name)s now signs in as %(login)s.", name=member.name, login=member.user_key)
+    return to_client(request, account_id, said)
 
 
 @routes.post("/clients/<int:account_id>/members/<int:member_id>/kiosk-pin", form_page=CARD)
@@ -121,8 +124,11 @@ def set_kiosk_pin(request: Request, account_id: int, member_id: int) -> Redirect
     data = request.form
     pin = None if "clear" in data else forms.required_text(data, "pin")
     member = request.studio.set_kiosk_pin(member_id, pin, **keyed(request))
-    asked = "asks for a PIN" if member.has_kiosk_pin else "no longer asks for a PIN"
-    return to_client(request, account_id, f"The kiosk {asked} from {member.name}.")
+    if member.has_kiosk_pin:
+        said = gettext("The kiosk asks for a PIN from %(name)s.", name=member.name)
+    else:
+        said = gettext("The kiosk no longer asks for a PIN from %(name)s.", name=member.name)
+    return to_client(request, account_id, said)
 
 
 @routes.post("/clients/import", form_page="office.clients")
@@ -134,14 +140,18 @@ def import_clients(request: Request) -> Page:
         raise BadRequest(
             "the field 'file' is required: choose a CSV file of clients",
             field="file",
-            said="Choose a CSV file of clients",
+            said=gettext("Choose a CSV file of clients"),
         )
     try:
         # Read whole: the host's MAX_CONTENT_LENGTH bounds an upload, and Python 3.10's spooled
         # upload file cannot be wrapped as text.
         text = upload.content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadRequest(f"{upload.filename} is not a UTF-8 CSV file", field="file") from None
+        raise BadRequest(
+            f"{upload.filename} is not a UTF-8 CSV file",
+            field="file",
+            said=gettext("%(file)s is not a UTF-8 CSV file", file=upload.filename),
+        ) from None
     rows = list(read_client_csv(io.StringIO(text, newline=""), upload.filename))
     report = request.studio.import_clients(rows, actor=actor(request))
     return request.page("sessionpacks/office/import_report.html", report=report)

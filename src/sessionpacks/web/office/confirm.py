@@ -18,6 +18,7 @@ from sessionpacks.web import forms
 from sessionpacks.web.confirming import Confirmation, Reason, confirm_page, credit_outcome, typed
 from sessionpacks.web.helpers import money, units, when
 from sessionpacks.web.http import Page, Request, not_found
+from sessionpacks.web.i18n import N_, gettext, ngettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import held_on
 from sessionpacks.web.problems import BadRequest
@@ -34,7 +35,7 @@ def _chosen(request: Request, account_id: int) -> tuple[TemplateInfo, str, dict[
     query = request.query
     template = request.studio.template(forms.required_int(query, "template_id"))
     member_id = forms.integer(query, "member_id", required=False)
-    whom = "everyone on the account"
+    whom = gettext("everyone on the account")
     if member_id is not None:
         member = request.studio.member(member_id)
         if member.account_id != account_id:
@@ -48,25 +49,25 @@ def _chosen(request: Request, account_id: int) -> tuple[TemplateInfo, str, dict[
 
 
 def _pack(request: Request, template: TemplateInfo, whom: str) -> str:
-    """What the pass will be, in a sentence."""
+    """What the pass will be, in a sentence: its clauses, each one whole, listed."""
     starts_at = forms.moment(request.query, "starts_at", request.zone)
-    start = f", starting {when(starts_at, request.zone)}" if starts_at else ""
-    return (
-        f"{template.name}, {units(template.quantity, template.metric, template.currency)}"
-        f" for {whom}{start}{_validity(template)}."
-    )
-
-
-def _validity(template: TemplateInfo) -> str:
+    clauses = [
+        gettext(
+            "%(name)s, %(amount)s for %(whom)s",
+            name=template.name,
+            amount=units(template.quantity, template.metric, template.currency),
+            whom=whom,
+        )
+    ]
+    if starts_at:
+        clauses.append(gettext("starting %(when)s", when=when(starts_at, request.zone)))
     if template.validity_days:
-        return ", valid " + _count(template.validity_days, "day")
-    if template.validity_months:
-        return ", valid " + _count(template.validity_months, "month")
-    return ""
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
+        days = template.validity_days
+        clauses.append(ngettext("valid %(num)d day", "valid %(num)d days", days))
+    elif template.validity_months:
+        months = template.validity_months
+        clauses.append(ngettext("valid %(num)d month", "valid %(num)d months", months))
+    return ", ".join(clauses) + "."
 
 
 @routes.get("/clients/<int:account_id>/sell/confirm")
@@ -76,19 +77,28 @@ def sell_confirm(request: Request, account_id: int) -> Page:
     fields["starts_at"] = typed(request, "starts_at")
     price = money(template.price_minor, template.currency)
     charged = (
-        f"{account.name} is charged {price} now, through the studio's payment provider."
+        gettext(
+            "%(client)s is charged %(price)s now, through the studio's payment provider.",
+            client=account.name,
+            price=price,
+        )
         if template.price_minor
-        else "The template is free: nothing is charged."
+        else gettext("The template is free: nothing is charged.")
     )
     return confirm_page(
         request,
         PAGE,
         Confirmation(
-            title=f"Sell {template.name} to {account.name}",
-            happens=(charged, "Then the pass is made: " + _pack(request, template, whom)),
+            title=gettext("Sell %(name)s to %(client)s", name=template.name, client=account.name),
+            happens=(
+                charged,
+                gettext("Then the pass is made: %(what)s", what=_pack(request, template, whom)),
+            ),
             action=request.link("office.sell", account_id=account_id),
             back=request.link("office.sell_page", account_id=account_id),
-            button=f"Charge {price}" if template.price_minor else "Sell for nothing",
+            button=gettext("Charge %(price)s", price=price)
+            if template.price_minor
+            else gettext("Sell for nothing"),
             fields=fields,
         ),
     )
@@ -103,16 +113,19 @@ def assign_confirm(request: Request, account_id: int) -> Page:
         request,
         PAGE,
         Confirmation(
-            title=f"Assign {template.name} to {account.name}",
+            title=gettext("Assign %(name)s to %(client)s", name=template.name, client=account.name),
             happens=(
-                "Nothing is charged, and the pass cannot be refunded.",
-                "The pass: " + _pack(request, template, whom),
+                gettext("Nothing is charged, and the pass cannot be refunded."),
+                gettext("The pass: %(what)s", what=_pack(request, template, whom)),
             ),
             action=request.link("office.assign", account_id=account_id),
             back=request.link("office.sell_page", account_id=account_id),
-            button=f"Assign {units(template.quantity, template.metric, template.currency)}",
+            button=gettext(
+                "Assign %(amount)s",
+                amount=units(template.quantity, template.metric, template.currency),
+            ),
             fields=fields,
-            reason=Reason("Paid in cash", typed(request)),
+            reason=Reason(gettext("Paid in cash"), typed(request)),
         ),
     )
 
@@ -128,25 +141,35 @@ def subscribe_confirm(request: Request, account_id: int) -> Page:
     price = money(template.price_minor, template.currency)
     period = _period(template)
     if billing == "studio" and template.price_minor:
-        charged = (
-            f"{account.name} is charged {price} now, through the studio's payment provider,"
-            f" and {price} again {period}."
+        charged = gettext(
+            "%(client)s is charged %(price)s now, through the studio's payment provider,"
+            " and %(price)s again %(period)s.",
+            client=account.name,
+            price=price,
+            period=period,
         )
-        button = f"Charge {price} and start the plan"
+        button = gettext("Charge %(price)s and start the plan", price=price)
     else:
         charged = (
-            "No money is taken here: the plan is billed elsewhere."
+            gettext("No money is taken here: the plan is billed elsewhere.")
             if billing == "external"
-            else "The plan is free: nothing is charged."
+            else gettext("The plan is free: nothing is charged.")
         )
-        button = "Start the plan"
+        button = gettext("Start the plan")
     credits = units(template.quantity, template.metric, template.currency)
     return confirm_page(
         request,
         PAGE,
         Confirmation(
-            title=f"Start {template.name} for {account.name}",
-            happens=(charged, f"Each period gives {credits} to {whom}; the first starts now."),
+            title=gettext("Start %(name)s for %(client)s", name=template.name, client=account.name),
+            happens=(
+                charged,
+                gettext(
+                    "Each period gives %(credits)s to %(whom)s; the first starts now.",
+                    credits=credits,
+                    whom=whom,
+                ),
+            ),
             action=request.link("office.subscribe", account_id=account_id),
             back=request.link("office.sell_page", account_id=account_id),
             button=button,
@@ -157,12 +180,10 @@ def subscribe_confirm(request: Request, account_id: int) -> Page:
 
 def _period(template: TemplateInfo) -> str:
     if template.period_months:
-        count = template.period_months
-        return "every month" if count == 1 else f"every {count} months"
+        return ngettext("every month", "every %(num)d months", template.period_months)
     if template.period_days:
-        count = template.period_days
-        return "every day" if count == 1 else f"every {count} days"
-    return "each period"
+        return ngettext("every day", "every %(num)d days", template.period_days)
+    return gettext("each period")
 
 
 @routes.get("/clients/<int:account_id>/subscriptions/<int:subscription_id>/cancel/confirm")
@@ -176,17 +197,23 @@ def cancel_subscription_confirm(request: Request, account_id: int, subscription_
         request,
         PAGE,
         Confirmation(
-            title=f"Cancel {plan.name} for {core.account(account_id).name}",
+            title=gettext(
+                "Cancel %(name)s for %(client)s",
+                name=plan.name,
+                client=core.account(account_id).name,
+            ),
             happens=(
-                "No further period is renewed or charged.",
-                "This period's credits stay until it ends,"
-                f" {when(found.period_end, request.zone)}.",
+                gettext("No further period is renewed or charged."),
+                gettext(
+                    "This period's credits stay until it ends, %(when)s.",
+                    when=when(found.period_end, request.zone),
+                ),
             ),
             action=request.link(
                 "office.cancel_subscription", account_id=account_id, subscription_id=subscription_id
             ),
             back=request.link("office.client", account_id=account_id),
-            button="Cancel the plan",
+            button=gettext("Cancel the plan"),
             danger=True,
         ),
     )
@@ -199,7 +226,7 @@ def cancel_subscription_confirm(request: Request, account_id: int, subscription_
 def refund_confirm(request: Request, account_id: int, pass_id: int) -> Page:
     account = request.studio.account(account_id)
     held = held_on(request, account_id, pass_id)
-    name = held.label or "The pass"
+    name = held.label or gettext("The pass")
     left = units(held.remaining, held.metric, held.currency)
     if held.cost_basis_minor:
         given = money(
@@ -207,28 +234,37 @@ def refund_confirm(request: Request, account_id: int, pass_id: int) -> Page:
             held.cost_currency,
         )
         happens = (
-            f"{name} ends, with {left} unused of"
-            f" {units(held.initial_quantity, held.metric, held.currency)}.",
-            f"{account.name} gets {given} back through the studio's payment provider: the unused"
-            f" part of the {money(held.cost_basis_minor, held.cost_currency)} paid.",
+            gettext(
+                "%(name)s ends, with %(left)s unused of %(initial)s.",
+                name=name,
+                left=left,
+                initial=units(held.initial_quantity, held.metric, held.currency),
+            ),
+            gettext(
+                "%(client)s gets %(given)s back through the studio's payment provider: the"
+                " unused part of the %(paid)s paid.",
+                client=account.name,
+                given=given,
+                paid=money(held.cost_basis_minor, held.cost_currency),
+            ),
         )
-        button = f"Refund {given}"
+        button = gettext("Refund %(amount)s", amount=given)
     else:
         happens = (
-            f"{name} ends, with {left} unused.",
-            "Nothing was paid for it: nothing is given back.",
+            gettext("%(name)s ends, with %(left)s unused.", name=name, left=left),
+            gettext("Nothing was paid for it: nothing is given back."),
         )
-        button = "End the pass, refund nothing"
+        button = gettext("End the pass, refund nothing")
     return confirm_page(
         request,
         PAGE,
         Confirmation(
-            title=f"Refund and end {name}",
+            title=gettext("Refund and end %(name)s", name=name),
             happens=happens,
             action=request.link("office.refund", account_id=account_id, pass_id=pass_id),
             back=request.link("office.pass_page", account_id=account_id, pass_id=pass_id),
             button=button,
-            reason=Reason("Moving away", typed(request)),
+            reason=Reason(gettext("Moving away"), typed(request)),
             danger=True,
         ),
     )
@@ -237,21 +273,26 @@ def refund_confirm(request: Request, account_id: int, pass_id: int) -> Page:
 @routes.get("/clients/<int:account_id>/passes/<int:pass_id>/void/confirm")
 def void_confirm(request: Request, account_id: int, pass_id: int) -> Page:
     held = held_on(request, account_id, pass_id)
-    name = held.label or "The pass"
+    name = held.label or gettext("The pass")
     left = units(held.remaining, held.metric, held.currency)
     return confirm_page(
         request,
         PAGE,
         Confirmation(
-            title=f"Delete {name}",
+            title=gettext("Delete %(name)s", name=name),
             happens=(
-                f"{name} is deleted: the {left} left on it are taken away. Nothing is refunded.",
-                "Its history stays on the client's card.",
+                gettext(
+                    "%(name)s is deleted: the %(left)s left on it are taken away."
+                    " Nothing is refunded.",
+                    name=name,
+                    left=left,
+                ),
+                gettext("Its history stays on the client's card."),
             ),
             action=request.link("office.void", account_id=account_id, pass_id=pass_id),
             back=request.link("office.pass_page", account_id=account_id, pass_id=pass_id),
-            button=f"Delete the pass and its {left}",
-            reason=Reason("Created by mistake", typed(request)),
+            button=gettext("Delete the pass and its %(left)s", left=left),
+            reason=Reason(gettext("Created by mistake"), typed(request)),
             danger=True,
         ),
     )
@@ -269,16 +310,22 @@ def reverse_confirm(request: Request, account_id: int, redemption_id: int) -> Pa
     if not used:
         raise NotFound("redemption", redemption_id)
     if any(e.kind is EntryKind.REVERSE for e in entries):
-        raise InvalidState("this visit was already reversed: its credit is back on the pass")
+        raise InvalidState(
+            gettext("this visit was already reversed: its credit is back on the pass")
+        )
     first = used[0]
     members = {member.id: member.name for member in core.members(account_id)}
-    visit = core.service(first.service_id).name if first.service_id else "a visit"
+    visit = core.service(first.service_id).name if first.service_id else gettext("a visit")
     who = members.get(first.member_id or 0, account.name)
     back = []
     for entry in used:
         held = core.pass_balance(entry.pass_id)
         back.append(
-            f"{units(-entry.delta, held.metric, held.currency)} to {held.label or 'the pass'}"
+            gettext(
+                "%(amount)s to %(name)s",
+                amount=units(-entry.delta, held.metric, held.currency),
+                name=held.label or gettext("the pass"),
+            )
         )
     total = sum(-entry.delta for entry in used)
     metric = core.pass_balance(first.pass_id)
@@ -286,20 +333,36 @@ def reverse_confirm(request: Request, account_id: int, redemption_id: int) -> Pa
         request,
         PAGE,
         Confirmation(
-            title="Reverse a visit",
+            title=gettext("Reverse a visit"),
             happens=(
-                f"{who}'s {visit} of {when(first.created_at, request.zone)} no longer counts.",
-                "Given back: " + "; ".join(back) + ".",
+                gettext(
+                    "%(who)s's %(visit)s of %(when)s no longer counts.",
+                    who=who,
+                    visit=visit,
+                    when=when(first.created_at, request.zone),
+                ),
+                gettext("Given back: %(given)s.", given="; ".join(back)),
             ),
             action=request.link(
                 "office.reverse", account_id=account_id, redemption_id=redemption_id
             ),
             back=request.link("office.client", account_id=account_id),
-            button=f"Give back {units(total, metric.metric, metric.currency)}",
-            reason=Reason("Recorded by mistake", typed(request)),
+            button=gettext(
+                "Give back %(amount)s", amount=units(total, metric.metric, metric.currency)
+            ),
+            reason=Reason(gettext("Recorded by mistake"), typed(request)),
             danger=True,
         ),
     )
+
+
+# What cancelling a booking does to its credit, by (after the cut-off, credit back).
+_OUTCOME = {
+    (True, True): N_("It is after the cut-off; their credit is given back."),
+    (True, False): N_("It is after the cut-off; by the policy the credit is kept."),
+    (False, True): N_("Their credit is given back."),
+    (False, False): N_("By the policy the credit is kept."),
+}
 
 
 # -- a class and its bookings --------------------------------------------------------------------
@@ -310,16 +373,17 @@ def cancel_occurrence_confirm(request: Request, occurrence_id: int) -> Page:
     core = request.studio
     found = core.occurrence(occurrence_id)
     if found.cancelled_at is not None:
-        raise InvalidState("this class was already cancelled")
+        raise InvalidState(gettext("this class was already cancelled"))
     service = core.service(found.service_id)
     booked = [b for b in core.roster(occurrence_id) if b.state is BookingState.RESERVED]
     listed = tuple(
-        f"{b.member_name}: "
-        + (
-            "their credit is given back to " + ", ".join(_labels(request, b.passes))
-            if b.passes
-            else "nothing was taken yet; nothing is charged"
+        gettext(
+            "%(name)s: their credit is given back to %(passes)s",
+            name=b.member_name,
+            passes=", ".join(_labels(request, b.passes)),
         )
+        if b.passes
+        else gettext("%(name)s: nothing was taken yet; nothing is charged", name=b.member_name)
         for b in booked
     )
     count = len(booked)
@@ -327,17 +391,31 @@ def cancel_occurrence_confirm(request: Request, occurrence_id: int) -> Page:
         request,
         PAGE,
         Confirmation(
-            title=f"Cancel {service.name}, {when(found.starts_at, request.zone)}",
-            happens=(
-                f"{count} booking{'' if count == 1 else 's'} cancelled, every credit given back,"
-                " whatever the cut-off. The class stays on the schedule, marked cancelled, and"
-                " takes no more bookings.",
+            title=gettext(
+                "Cancel %(name)s, %(when)s",
+                name=service.name,
+                when=when(found.starts_at, request.zone),
             ),
-            listed_title="Booked on it",
+            happens=(
+                ngettext(
+                    "%(num)d booking cancelled, every credit given back, whatever the cut-off."
+                    " The class stays on the schedule, marked cancelled, and takes no more"
+                    " bookings.",
+                    "%(num)d bookings cancelled, every credit given back, whatever the cut-off."
+                    " The class stays on the schedule, marked cancelled, and takes no more"
+                    " bookings.",
+                    count,
+                ),
+            ),
+            listed_title=gettext("Booked on it"),
             listed=listed,
             action=request.link("office.cancel_occurrence", occurrence_id=occurrence_id),
             back=request.link("office.occurrence", occurrence_id=occurrence_id),
-            button=f"Cancel the class and its {count} booking{'' if count == 1 else 's'}",
+            button=ngettext(
+                "Cancel the class and its %(num)d booking",
+                "Cancel the class and its %(num)d bookings",
+                count,
+            ),
             danger=True,
         ),
     )
@@ -349,7 +427,11 @@ def _labels(request: Request, paid: Iterable[BookingPass]) -> list[str]:
     for part in paid:
         held = request.studio.pass_balance(part.pass_id)
         found.append(
-            f"{held.label or 'the pass'} ({units(part.units, held.metric, held.currency)})"
+            gettext(
+                "%(name)s (%(amount)s)",
+                name=held.label or gettext("the pass"),
+                amount=units(part.units, held.metric, held.currency),
+            )
         )
     return found
 
@@ -360,37 +442,48 @@ def cancel_booking_confirm(request: Request, occurrence_id: int, booking_id: int
     found = core.occurrence(occurrence_id)
     booking = next((b for b in core.roster(occurrence_id) if b.booking_id == booking_id), None)
     if booking is None:
-        raise not_found("that booking is not on this class")
+        raise not_found(gettext("that booking is not on this class"))
     if booking.state is not BookingState.RESERVED:
-        raise InvalidState(f"{booking.member_name} is no longer booked on this class")
+        raise InvalidState(
+            gettext("%(name)s is no longer booked on this class", name=booking.member_name)
+        )
     keep = bool(request.query.get("keep_credit"))
     service = core.service(found.service_id)
     at = when(found.starts_at, request.zone)
     if keep:
-        outcome = "Their credit is kept, whatever the cut-off: it is not given back."
+        outcome = gettext("Their credit is kept, whatever the cut-off: it is not given back.")
     else:
         late, back = credit_outcome(
             booking, core.booking_policy(found.service_id), core.clock.now()
         )
-        outcome = (
-            ("It is after the cut-off; " if late else "")
-            + ("their credit is given back" if back else "by the policy the credit is kept")
-            + "."
-        )
-        outcome = outcome[0].upper() + outcome[1:]
+        outcome = gettext(_OUTCOME[late, back])
     return confirm_page(
         request,
         PAGE,
         Confirmation(
-            title=f"Cancel {booking.member_name}'s booking",
-            happens=(f"{booking.member_name} is taken off {service.name}, {at}.", outcome),
+            title=gettext("Cancel %(name)s's booking", name=booking.member_name),
+            happens=(
+                gettext(
+                    "%(name)s is taken off %(service)s, %(when)s.",
+                    name=booking.member_name,
+                    service=service.name,
+                    when=at,
+                ),
+                outcome,
+            ),
             action=request.link(
                 "office.cancel_booking", occurrence_id=occurrence_id, booking_id=booking_id
             ),
             back=request.link("office.occurrence", occurrence_id=occurrence_id),
-            button="Cancel the booking, keep the credit" if keep else "Cancel the booking",
+            button=gettext("Cancel the booking, keep the credit")
+            if keep
+            else gettext("Cancel the booking"),
             fields={"keep_credit": "1"} if keep else {},
-            reason=Reason("", typed(request), f"Why keep {booking.member_name}'s credit")
+            reason=Reason(
+                "",
+                typed(request),
+                gettext("Why keep %(name)s's credit", name=booking.member_name),
+            )
             if keep
             else None,
             danger=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sessionpacks.enums import Metric
+from sessionpacks.enums import Metric, PassState
 from sessionpacks.errors import InvalidInput
 from sessionpacks.refunds import refund_amount
 from sessionpacks.values import LifecycleResult, PassTerms
@@ -14,6 +14,7 @@ from sessionpacks.web import forms
 from sessionpacks.web.actors import actor_names
 from sessionpacks.web.helpers import by_pass, money, pass_names, units, when
 from sessionpacks.web.http import Page, Redirect, Request, not_found
+from sessionpacks.web.i18n import N_, gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import (
     choice,
@@ -79,8 +80,12 @@ def sell(request: Request, account_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"Sold: {units(sale.quantity, sale.metric, sale.currency)} for"
-        f" {money(sale.amount_minor, sale.currency)} ({pass_name(request, sale.pass_id)}).",
+        gettext(
+            "Sold: %(amount)s for %(price)s (%(name)s).",
+            amount=units(sale.quantity, sale.metric, sale.currency),
+            price=money(sale.amount_minor, sale.currency),
+            name=pass_name(request, sale.pass_id),
+        ),
     )
 
 
@@ -99,8 +104,11 @@ def assign(request: Request, account_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"Assigned: {units(granted.quantity, granted.metric, granted.currency)}"
-        f" ({pass_name(request, granted.pass_id)}).",
+        gettext(
+            "Assigned: %(amount)s (%(name)s).",
+            amount=units(granted.quantity, granted.metric, granted.currency),
+            name=pass_name(request, granted.pass_id),
+        ),
     )
 
 
@@ -130,8 +138,11 @@ def grant(request: Request, account_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"Added {units(granted.quantity, granted.metric, granted.currency)}"
-        f" ({pass_name(request, granted.pass_id)}).",
+        gettext(
+            "Added %(amount)s (%(name)s).",
+            amount=units(granted.quantity, granted.metric, granted.currency),
+            name=pass_name(request, granted.pass_id),
+        ),
     )
 
 
@@ -143,7 +154,7 @@ def pass_page(request: Request, account_id: int, pass_id: int) -> Page:
     core = request.studio
     held = core.pass_balance(pass_id)
     if held.account_id != account_id:
-        raise not_found("That pass is not on this client's account.")
+        raise not_found(gettext("That pass is not on this client's account."))
     members = core.members(account_id)
     member_names = {member.id: member.name for member in members}
     history = core.history(pass_id=pass_id)
@@ -172,12 +183,27 @@ def _lifecycle(
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return _to_pass(request, account_id, pass_id, f"is now {result.state.value}.")
+    return _to_pass(request, account_id, pass_id, _NOW[result.state])
 
 
-def _to_pass(request: Request, account_id: int, pass_id: int, said: str) -> Redirect:
-    """Back to the pass's page, saying what happened to it, by its name."""
-    message = f"{pass_name(request, pass_id)} {said}"
+# What a pass is after a suspend or unsuspend, a whole sentence each (the English as it was).
+_NOW = {
+    PassState.PENDING: N_("%(name)s is now pending."),
+    PassState.ACTIVE: N_("%(name)s is now active."),
+    PassState.SUSPENDED: N_("%(name)s is now suspended."),
+    PassState.EXHAUSTED: N_("%(name)s is now exhausted."),
+    PassState.EXPIRED: N_("%(name)s is now expired."),
+    PassState.VOIDED: N_("%(name)s is now voided."),
+    PassState.REFUNDED: N_("%(name)s is now refunded."),
+}
+
+
+def _to_pass(
+    request: Request, account_id: int, pass_id: int, said: str, **values: object
+) -> Redirect:
+    """Back to the pass's page, saying what happened to it, by its name: ``said`` is a
+    catalogue message (marked ``N_``) with ``%(name)s`` and ``values``."""
+    message = gettext(said, name=pass_name(request, pass_id), **values)
     return request.done(message, "office.pass_page", account_id=account_id, pass_id=pass_id)
 
 
@@ -207,7 +233,8 @@ def extend(request: Request, account_id: int, pass_id: int) -> Redirect:
         request,
         account_id,
         pass_id,
-        f"now expires {when(result.expires_at, request.zone)}.",
+        N_("%(name)s now expires %(when)s."),
+        when=when(result.expires_at, request.zone),
     )
 
 
@@ -216,7 +243,7 @@ def _days(days: int) -> dt.timedelta:
         raise BadRequest(
             f"the field 'days' must be a positive number of days, got {days}",
             field="days",
-            said="Enter a number of days above 0",
+            said=gettext("Enter a number of days above 0"),
         )
     return dt.timedelta(days=days)
 
@@ -225,12 +252,12 @@ def _change_refused(error: Exception) -> str:
     """Why the core refused an adjustment, in a sentence with no pass id."""
     said = str(error)
     if "zero" in said:
-        return "Enter a change other than 0"
+        return gettext("Enter a change other than 0")
     if "more than a pass holds" in said:
-        return "That would put more on the pass than a pass can hold"
+        return gettext("That would put more on the pass than a pass can hold")
     if "would leave" in said:
-        return "That takes away more than the pass holds"
-    return "Enter a whole number of units, such as 2 or -1"
+        return gettext("That takes away more than the pass holds")
+    return gettext("Enter a whole number of units, such as 2 or -1")
 
 
 @routes.post(
@@ -252,7 +279,8 @@ def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
         request,
         account_id,
         pass_id,
-        f"adjusted: {result.balances_after[0]} left.",
+        N_("%(name)s adjusted: %(left)s left."),
+        left=result.balances_after[0],
     )
 
 
@@ -266,7 +294,7 @@ def void(request: Request, account_id: int, pass_id: int) -> Redirect:
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return to_client(request, account_id, f"{name} deleted.")
+    return to_client(request, account_id, gettext("%(name)s deleted.", name=name))
 
 
 @routes.post("/clients/<int:account_id>/passes/<int:pass_id>/refund", form_page=PASS_PAGE)
@@ -280,8 +308,12 @@ def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"{pass_name(request, pass_id)} refunded: {money(result.amount_minor, result.currency)}"
-        f" for {result.units} unused.",
+        gettext(
+            "%(name)s refunded: %(amount)s for %(units)s unused.",
+            name=pass_name(request, pass_id),
+            amount=money(result.amount_minor, result.currency),
+            units=result.units,
+        ),
     )
 
 
@@ -298,7 +330,8 @@ def subscribe(request: Request, account_id: int) -> Redirect:
         member_id=optional_id(request, "member_id"),
         billing=choice(request, "billing", ("studio", "external"), "studio"),
     )
-    return to_client(request, account_id, f"Plan started (subscription {result.subscription_id}).")
+    said = gettext("Plan started (subscription %(number)s).", number=result.subscription_id)
+    return to_client(request, account_id, said)
 
 
 @routes.post(
@@ -307,4 +340,5 @@ def subscribe(request: Request, account_id: int) -> Redirect:
 )
 def cancel_subscription(request: Request, account_id: int, subscription_id: int) -> Redirect:
     request.studio.cancel_subscription(subscription_id, **keyed(request))
-    return to_client(request, account_id, f"Subscription {subscription_id} cancelled.")
+    said = gettext("Subscription %(number)s cancelled.", number=subscription_id)
+    return to_client(request, account_id, said)

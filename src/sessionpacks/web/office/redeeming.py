@@ -8,6 +8,7 @@ from sessionpacks.values import PassBalance, RedemptionPlan
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import units, when
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.clients import CURRENT
 from sessionpacks.web.office.shared import (
@@ -67,17 +68,22 @@ def redeem_page(request: Request, account_id: int) -> Page:
 def _why_first(request: Request, held: PassBalance, member: MemberInfo, named: int | None) -> str:
     """Why the usual order picks this pass, as the desk would say it."""
     if held.pass_id == named:
-        return "you chose it"
+        return gettext("you chose it")
     if held.pass_id == member.default_pass_id:
-        return f"{member.name}'s default pack"
+        return gettext("%(name)s's default pack", name=member.name)
+    # A list of reasons, each one whole: "Ana's own pass, never expires, paid credits".
     reasons = [
-        f"{member.name}'s own pass" if held.member_id else "shared by everyone on the account"
+        gettext("%(name)s's own pass", name=member.name)
+        if held.member_id
+        else gettext("shared by everyone on the account")
     ]
     if held.expires_at is None:
-        reasons.append("never expires")
+        reasons.append(gettext("never expires"))
     else:
-        reasons.append(f"expires {when(held.expires_at, request.zone)}")
-    reasons.append("free credits" if held.cost_basis_minor == 0 else "paid credits")
+        reasons.append(gettext("expires %(when)s", when=when(held.expires_at, request.zone)))
+    reasons.append(
+        gettext("free credits") if held.cost_basis_minor == 0 else gettext("paid credits")
+    )
     return ", ".join(reasons)
 
 
@@ -91,14 +97,28 @@ def redeem(request: Request, account_id: int) -> Redirect:
         pass_id=optional_id(request, "pass_id"),
     )
     counted = "; ".join(
-        f"{pass_name(request, part.pass_id)}: session {part.number}"
-        + (f" of {part.of}" if part.of else "")
+        gettext(
+            "%(name)s: session %(number)s of %(of)s",
+            name=pass_name(request, part.pass_id),
+            number=part.number,
+            of=part.of,
+        )
+        if part.of
+        else gettext(
+            "%(name)s: session %(number)s",
+            name=pass_name(request, part.pass_id),
+            number=part.number,
+        )
         for part in result.parts
     )
     return to_client(
         request,
         account_id,
-        f"Redeemed {units(result.units, result.metric, result.currency)} ({counted}).",
+        gettext(
+            "Redeemed %(amount)s (%(counted)s).",
+            amount=units(result.units, result.metric, result.currency),
+            counted=counted,
+        ),
     )
 
 
@@ -113,7 +133,9 @@ def reverse(request: Request, account_id: int, redemption_id: int) -> Redirect:
         reason=forms.required_text(data, "reason"),
         **keyed(request),
     )
-    return to_client(request, account_id, "Visit reversed: its credit is back on the pass.")
+    return to_client(
+        request, account_id, gettext("Visit reversed: its credit is back on the pass.")
+    )
 
 
 @routes.get("/clients/<int:account_id>/private-session")
@@ -141,6 +163,7 @@ def private_session(request: Request, account_id: int) -> Redirect:
     return to_client(
         request,
         account_id,
-        f"Private session {'recorded' if attended else 'booked'}"
-        f" for {when(starts_at, request.zone)}.",
+        gettext("Private session recorded for %(when)s.", when=when(starts_at, request.zone))
+        if attended
+        else gettext("Private session booked for %(when)s.", when=when(starts_at, request.zone)),
     )
