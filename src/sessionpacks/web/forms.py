@@ -8,10 +8,12 @@ import uuid
 
 from sessionpacks.units import minor_digits
 from sessionpacks.web.http import Lookup
+from sessionpacks.web.i18n import N_, current, gettext
 from sessionpacks.web.problems import BadRequest
 
-# What a person is told beside an empty field that must be filled in.
-REQUIRED = "Required"
+# What a person is told beside an empty field that must be filled in (in the request's
+# language: a form's words are said when it is read, within the request).
+REQUIRED = N_("Required")
 
 
 def new_key() -> str:
@@ -24,11 +26,13 @@ def text(data: Lookup, name: str, *, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise BadRequest(f"the field {name!r} is required", field=name, said=REQUIRED)
+            raise BadRequest(f"the field {name!r} is required", field=name, said=gettext(REQUIRED))
         return None
     if not isinstance(value, str):
         raise BadRequest(
-            f"the field {name!r} must be text, got {value!r}", field=name, said="Enter text"
+            f"the field {name!r} must be text, got {value!r}",
+            field=name,
+            said=gettext("Enter text"),
         )
     return value.strip()
 
@@ -43,7 +47,7 @@ def integer(data: Lookup, name: str, *, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise BadRequest(f"the field {name!r} is required", field=name, said=REQUIRED)
+            raise BadRequest(f"the field {name!r} is required", field=name, said=gettext(REQUIRED))
         return None
     if isinstance(value, bool):
         raise _not_whole(name, value)
@@ -61,7 +65,7 @@ def _not_whole(name: str, value: object) -> BadRequest:
     return BadRequest(
         f"the field {name!r} must be a whole number, got {value!r}",
         field=name,
-        said="Enter a whole number, such as 3",
+        said=gettext("Enter a whole number, such as 3"),
     )
 
 
@@ -86,7 +90,7 @@ def moment(
             f"the field {name!r} must be a date and time such as 2026-03-31T18:00:00+02:00,"
             f" got {value!r}",
             field=name,
-            said="Enter a date and time",
+            said=gettext("Enter a date and time"),
         ) from None
     return found if found.tzinfo else found.replace(tzinfo=zone)
 
@@ -101,7 +105,7 @@ def day(data: Lookup, name: str, *, required: bool = False) -> dt.date | None:
         raise BadRequest(
             f"the field {name!r} must be a date such as 2026-03-31, got {value!r}",
             field=name,
-            said="Enter a date",
+            said=gettext("Enter a date"),
         ) from None
 
 
@@ -118,7 +122,7 @@ def money(data: Lookup, name: str, currency: str | None) -> int | None:
         raise BadRequest(
             f"the field {name!r} needs a currency: fill in the field 'currency'",
             field="currency",
-            said="Enter the currency of this amount, such as USD",
+            said=gettext("Enter the currency of this amount, such as USD"),
         )
     digits = minor_digits(currency.strip().upper())
     found = _AMOUNT.match(value.replace(" ", ""))
@@ -127,11 +131,18 @@ def money(data: Lookup, name: str, currency: str | None) -> int | None:
         raise BadRequest(
             f"the field {name!r} must be an amount such as {example}, got {value!r}",
             field=name,
-            said=f"Enter an amount such as {example}",
+            said=gettext("Enter an amount such as %(example)s", example=_as_written(example)),
         )
     whole, fraction = found.group(1), (found.group(2) or "").ljust(digits, "0")
     scale: int = 10**digits
     return int(whole) * scale + (int(fraction) if fraction else 0)
+
+
+def _as_written(example: str) -> str:
+    """An amount as the request's language writes it: "120.55", "120,55" (either is read)."""
+    from babel.numbers import get_decimal_symbol
+
+    return example.replace(".", get_decimal_symbol(current()))
 
 
 def key(data: Lookup, name: str = "idempotency_key") -> str:

@@ -29,7 +29,7 @@ from sessionpacks.web.http import (
     SignInRequired,
     not_found,
 )
-from sessionpacks.web.i18n import SOURCE, current, gettext, speaking, template_words
+from sessionpacks.web.i18n import N_, SOURCE, current, gettext, speaking, template_words
 from sessionpacks.web.openapi import PROBLEM_JSON
 from sessionpacks.web.problems import Problem, problem_for
 from sessionpacks.web.refused import Refused, no_form_refused, refused
@@ -114,7 +114,8 @@ def _respond(routes: dict[str, Route], request: Request, values: dict[str, Any])
         refused = HttpError(
             405,
             "Method Not Allowed",
-            "The method is not allowed for the requested URL.",
+            # Translated where a page shows it (the API's problem stays English).
+            N_("The method is not allowed for the requested URL."),
             allow=tuple(sorted(routes)),
         )
         return problem(next(iter(routes.values())).surface, request, refused)

@@ -3,9 +3,11 @@ report client by client."""
 
 from __future__ import annotations
 
-from sessionpacks.values import Recipient
+from sessionpacks.enums import ItemOutcome, SkipReason
+from sessionpacks.values import BatchItem, Recipient
 from sessionpacks.web import forms
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import N_, gettext, ngettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.packs import METRICS, read_terms
 from sessionpacks.web.office.shared import CHANNEL, actor, ids, keyed
@@ -33,7 +35,7 @@ def bulk_grant(request: Request) -> Redirect:
         raise BadRequest(
             "the field 'account_id' is required: tick at least one client",
             field="account_id",
-            said="Tick at least one client",
+            said=gettext("Tick at least one client"),
         )
     report = request.studio.bulk_grant(
         [Recipient(account_id=account_id) for account_id in chosen],
@@ -46,14 +48,33 @@ def bulk_grant(request: Request) -> Redirect:
     return Redirect(request.link("office.bulk_grant_report", batch_id=report.batch_id))
 
 
+# What became of each client, in words (the core's values are its own words, in English).
+_OUTCOMES = {ItemOutcome.GRANTED: N_("granted"), ItemOutcome.SKIPPED: N_("skipped")}
+_SKIPPED = {
+    SkipReason.NO_ACCOUNT: N_("skipped: no account given"),
+    SkipReason.UNKNOWN_ACCOUNT: N_("skipped: unknown account"),
+    SkipReason.UNKNOWN_MEMBER: N_("skipped: unknown member"),
+    SkipReason.MEMBER_NOT_IN_ACCOUNT: N_("skipped: member not in this account"),
+    SkipReason.DUPLICATE: N_("skipped: already granted in this batch"),
+    SkipReason.NOT_AUTHORIZED: N_("skipped: not authorized for this account"),
+}
+
+
+def _outcome(item: BatchItem) -> str:
+    """Said here, as the page renders after the handler, outside the request's language."""
+    if item.why is not None and item.outcome is ItemOutcome.SKIPPED:
+        return gettext(_SKIPPED[item.why])
+    return gettext(_OUTCOMES[item.outcome])
+
+
 @routes.get("/bulk-grant/<int:batch_id>")
 def bulk_grant_report(request: Request, batch_id: int) -> Page:
     core = request.studio
     report = core.grant_batch(batch_id)
-    items = list(core.grant_batch_items(batch_id))
+    items = [(item, _outcome(item)) for item in core.grant_batch_items(batch_id)]
     names = {
         account.id: account.name
-        for account in (core.account(item.account_id) for item in items if item.account_id)
+        for account in (core.account(item.account_id) for item, _ in items if item.account_id)
     }
     return request.page(
         "sessionpacks/office/bulk_report.html", report=report, items=items, names=names
@@ -66,9 +87,12 @@ def undo_bulk_grant(request: Request, batch_id: int) -> Redirect:
     report = request.studio.undo_bulk_grant(
         batch_id, reason=forms.required_text(request.form, "reason"), **keyed(request)
     )
-    given = report.granted
     return request.done(
-        f"Bulk grant undone: the credits of {given} client{'' if given == 1 else 's'} taken back.",
+        ngettext(
+            "Bulk grant undone: the credits of %(num)d client taken back.",
+            "Bulk grant undone: the credits of %(num)d clients taken back.",
+            report.granted,
+        ),
         "office.bulk_grant_report",
         batch_id=batch_id,
     )

@@ -12,6 +12,7 @@ from sessionpacks.errors import NotFound
 from sessionpacks.web import forms
 from sessionpacks.web.helpers import pass_names, when
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import current, gettext, ngettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import flag, keyed, moment
 from sessionpacks.web.routes import Refusal
@@ -35,7 +36,7 @@ def schedule(request: Request) -> Page:
     found = core.calendar(_midnight(first, request.zone), _midnight(first + WEEK, request.zone))
     taken = core.places_taken(o.id for o in found)
     days = [
-        (day, list(group))
+        (day, _weekday(day), list(group))
         for day, group in groupby(found, key=lambda o: o.starts_at.astimezone(request.zone).date())
     ]
     return request.page(
@@ -48,6 +49,13 @@ def schedule(request: Request) -> Page:
         following=first + WEEK,
         services={s.id: s for s in core.services()},
     )
+
+
+def _weekday(day: dt.date) -> str:
+    """The day's name in the studio's language: "Monday", "lunes"."""
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE", locale=current())
 
 
 @routes.post("/schedule", form_page="office.schedule")
@@ -65,7 +73,7 @@ def add_occurrence(request: Request) -> Redirect:
         **keyed(request),
     )
     return request.done(
-        f"Added for {when(found.starts_at, request.zone)}.",
+        gettext("Added for %(when)s.", when=when(found.starts_at, request.zone)),
         "office.occurrence",
         occurrence_id=found.id,
     )
@@ -102,12 +110,10 @@ def book_member(request: Request, occurrence_id: int) -> Redirect:
     core = request.studio
     member = core.member_by_ref(forms.required_text(data, "member_ref"))
     core.book(member.id, occurrence_id, **keyed(request))
-    return _to_roster(request, occurrence_id, f"{member.name} booked.")
+    return _to_roster(request, occurrence_id, gettext("%(name)s booked.", name=member.name))
 
 
-def _booking_action(
-    request: Request, occurrence_id: int, booking_id: int, change: str, said: str
-) -> Redirect:
+def _booking_action(request: Request, occurrence_id: int, booking_id: int, change: str) -> Redirect:
     """Attended, no-show or cancel: one of the core's booking writes, by name."""
     write = {
         "attended": request.studio.mark_attended,
@@ -116,25 +122,31 @@ def _booking_action(
     }[change]
     result = write(booking_id, **keyed(request))
     who = request.studio.member(result.member_id).name
-    if change != "cancel":
-        return _to_roster(request, occurrence_id, f"{who} {said}.")
-    if result.returned is not None:
-        outcome = "; the credit is back"
+    # Whole sentences, so each language words them its own way.
+    if change == "attended":
+        said = gettext("%(name)s marked attended.", name=who)
+    elif change == "no_show":
+        said = gettext("%(name)s marked a no-show.", name=who)
+    elif result.returned is not None:
+        said = gettext("%(name)s's booking cancelled; the credit is back.", name=who)
     elif result.state is BookingState.LATE_CANCELLED:
-        outcome = " after the cut-off; by the policy the credit is kept"
+        said = gettext(
+            "%(name)s's booking cancelled after the cut-off; by the policy the credit is kept.",
+            name=who,
+        )
     else:
-        outcome = ""
-    return _to_roster(request, occurrence_id, f"{who}'s booking cancelled{outcome}.")
+        said = gettext("%(name)s's booking cancelled.", name=who)
+    return _to_roster(request, occurrence_id, said)
 
 
 @routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/attended", form_page=ROSTER)
 def mark_attended(request: Request, occurrence_id: int, booking_id: int) -> Redirect:
-    return _booking_action(request, occurrence_id, booking_id, "attended", "marked attended")
+    return _booking_action(request, occurrence_id, booking_id, "attended")
 
 
 @routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/no-show", form_page=ROSTER)
 def mark_no_show(request: Request, occurrence_id: int, booking_id: int) -> Redirect:
-    return _booking_action(request, occurrence_id, booking_id, "no_show", "marked a no-show")
+    return _booking_action(request, occurrence_id, booking_id, "no_show")
 
 
 @routes.post("/schedule/<int:occurrence_id>/bookings/<int:booking_id>/cancel", form_page=ROSTER)
@@ -142,12 +154,16 @@ def cancel_booking(request: Request, occurrence_id: int, booking_id: int) -> Red
     """Cancel by the policy, or (``keep_credit``) without giving the credit back, with a reason."""
     data = request.form
     if not data.get("keep_credit"):
-        return _booking_action(request, occurrence_id, booking_id, "cancel", "")
+        return _booking_action(request, occurrence_id, booking_id, "cancel")
     result = request.studio.cancel_booking(
         booking_id, keep_credit=True, reason=forms.required_text(data, "reason"), **keyed(request)
     )
     who = request.studio.member(result.member_id).name
-    return _to_roster(request, occurrence_id, f"{who}'s booking cancelled; the credit was kept.")
+    return _to_roster(
+        request,
+        occurrence_id,
+        gettext("%(name)s's booking cancelled; the credit was kept.", name=who),
+    )
 
 
 @routes.post("/schedule/<int:occurrence_id>/cancel", form_page=ROSTER)
@@ -155,12 +171,23 @@ def cancel_occurrence(request: Request, occurrence_id: int) -> Redirect:
     """Call the class off: its reservations are cancelled and their credit given back."""
     result = request.studio.cancel_occurrence(occurrence_id, **keyed(request))
     cancelled, returned = len(result.booking_ids), len(result.given_back)
-    return _to_roster(
-        request,
-        occurrence_id,
-        f"Class cancelled: {cancelled} booking{'' if cancelled == 1 else 's'} cancelled,"
-        f" {returned} credit{'' if returned == 1 else 's'} given back.",
-    )
+    # Two counts in one sentence: ngettext follows the bookings', and the credits' count picks
+    # between two whole sentences (one credit, or any other number), never joined from pieces.
+    if returned == 1:
+        said = ngettext(
+            "Class cancelled: %(num)d booking cancelled, %(returned)d credit given back.",
+            "Class cancelled: %(num)d bookings cancelled, %(returned)d credit given back.",
+            cancelled,
+            returned=returned,
+        )
+    else:
+        said = ngettext(
+            "Class cancelled: %(num)d booking cancelled, %(returned)d credits given back.",
+            "Class cancelled: %(num)d bookings cancelled, %(returned)d credits given back.",
+            cancelled,
+            returned=returned,
+        )
+    return _to_roster(request, occurrence_id, said)
 
 
 def _to_roster(request: Request, occurrence_id: int, message: str) -> Redirect:
@@ -191,5 +218,5 @@ def set_booking_policy(request: Request, service_id: int) -> Redirect:
         **keyed(request),
     )
     return request.done(
-        "Booking policy saved.", "office.booking_policy", service_id=found.service_id
+        gettext("Booking policy saved."), "office.booking_policy", service_id=found.service_id
     )

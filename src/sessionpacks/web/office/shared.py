@@ -12,6 +12,7 @@ from sessionpacks.values import Actor, PassBalance
 from sessionpacks.web import forms
 from sessionpacks.web.guards import require_staff
 from sessionpacks.web.http import Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.problems import BadRequest
 
 CHANNEL = Channel.OFFICE
@@ -46,7 +47,7 @@ def ids(request: Request, name: str) -> tuple[int, ...]:
             raise BadRequest(
                 f"the field {name!r} must hold ids, got {value!r}",
                 field=name,
-                said="Choose from the list",
+                said=gettext("Choose from the list"),
             ) from None
     return tuple(found)
 
@@ -73,14 +74,14 @@ def choice(request: Request, name: str, allowed: Sequence[str], default: str) ->
         raise BadRequest(
             f"the field {name!r} must be one of {', '.join(allowed)}, got {value!r}",
             field=name,
-            said="Choose one of " + ", ".join(allowed),
+            said=gettext("Choose one of %(allowed)s", allowed=", ".join(allowed)),
         )
     return value
 
 
 def pass_name(request: Request, pass_id: int) -> str:
     """What staff call a pass: its label, never its id."""
-    return request.studio.pass_balance(pass_id).label or "The pass"
+    return request.studio.pass_balance(pass_id).label or gettext("The pass")
 
 
 def held_on(request: Request, account_id: int, pass_id: int) -> PassBalance:

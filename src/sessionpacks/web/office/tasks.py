@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sessionpacks.web.http import Page, Redirect, Request
+from sessionpacks.web.i18n import gettext
 from sessionpacks.web.office import routes
 from sessionpacks.web.office.shared import keyed
 
@@ -19,4 +20,4 @@ def tasks(request: Request) -> Page:
 @routes.post("/tasks/<int:task_id>/complete", form_page="office.tasks")
 def complete_task(request: Request, task_id: int) -> Redirect:
     task = request.studio.complete_task(task_id, **keyed(request))
-    return request.done(f"Task done: {task.title}", "office.tasks")
+    return request.done(gettext("Task done: %(title)s", title=task.title), "office.tasks")
