@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 
 import attrs
 import pytest
@@ -21,13 +20,11 @@ from sessionpacks.testing import Recorder
 from sessionpacks.web import Identity
 
 _keys = itertools.count(1)
-# The office's menu is office/layout.html, translated with the office's other pages, not these.
-_MENU = re.compile(r'<nav aria-label="[^"]*">.*?</nav>', re.DOTALL)
 
 
 def _spanish(html: str) -> str:
-    """The page's text, once it is checked to be Spanish with no English left, menu aside."""
-    return _whole_page_spanish(_MENU.sub("", html, count=1))
+    """The page's text, once it is checked to be Spanish with no English left, menu included."""
+    return _whole_page_spanish(html)
 
 
 @pytest.fixture
@@ -182,7 +179,7 @@ def test_the_card_lists_visits_appointments_plans_and_a_past_pass_in_spanish(
     )
     assert "Mensual 8: activo , periodo 1" in text
     assert "Cancelar plan" in text
-    assert "No hay tareas pendientes." in text
+    assert "No hay tareas abiertas." in text
 
 
 def test_a_pass_page_and_its_confirmations_are_in_spanish(
@@ -272,7 +269,7 @@ def test_a_private_session_and_starting_a_plan_are_in_spanish(
     page = client.get(f"{desk.card}/private-session")
     text = _spanish(page.text)
     assert "Sesión privada para Mateo Ruiz" in text
-    assert "Termina (vacío para usar la duración del servicio)" in text
+    assert "Termina (vacío: lo que dura el servicio)" in text
     assert "Ya tuvo lugar: registrar la asistencia" in text
     _sold(client, desk)
     done = press(
