@@ -11,7 +11,7 @@ from forms_seen import form_of, said_above, said_beside
 from office_world import OFFICE, World, build, ten_pack
 from support import FRONT_DESK, OWNER, Client, Who, submit
 
-from sessionpacks import PassState, Studio
+from sessionpacks import Metric, PassState, PassTerms, Studio
 from sessionpacks.testing import Recorder
 
 
@@ -330,8 +330,36 @@ def test_adjusting_a_pass_by_hand(client: Client, who: Who, world: World, studio
     response = submit(client, page, page + "/adjust", {"delta": "-3", "reason": "Counted twice"})
     assert response.status_code == 302
     assert studio.pass_balance(pass_id).remaining == 7
-    assert "adjusted: 7 left" in client.get(page).text
+    assert "adjusted: 7 sessions left" in client.get(page).text
     assert "Can still spend:" in client.get(world.card).text
     response = submit(client, page, page + "/adjust", {"delta": "", "reason": "x"})
     assert response.status_code == 422
     assert said_beside(response, "/adjust", "delta") == "Required"
+
+
+def test_a_money_pass_is_corrected_by_an_amount_not_in_cents(
+    client: Client, who: Who, world: World, studio: Studio
+) -> None:
+    who.current = OWNER
+    granted = studio.grant(
+        world.account_id,
+        PassTerms(quantity=5000, metric=Metric.MONEY, currency="EUR", label="Gift card"),
+        reason="Gift",
+        idempotency_key="gift-1",
+        actor=OWNER.actor,
+        channel="office",
+    )
+    page = f"{world.card}/passes/{granted.pass_id}"
+    data = {"delta": "-12.50", "reason": "Paid a drink"}
+    assert submit(client, page, page + "/adjust", data).status_code == 302
+    assert studio.pass_balance(granted.pass_id).remaining == 3750
+    assert "adjusted: 37.50 EUR left" in client.get(page).text
+    more = {"delta": "+2,5", "reason": "Change given"}
+    assert submit(client, page, page + "/adjust", more).status_code == 302
+    assert studio.pass_balance(granted.pass_id).remaining == 4000
+    # More decimals than the currency has: refused beside the field, the amount kept.
+    response = submit(client, page, page + "/adjust", {"delta": "-1.255", "reason": "x"})
+    assert response.status_code == 422
+    assert said_beside(response, "/adjust", "delta") == "Enter an amount such as 120.55"
+    assert form_of(response, "/adjust").fields["delta"].value == "-1.255"
+    assert studio.pass_balance(granted.pass_id).remaining == 4000

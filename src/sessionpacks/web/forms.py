@@ -145,6 +145,18 @@ def _as_written(example: str) -> str:
     return example.replace(".", get_decimal_symbol(current()))
 
 
+def signed_money(data: Lookup, name: str, currency: str | None) -> int:
+    """A required amount with an optional sign, "-12.50" or "+5", in minor units of
+    ``currency``: a correction to a money pass."""
+    value = text(data, name)
+    assert value is not None
+    sign = -1 if value.startswith(("-", "\u2212")) else 1
+    found = money({name: value.lstrip("+-\u2212 ")}, name, currency)
+    if found is None:
+        raise BadRequest(f"the field {name!r} is required", field=name, said=gettext(REQUIRED))
+    return sign * found
+
+
 def key(data: Lookup, name: str = "idempotency_key") -> str:
     found = required_text(data, name)
     if len(found) > 200:

@@ -269,18 +269,22 @@ def _change_refused(error: Exception) -> str:
 def adjust(request: Request, account_id: int, pass_id: int) -> Redirect:
     """Correct a pass by hand, up or down (a signed number of units)."""
     data = request.form
+    held = request.studio.pass_balance(pass_id)
+    # A money pass is corrected by an amount ("-12.50"), like every price; others by units.
+    delta = (
+        forms.signed_money(data, "delta", held.currency)
+        if held.metric is Metric.MONEY
+        else forms.required_int(data, "delta")
+    )
     result = request.studio.adjust(
-        pass_id,
-        forms.required_int(data, "delta"),
-        reason=forms.required_text(data, "reason"),
-        **keyed(request),
+        pass_id, delta, reason=forms.required_text(data, "reason"), **keyed(request)
     )
     return _to_pass(
         request,
         account_id,
         pass_id,
         N_("%(name)s adjusted: %(left)s left."),
-        left=result.balances_after[0],
+        left=units(result.balances_after[0], held.metric, held.currency),
     )
 
 
