@@ -13,18 +13,13 @@ import pytest
 from office_world import OFFICE
 from pressing import press
 from support import OWNER, START, Client, Response, Who
-from test_spanish import _spanish as _whole_page_spanish
+from test_spanish import _spanish
 
 from sessionpacks import PassTerms, Studio
 from sessionpacks.testing import Recorder
 from sessionpacks.web import Identity
 
 _keys = itertools.count(1)
-
-
-def _spanish(html: str) -> str:
-    """The page's text, once it is checked to be Spanish with no English left, menu included."""
-    return _whole_page_spanish(html)
 
 
 @pytest.fixture
