@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import attrs
 
-from sessionpacks.errors import NotFound, SessionPacksError
+from sessionpacks.errors import NotAuthorized, NotFound, SessionPacksError
 from sessionpacks.web import api, forms, kiosk, office, portal, wording
 from sessionpacks.web.api.endpoints import KeyMissing, Unreadable, json_body
 from sessionpacks.web.helpers import template_helpers
@@ -186,6 +186,9 @@ def _problem(surface: Surface, error: HttpError | SessionPacksError | Problem) -
     if surface is Surface.PAGE and isinstance(error, NotFound):
         # A person reads this page: what they typed, in words, never an internal id.
         return attrs.evolve(found, detail=wording.missing(error))
+    if surface is Surface.PAGE and isinstance(error, NotAuthorized):
+        # The policy's refusal names the actor and the record by id: the page says it in words.
+        return attrs.evolve(found, detail=wording.not_allowed())
     return found
 
 

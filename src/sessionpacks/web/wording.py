@@ -136,6 +136,13 @@ def missing(error: errors.NotFound) -> str:
     return gettext(gone) if gone is not None else gettext(_GONE_ANY, kind=error.kind)
 
 
+def not_allowed() -> str:
+    """A page's words for an action the studio's policy does not allow this person."""
+    return gettext(
+        "Your role at the studio does not allow this. Ask the studio's owner if you need it."
+    )
+
+
 _BOOKING = {
     BookingState.RESERVED: N_("booked"),
     BookingState.ATTENDED: N_("attended"),
