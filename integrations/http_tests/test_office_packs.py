@@ -313,9 +313,11 @@ def test_starting_and_cancelling_a_plan(
     card = client.get(world.card).text
     assert ">Cancel plan</button>" in card
     assert "Monthly 8: <span" in card  # the plan by its name, not its number
+    assert "Plan Monthly 8 started." in card
     action = f"{world.card}/subscriptions/{sub.id}/cancel"
     assert submit(client, world.card, action, {}).status_code == 302
     assert studio.subscription(sub.id).state.value == "cancelled"
+    assert "Plan Monthly 8 cancelled." in client.get(world.card).text
     response = submit(client, page, f"{world.card}/subscribe", {"template_id": "1", "billing": "x"})
     assert response.status_code == 422
     assert said_beside(response, "/subscribe", "billing") == "Choose one of studio, external"

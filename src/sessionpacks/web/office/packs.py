@@ -327,14 +327,16 @@ def refund(request: Request, account_id: int, pass_id: int) -> Redirect:
 @routes.post("/clients/<int:account_id>/subscribe", form_page="office.sell_page")
 def subscribe(request: Request, account_id: int) -> Redirect:
     data = request.form
-    result = request.studio.subscribe(
-        forms.required_int(data, "template_id"),
+    template_id = forms.required_int(data, "template_id")
+    request.studio.subscribe(
+        template_id,
         account_id,
         **keyed(request),
         member_id=optional_id(request, "member_id"),
         billing=choice(request, "billing", ("studio", "external"), "studio"),
     )
-    said = gettext("Plan started (subscription %(number)s).", number=result.subscription_id)
+    name = request.studio.template(template_id).name
+    said = gettext("Plan %(name)s started.", name=name)
     return to_client(request, account_id, said)
 
 
@@ -343,6 +345,7 @@ def subscribe(request: Request, account_id: int) -> Redirect:
     form_page="office.client",
 )
 def cancel_subscription(request: Request, account_id: int, subscription_id: int) -> Redirect:
-    request.studio.cancel_subscription(subscription_id, **keyed(request))
-    said = gettext("Subscription %(number)s cancelled.", number=subscription_id)
+    cancelled = request.studio.cancel_subscription(subscription_id, **keyed(request))
+    name = request.studio.template(cancelled.template_id).name
+    said = gettext("Plan %(name)s cancelled.", name=name)
     return to_client(request, account_id, said)
