@@ -302,6 +302,12 @@ def test_bad_terms_or_refusals_write_nothing(engine: Engine, clock: ManualClock)
         _bulk(studio, [Recipient(account_ref="a0", member_id=10**22)], key="huge-member")
     with pytest.raises(InvalidInput, match="account_id must be greater than zero"):
         _bulk(studio, [Recipient(account_id=-1)], key="negative-account")
+    with pytest.raises(InvalidInput, match="member_id must be greater than zero"):
+        _bulk(studio, [Recipient(account_id=accounts[0].id, member_id=0)], key="zero-member")
+    # A list refused for an id no row can have opened no batch.
+    for refused in ("negative-account", "zero-member"):
+        with pytest.raises(NotFound, match="bulk grant key"):
+            studio.grant_batch_by_key(refused)
     with pytest.raises(NotFound, match="unknown bulk grant"):
         studio.grant_batch(999_999)
     with pytest.raises(NotFound, match="unknown bulk grant"):

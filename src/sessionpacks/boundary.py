@@ -178,6 +178,11 @@ def _recipient(value: Recipient) -> None:
     # keeps would fail the query that looks the ref up, so it is refused here.
     if isinstance(value.account_ref, str):
         validation.text("a recipient's account_ref", value.account_ref)
+    # An id no row can have is refused with the rest of a list, before the batch is opened.
+    for name in ("account_id", "member_id"):
+        found = getattr(value, name)
+        if found is not None:
+            validation.positive(f"a recipient's {name}", found)
 
 
 _FLAGS = (
