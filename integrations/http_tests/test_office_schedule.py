@@ -148,7 +148,7 @@ def test_the_front_desk_may_not_add_a_class(
     data = {"service_id": str(world.service_id), "starts_at": "2026-03-03T18:00"}
     response = submit(client, SCHEDULE, SCHEDULE, data)
     assert response.status_code == 403
-    assert "manage_schedule" in shown(response)
+    assert "Your role at the studio does not allow this." in shown(response)
     assert _week(studio) == ()
 
 
